@@ -1,0 +1,54 @@
+// ae_err.c - per-thread error message storage for AE_ERROR.
+#include "ae_err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { AE_ERR_MSG_LEN = 1024 };
+
+static _Thread_local char err_msg[AE_ERR_MSG_LEN];
+static _Thread_local char err_where[256];
+
+int ae_err_set(int code, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    va_end(ap);
+    const char *base = strrchr(file, '/');
+    snprintf(err_where, sizeof err_where, "%s:%d", base ? base + 1 : file, line);
+    return code;
+}
+
+const char *ae_err_message(void) { return err_msg; }
+
+const char *ae_err_where(void) { return err_where; }
+
+void ae_err_clear(void)
+{
+    err_msg[0] = '\0';
+    err_where[0] = '\0';
+}
+
+int ae_err_forward(int code, const char *message)
+{
+    if (message != err_msg)
+        snprintf(err_msg, sizeof err_msg, "%s", message);
+    return code;
+}
+
+const char *ae_err_name(int code)
+{
+    switch (code) {
+    case AE_OK: return "success";
+    case AE_EINVAL: return "invalid argument";
+    case AE_ENOMEM: return "out of memory";
+    case AE_EBADLEN: return "batch larger than workspace";
+    case AE_EIO: return "input/output error";
+    case AE_ECONFIG: return "configuration error";
+    case AE_ERUNTIME: return "numerical failure";
+    case AE_EINTR: return "interrupted";
+    default: return "unknown error";
+    }
+}

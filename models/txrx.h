@@ -1,0 +1,42 @@
+// txrx.h - the one interface every transceiver (learned or classical) offers the Monte Carlo engine.
+//
+// A transceiver maps a message index m in [0, 2^k) to a block of n real channel uses and back.
+// Blocks are batch-major rows: x is float[batch][n] row-major; where a scheme is complex, consecutive
+// pairs (x[2i], x[2i+1]) are the real and imaginary parts of one complex symbol.
+//
+// The object (`st`) is read-only during a simulation and shared by all threads; everything a call
+// writes lives in a per-thread workspace made by ws_create for a maximum batch. Calls with a batch
+// larger than that return AE_EBADLEN. Hot-path calls never allocate.
+#ifndef AESIM_TXRX_H
+#define AESIM_TXRX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct txrx_vt {
+    // Per-thread scratch for batches of up to max_batch blocks; NULL on allocation failure (with AE_ERROR).
+    void *(*ws_create)(const void *st, size_t max_batch);
+    void (*ws_destroy)(void *ws);
+    // msg [batch] message indices < 2^k  ->  x [batch][n] real channel uses. Returns AE_OK or an error code.
+    int (*transmit)(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch);
+    // y [batch][n] received channel uses, sigma2 = noise variance per real dimension (linear)
+    //   -> msg_hat [batch] decided message indices. Returns AE_OK or an error code.
+    int (*receive)(const void *st, void *ws, const float *y, double sigma2, uint32_t *msg_hat, size_t batch);
+    // Free the object state.
+    void (*destroy)(void *st);
+} txrx_vt;
+
+typedef struct txrx {
+    const txrx_vt *vt;
+    void *st;                 // scheme state, owned
+    unsigned k;               // information bits per block
+    size_t n;                 // real channel uses per block
+    size_t symbols_per_block; // modulation symbols per block: complex symbols (n/2) for complex schemes, n for real ones
+    int is_complex;           // 1 if pairs of real channel uses form complex symbols
+    double block_energy;      // average energy per block, sum of x^2 over the n real uses (averaged over messages)
+} txrx;
+
+// Destroy a transceiver made by any *_txrx_create function (NULL is a no-op).
+void txrx_destroy(txrx *t);
+
+#endif

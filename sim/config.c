@@ -1,0 +1,750 @@
+// config.c - libconfig experiment files: parse, validate, resolve.
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ae_err.h"
+#include "classical.h"
+#include "fileio.h"
+
+// ---------------------------------------------------------------------------------------------
+// the schema: valid keys per group, for unknown-key errors and suggestions
+
+static const char *const keys_top[] = {"seed", "channel", "eval", "systems", "memory_limit_mib", NULL};
+static const char *const keys_eval[] = {"ebno_db",      "target_block_errors", "target_bit_errors",
+                                        "max_blocks",   "chunk_blocks",        "batch",
+                                        "early_stop",   "min_bler",            NULL};
+static const char *const keys_grid[] = {"start", "stop", "step", NULL};
+static const char *const keys_ae[] = {"name", "type", "k", "n", "norm", "tx_hidden", "rx_hidden", "train", NULL};
+static const char *const keys_bpsk[] = {"name", "type", "k", NULL};
+static const char *const keys_hamming[] = {"name", "type", "decoder", NULL};
+static const char *const keys_train[] = {"steps",   "batch", "lr",   "lr_final", "schedule",
+                                         "ebno_db", "seed",  "log_every", NULL};
+
+const char *sim_system_type_name(int type)
+{
+    switch (type) {
+    case SIM_SYS_AUTOENCODER: return "autoencoder";
+    case SIM_SYS_UNCODED_BPSK: return "uncoded_bpsk";
+    case SIM_SYS_HAMMING74: return "hamming_7_4";
+    default: return "?";
+    }
+}
+
+int sim_system_type_parse(const char *name)
+{
+    for (int t = SIM_SYS_AUTOENCODER; t <= SIM_SYS_HAMMING74; t++)
+        if (strcmp(name, sim_system_type_name(t)) == 0)
+            return t;
+    return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// error helpers
+
+// Parser context: the file name for messages.
+typedef struct cfg_ctx {
+    const char *file;
+} cfg_ctx;
+
+// Dotted path of a setting as libconfig's lookup writes it, e.g. "systems.[0].train.lr".
+static void setting_path(const config_setting_t *s, char *buf, size_t len)
+{
+    const config_setting_t *chain[32];
+    size_t depth = 0;
+    for (const config_setting_t *p = s; p && !config_setting_is_root(p) && depth < 32;
+         p = config_setting_parent(p))
+        chain[depth++] = p;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = depth; i-- > 0;) {
+        const char *name = config_setting_name(chain[i]);
+        int w = name ? snprintf(buf + used, len - used, "%s%s", used ? "." : "", name)
+                     : snprintf(buf + used, len - used, "%s[%d]", used ? "." : "", config_setting_index(chain[i]));
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+// Report "FILE:LINE: PATH: message" for setting s (or for its parent's line with a missing key name).
+__attribute__((format(printf, 4, 5))) static int cfg_fail(const cfg_ctx *cx, const config_setting_t *s,
+                                                          const char *key, const char *fmt, ...)
+{
+    char path[256], msg[512];
+    setting_path(s, path, sizeof path);
+    if (key) {
+        size_t l = strlen(path);
+        snprintf(path + l, sizeof path - l, "%s%s", l ? "." : "", key);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = (int)config_setting_source_line(s);
+    return AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", cx->file, line, path[0] ? path : "(top level)", msg);
+}
+
+// Levenshtein distance of two short strings (for "did you mean").
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
+}
+
+// Every member of group g must be in keys; otherwise an error suggesting the nearest valid key.
+static int check_keys(const cfg_ctx *cx, const config_setting_t *g, const char *const *keys, const char *what)
+{
+    int count = config_setting_length(g);
+    for (int i = 0; i < count; i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        if (!name)
+            continue;
+        int ok = 0;
+        const char *best = NULL;
+        size_t best_d = 99;
+        for (const char *const *k = keys; *k; k++) {
+            if (strcmp(*k, name) == 0)
+                ok = 1;
+            size_t d = edit_distance(*k, name);
+            if (d < best_d) {
+                best_d = d;
+                best = *k;
+            }
+        }
+        if (ok)
+            continue;
+        if (best && best_d <= 3)
+            return cfg_fail(cx, m, NULL, "unknown key in %s; did you mean '%s'?", what, best);
+        char list[512] = "";
+        for (const char *const *k = keys; *k; k++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", *k);
+        }
+        return cfg_fail(cx, m, NULL, "unknown key in %s; valid keys: %s", what, list);
+    }
+    return AE_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// typed getters: each leaves *out untouched when the key is absent (the default stays)
+
+static int is_number(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
+}
+
+static double number_of(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_FLOAT)
+        return config_setting_get_float(s);
+    return (double)config_setting_get_int64(s);
+}
+
+// A finite number in [lo, hi].
+static int get_double(const cfg_ctx *cx, const config_setting_t *g, const char *key, double lo, double hi,
+                      const char *expect, double *out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return AE_OK;
+    if (!is_number(s))
+        return cfg_fail(cx, s, NULL, "expected a number (%s)", expect);
+    double v = number_of(s);
+    if (!isfinite(v) || v < lo || v > hi)
+        return cfg_fail(cx, s, NULL, "value %g out of range, expected %s", v, expect);
+    *out = v;
+    return AE_OK;
+}
+
+// An integer in [lo, hi] (a float with an integral value, such as 1e7, is accepted).
+static int get_u64(const cfg_ctx *cx, const config_setting_t *g, const char *key, uint64_t lo, uint64_t hi,
+                   uint64_t *out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return AE_OK;
+    int t = config_setting_type(s);
+    double v;
+    long long iv = 0;
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+        iv = config_setting_get_int64(s);
+        v = (double)iv;
+    } else if (t == CONFIG_TYPE_FLOAT) {
+        v = config_setting_get_float(s);
+        if (!isfinite(v) || v != floor(v) || fabs(v) > 9.0e18)
+            return cfg_fail(cx, s, NULL, "expected an integer in %llu..%llu, got %g", (unsigned long long)lo,
+                            (unsigned long long)hi, v);
+        iv = (long long)v;
+    } else {
+        return cfg_fail(cx, s, NULL, "expected an integer in %llu..%llu", (unsigned long long)lo,
+                        (unsigned long long)hi);
+    }
+    if (iv < 0 || (uint64_t)iv < lo || (uint64_t)iv > hi)
+        return cfg_fail(cx, s, NULL, "value %lld out of range, expected an integer in %llu..%llu", iv,
+                        (unsigned long long)lo, (unsigned long long)hi);
+    (void)v;
+    *out = (uint64_t)iv;
+    return AE_OK;
+}
+
+static int get_size(const cfg_ctx *cx, const config_setting_t *g, const char *key, uint64_t lo, uint64_t hi,
+                    size_t *out)
+{
+    uint64_t v = *out;
+    int rc = get_u64(cx, g, key, lo, hi, &v);
+    *out = (size_t)v;
+    return rc;
+}
+
+static int get_bool(const cfg_ctx *cx, const config_setting_t *g, const char *key, int *out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return AE_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return cfg_fail(cx, s, NULL, "expected true or false");
+    *out = config_setting_get_bool(s);
+    return AE_OK;
+}
+
+// A string; *out points into the config (valid while it lives). Absent keys leave *out alone.
+static int get_string(const cfg_ctx *cx, const config_setting_t *g, const char *key, const char *expect,
+                      const char **out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return AE_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return cfg_fail(cx, s, NULL, "expected a string (%s)", expect);
+    *out = config_setting_get_string(s);
+    return AE_OK;
+}
+
+// An optional group member: NULL if absent, an error if present and not a group.
+static int get_group(const cfg_ctx *cx, const config_setting_t *g, const char *key,
+                     const config_setting_t **out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    *out = NULL;
+    if (!s)
+        return AE_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+        return cfg_fail(cx, s, NULL, "expected a group { key = value; ... }");
+    *out = s;
+    return AE_OK;
+}
+
+// Hidden layer widths: an array or list of integers >= 1, at most AE_MAX_HIDDEN of them (may be empty).
+static int get_widths(const cfg_ctx *cx, const config_setting_t *g, const char *key, size_t *count,
+                      size_t *widths)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return AE_OK;
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+        return cfg_fail(cx, s, NULL, "expected a list of layer widths such as [16]");
+    int len = config_setting_length(s);
+    if (len > AE_MAX_HIDDEN)
+        return cfg_fail(cx, s, NULL, "%d hidden layers, expected at most %d", len, AE_MAX_HIDDEN);
+    for (int i = 0; i < len; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        int et = config_setting_type(e);
+        if (et != CONFIG_TYPE_INT && et != CONFIG_TYPE_INT64)
+            return cfg_fail(cx, s, NULL, "element %d: expected an integer width >= 1", i);
+        long long w = config_setting_get_int64(e);
+        if (w < 1 || w > 1048576)
+            return cfg_fail(cx, s, NULL, "element %d: width %lld, expected 1..1048576", i, w);
+        widths[i] = (size_t)w;
+    }
+    *count = (size_t)len;
+    return AE_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the Eb/N0 grid
+
+enum { SIM_MAX_POINTS = 10000 };
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_experiment *ex)
+{
+    const config_setting_t *s = config_setting_get_member(eval, "ebno_db");
+    if (!s)
+        return cfg_fail(cx, eval, "ebno_db", "missing; expected a list [0.0, 2.0] or { start; stop; step; }");
+    int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_GROUP) {
+        int rc = check_keys(cx, s, keys_grid, "the Eb/N0 range");
+        if (rc != AE_OK)
+            return rc;
+        double start = NAN, stop = NAN, step = 1.0;
+        if (!config_setting_get_member(s, "start") || !config_setting_get_member(s, "stop"))
+            return cfg_fail(cx, s, NULL, "expected start and stop (dB), and optionally step (default 1)");
+        if ((rc = get_double(cx, s, "start", -100, 100, "Eb/N0 in dB, -100..100", &start)) != AE_OK ||
+            (rc = get_double(cx, s, "stop", -100, 100, "Eb/N0 in dB, -100..100", &stop)) != AE_OK ||
+            (rc = get_double(cx, s, "step", 1e-3, 100, "a step in dB > 0", &step)) != AE_OK)
+            return rc;
+        if (stop < start)
+            return cfg_fail(cx, s, NULL, "stop %g < start %g; expected stop >= start", stop, start);
+        // count points with a tolerance so that 0:0.1:1 includes 1
+        double span = (stop - start) / step;
+        size_t n = (size_t)floor(span + 1e-9) + 1;
+        if (n > SIM_MAX_POINTS)
+            return cfg_fail(cx, s, NULL, "%zu points, expected at most %d", n, SIM_MAX_POINTS);
+        ex->ebno_db = malloc(n * sizeof *ex->ebno_db);
+        if (!ex->ebno_db)
+            return AE_ERROR(AE_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+            ex->ebno_db[i] = round((start + (double)i * step) * 1e6) / 1e6;
+        ex->n_ebno = n;
+        return AE_OK;
+    }
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+        return cfg_fail(cx, s, NULL, "expected a list [0.0, 2.0] or { start = ...; stop = ...; step = ...; }");
+    int len = config_setting_length(s);
+    if (len < 1)
+        return cfg_fail(cx, s, NULL, "empty grid; expected at least one Eb/N0 value in dB");
+    if (len > SIM_MAX_POINTS)
+        return cfg_fail(cx, s, NULL, "%d points, expected at most %d", len, SIM_MAX_POINTS);
+    ex->ebno_db = malloc((size_t)len * sizeof *ex->ebno_db);
+    if (!ex->ebno_db)
+        return AE_ERROR(AE_ENOMEM, "out of memory");
+    for (int i = 0; i < len; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (!is_number(e))
+            return cfg_fail(cx, s, NULL, "element %d: expected a number (Eb/N0 in dB)", i);
+        double v = number_of(e);
+        if (!isfinite(v) || v < -100 || v > 100)
+            return cfg_fail(cx, s, NULL, "element %d: %g, expected a finite Eb/N0 in dB, -100..100", i, v);
+        ex->ebno_db[i] = v;
+    }
+    ex->n_ebno = (size_t)len;
+    qsort(ex->ebno_db, ex->n_ebno, sizeof *ex->ebno_db, cmp_double);
+    for (size_t i = 1; i < ex->n_ebno; i++)
+        if (llround(ex->ebno_db[i] * 1000.0) == llround(ex->ebno_db[i - 1] * 1000.0))
+            return cfg_fail(cx, s, NULL, "Eb/N0 %g dB listed twice", ex->ebno_db[i]);
+    return AE_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// systems
+
+// Names become file names and CSV fields: [a-z0-9_.-], 1..SIM_NAME_MAX-1 characters, not "." or "..".
+static int name_ok(const char *s)
+{
+    size_t len = strlen(s);
+    if (len < 1 || len >= SIM_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+            return 0;
+    return 1;
+}
+
+static int parse_train(const cfg_ctx *cx, const config_setting_t *g, sim_train_cfg *tc)
+{
+    int rc = check_keys(cx, g, keys_train, "train");
+    if (rc != AE_OK)
+        return rc;
+    const char *sched = NULL;
+    if ((rc = get_u64(cx, g, "steps", 1, 100000000000ULL, &tc->steps)) != AE_OK ||
+        (rc = get_size(cx, g, "batch", 1, 10000000, &tc->batch)) != AE_OK ||
+        (rc = get_double(cx, g, "lr", 1e-12, 10, "a learning rate in (0, 10]", &tc->lr)) != AE_OK ||
+        (rc = get_double(cx, g, "lr_final", 1e-12, 10, "a learning rate in (0, 10]", &tc->lr_final)) != AE_OK ||
+        (rc = get_double(cx, g, "ebno_db", -100, 100, "Eb/N0 in dB, -100..100", &tc->ebno_db)) != AE_OK ||
+        (rc = get_u64(cx, g, "seed", 0, UINT64_MAX, &tc->seed)) != AE_OK ||
+        (rc = get_u64(cx, g, "log_every", 1, UINT64_MAX, &tc->log_every)) != AE_OK ||
+        (rc = get_string(cx, g, "schedule", "constant, cosine or exponential", &sched)) != AE_OK)
+        return rc;
+    if (sched) {
+        int s = sim_lr_schedule_parse(sched);
+        if (s < 0)
+            return cfg_fail(cx, config_setting_get_member(g, "schedule"), NULL,
+                            "unknown schedule '%s', expected constant, cosine or exponential", sched);
+        tc->schedule = s;
+    }
+    return AE_OK;
+}
+
+static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system_cfg *sys, uint64_t seed)
+{
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return cfg_fail(cx, g, NULL, "expected a system group { name = ...; type = ...; }");
+    memset(sys, 0, sizeof *sys);
+    sys->line = (int)config_setting_source_line(g);
+    const char *name = NULL, *type = NULL;
+    int rc;
+    if ((rc = get_string(cx, g, "name", "a file-name-safe name", &name)) != AE_OK ||
+        (rc = get_string(cx, g, "type", "autoencoder, uncoded_bpsk or hamming_7_4", &type)) != AE_OK)
+        return rc;
+    if (!name)
+        return cfg_fail(cx, g, "name", "missing; expected a name such as \"ae_7_4\"");
+    if (!name_ok(name))
+        return cfg_fail(cx, config_setting_get_member(g, "name"), NULL,
+                        "'%s' is not a valid system name; expected 1..%d characters of [a-z0-9_.-]", name,
+                        SIM_NAME_MAX - 1);
+    snprintf(sys->name, sizeof sys->name, "%s", name);
+    if (!type)
+        return cfg_fail(cx, g, "type", "missing; expected autoencoder, uncoded_bpsk or hamming_7_4");
+    sys->type = sim_system_type_parse(type);
+    if (sys->type < 0)
+        return cfg_fail(cx, config_setting_get_member(g, "type"), NULL,
+                        "unknown type '%s', expected autoencoder, uncoded_bpsk or hamming_7_4", type);
+    uint64_t k = 4, n = 7;
+    switch (sys->type) {
+    case SIM_SYS_AUTOENCODER: {
+        if ((rc = check_keys(cx, g, keys_ae, "an autoencoder system")) != AE_OK)
+            return rc;
+        if (!config_setting_get_member(g, "k") || !config_setting_get_member(g, "n"))
+            return cfg_fail(cx, g, NULL, "an autoencoder needs n (real channel uses) and k (bits per block)");
+        if ((rc = get_u64(cx, g, "k", 1, AE_MAX_K, &k)) != AE_OK ||
+            (rc = get_u64(cx, g, "n", 1, 4096, &n)) != AE_OK)
+            return rc;
+        ae_cfg_default(&sys->ae, (unsigned)k, (size_t)n);
+        const char *norm = NULL;
+        if ((rc = get_string(cx, g, "norm", "energy or power", &norm)) != AE_OK)
+            return rc;
+        if (norm) {
+            if (strcmp(norm, "energy") == 0)
+                sys->ae.norm = AE_NORM_ENERGY;
+            else if (strcmp(norm, "power") == 0)
+                sys->ae.norm = AE_NORM_POWER;
+            else
+                return cfg_fail(cx, config_setting_get_member(g, "norm"), NULL,
+                                "unknown normalisation '%s', expected energy (||x||^2 = n per block) or "
+                                "power (mean power 1 per real channel use)",
+                                norm);
+        }
+        if ((rc = get_widths(cx, g, "tx_hidden", &sys->ae.n_tx_hidden, sys->ae.tx_hidden)) != AE_OK ||
+            (rc = get_widths(cx, g, "rx_hidden", &sys->ae.n_rx_hidden, sys->ae.rx_hidden)) != AE_OK)
+            return rc;
+        sim_train_cfg_default(&sys->train);
+        sys->train.seed = seed;
+        const config_setting_t *tg;
+        if ((rc = get_group(cx, g, "train", &tg)) != AE_OK)
+            return rc;
+        if (tg && (rc = parse_train(cx, tg, &sys->train)) != AE_OK)
+            return rc;
+        break;
+    }
+    case SIM_SYS_UNCODED_BPSK:
+        if ((rc = check_keys(cx, g, keys_bpsk, "an uncoded_bpsk system")) != AE_OK)
+            return rc;
+        if (!config_setting_get_member(g, "k"))
+            return cfg_fail(cx, g, "k", "missing; expected the bits per block, 1..24");
+        if ((rc = get_u64(cx, g, "k", 1, 24, &k)) != AE_OK)
+            return rc;
+        n = k;
+        break;
+    case SIM_SYS_HAMMING74: {
+        if ((rc = check_keys(cx, g, keys_hamming, "a hamming_7_4 system")) != AE_OK)
+            return rc;
+        const char *dec = "ml";
+        if ((rc = get_string(cx, g, "decoder", "hard or ml", &dec)) != AE_OK)
+            return rc;
+        if (strcmp(dec, "hard") == 0)
+            sys->decoder = MOD_HAMMING_HARD;
+        else if (strcmp(dec, "ml") == 0)
+            sys->decoder = MOD_HAMMING_ML;
+        else
+            return cfg_fail(cx, config_setting_get_member(g, "decoder"), NULL,
+                            "unknown decoder '%s', expected hard (syndrome) or ml (soft maximum likelihood)",
+                            dec);
+        k = 4;
+        n = 7;
+        break;
+    }
+    }
+    sys->k = (unsigned)k;
+    sys->n = (size_t)n;
+    return AE_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the whole file
+
+static double default_memory_limit_mib(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return 4096.0;
+    return 0.5 * (double)pages * (double)page / 1048576.0; // half of physical memory
+}
+
+static void base_name(const char *path, char *out, size_t len)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    snprintf(out, len, "%s", b);
+    size_t l = strlen(out);
+    if (l > 4 && strcmp(out + l - 4, ".cfg") == 0)
+        out[l - 4] = '\0';
+}
+
+static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_experiment *ex)
+{
+    int rc = check_keys(cx, root, keys_top, "the top level");
+    if (rc != AE_OK)
+        return rc;
+    const char *channel = "awgn";
+    if ((rc = get_u64(cx, root, "seed", 0, UINT64_MAX, &ex->eval.seed)) != AE_OK ||
+        (rc = get_string(cx, root, "channel", "awgn", &channel)) != AE_OK ||
+        (rc = get_double(cx, root, "memory_limit_mib", 1, 1e9, "MiB, 1..1e9", &ex->memory_limit_mib)) != AE_OK)
+        return rc;
+    if (strcmp(channel, "awgn") != 0)
+        return cfg_fail(cx, config_setting_get_member(root, "channel"), NULL,
+                        "unknown channel '%s', expected awgn", channel);
+    snprintf(ex->channel, sizeof ex->channel, "%s", channel);
+
+    const config_setting_t *eval;
+    if ((rc = get_group(cx, root, "eval", &eval)) != AE_OK)
+        return rc;
+    if (!eval)
+        return cfg_fail(cx, root, "eval", "missing; expected eval = { ebno_db = [...]; ... };");
+    if ((rc = check_keys(cx, eval, keys_eval, "eval")) != AE_OK || (rc = parse_grid(cx, eval, ex)) != AE_OK ||
+        (rc = get_u64(cx, eval, "target_block_errors", 0, UINT64_MAX, &ex->eval.target_block_errors)) != AE_OK ||
+        (rc = get_u64(cx, eval, "target_bit_errors", 0, UINT64_MAX, &ex->eval.target_bit_errors)) != AE_OK ||
+        (rc = get_u64(cx, eval, "max_blocks", 1, UINT64_MAX / 2, &ex->eval.max_blocks)) != AE_OK ||
+        (rc = get_size(cx, eval, "chunk_blocks", 1, 100000000, &ex->eval.chunk_blocks)) != AE_OK ||
+        (rc = get_size(cx, eval, "batch", 1, 1000000, &ex->eval.batch)) != AE_OK ||
+        (rc = get_bool(cx, eval, "early_stop", &ex->early_stop)) != AE_OK ||
+        (rc = get_double(cx, eval, "min_bler", 0, 1, "a BLER in [0, 1], 0 = off", &ex->min_bler)) != AE_OK)
+        return rc;
+
+    const config_setting_t *systems = config_setting_get_member(root, "systems");
+    if (!systems)
+        return cfg_fail(cx, root, "systems", "missing; expected systems = ( { name = ...; type = ...; }, ... );");
+    if (config_setting_type(systems) != CONFIG_TYPE_LIST)
+        return cfg_fail(cx, systems, NULL, "expected a list of groups: ( { ... }, { ... } )");
+    int count = config_setting_length(systems);
+    if (count < 1)
+        return cfg_fail(cx, systems, NULL, "empty; expected at least one system");
+    ex->systems = calloc((size_t)count, sizeof *ex->systems);
+    if (!ex->systems)
+        return AE_ERROR(AE_ENOMEM, "out of memory");
+    ex->n_systems = (size_t)count;
+    for (int i = 0; i < count; i++) {
+        const config_setting_t *g = config_setting_get_elem(systems, (unsigned)i);
+        if ((rc = parse_system(cx, g, &ex->systems[i], ex->eval.seed)) != AE_OK)
+            return rc;
+        for (int j = 0; j < i; j++)
+            if (strcmp(ex->systems[i].name, ex->systems[j].name) == 0)
+                return cfg_fail(cx, g, "name", "'%s' is used twice (also at line %d); names must be unique",
+                                ex->systems[i].name, ex->systems[j].line);
+        if (ex->systems[i].type == SIM_SYS_AUTOENCODER) {
+            if ((rc = ae_cfg_validate(&ex->systems[i].ae)) != AE_OK)
+                return cfg_fail(cx, g, NULL, "%s", ae_err_message());
+            size_t bytes;
+            size_t limit = (size_t)(ex->memory_limit_mib * 1048576.0);
+            size_t batch = ex->systems[i].train.batch > ex->eval.batch ? ex->systems[i].train.batch : ex->eval.batch;
+            if ((rc = ae_memory_check(&ex->systems[i].ae, batch, limit, &bytes)) != AE_OK)
+                return cfg_fail(cx, g, "k", "%s", ae_err_message());
+        }
+    }
+    return AE_OK;
+}
+
+int sim_config_load(const char *path, sim_experiment *ex)
+{
+    memset(ex, 0, sizeof *ex);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return AE_ERROR(AE_ECONFIG, "%s: cannot open the config file: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return AE_ERROR(AE_ECONFIG, "%s: is a folder; expected a config file (.cfg)", path);
+    config_t cfg;
+    config_init(&cfg);
+    // @include paths are taken relative to the config file's folder
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        config_set_include_dir(&cfg, dir);
+    }
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        int rc;
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+            rc = AE_ERROR(AE_ECONFIG, "%s: cannot read the config file", path);
+        else
+            rc = AE_ERROR(AE_ECONFIG, "%s:%d: syntax error: %s",
+                          config_error_file(&cfg) ? config_error_file(&cfg) : path, config_error_line(&cfg),
+                          config_error_text(&cfg));
+        config_destroy(&cfg);
+        return rc;
+    }
+    snprintf(ex->path, sizeof ex->path, "%s", path);
+    base_name(path, ex->name, sizeof ex->name);
+    sim_eval_cfg_default(&ex->eval);
+    ex->early_stop = 1;
+    ex->min_bler = 0.0;
+    ex->memory_limit_mib = default_memory_limit_mib();
+    cfg_ctx cx = {path};
+    int rc = parse_root(&cx, config_root_setting(&cfg), ex);
+    config_destroy(&cfg);
+    if (rc != AE_OK) {
+        sim_experiment_free(ex);
+        memset(ex, 0, sizeof *ex);
+    }
+    return rc;
+}
+
+void sim_experiment_free(sim_experiment *ex)
+{
+    free(ex->ebno_db);
+    free(ex->systems);
+    ex->ebno_db = NULL;
+    ex->systems = NULL;
+    ex->n_ebno = ex->n_systems = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// writing the resolved config
+
+// A double as libconfig reads it back as a float: always with a decimal point or exponent.
+static void put_float(FILE *f, double v)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    // shortest representation that round-trips
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (!strpbrk(buf, ".eEn"))
+        strcat(buf, ".0");
+    fputs(buf, f);
+}
+
+static void put_widths(FILE *f, size_t count, const size_t *w)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < count; i++)
+        fprintf(f, "%s%zu", i ? ", " : "", w[i]);
+    fputc(']', f);
+}
+
+static void write_experiment(FILE *f, const sim_experiment *ex)
+{
+    fprintf(f, "seed = %lluL;\n", (unsigned long long)ex->eval.seed);
+    fprintf(f, "channel = \"%s\";\n", ex->channel);
+    fprintf(f, "memory_limit_mib = ");
+    put_float(f, ex->memory_limit_mib);
+    fprintf(f, ";\neval = {\n  ebno_db = [");
+    for (size_t i = 0; i < ex->n_ebno; i++) {
+        fputs(i ? ", " : "", f);
+        put_float(f, ex->ebno_db[i]);
+    }
+    fprintf(f, "];\n  target_block_errors = %lluL;\n  target_bit_errors = %lluL;\n  max_blocks = %lluL;\n",
+            (unsigned long long)ex->eval.target_block_errors, (unsigned long long)ex->eval.target_bit_errors,
+            (unsigned long long)ex->eval.max_blocks);
+    fprintf(f, "  chunk_blocks = %zu;\n  batch = %zu;\n  early_stop = %s;\n  min_bler = ", ex->eval.chunk_blocks,
+            ex->eval.batch, ex->early_stop ? "true" : "false");
+    put_float(f, ex->min_bler);
+    fprintf(f, ";\n};\nsystems = (\n");
+    for (size_t i = 0; i < ex->n_systems; i++) {
+        const sim_system_cfg *s = &ex->systems[i];
+        fprintf(f, "  { name = \"%s\"; type = \"%s\";", s->name, sim_system_type_name(s->type));
+        switch (s->type) {
+        case SIM_SYS_AUTOENCODER: {
+            const sim_train_cfg *t = &s->train;
+            fprintf(f, " n = %zu; k = %u; norm = \"%s\";\n    tx_hidden = ", s->n, s->k,
+                    s->ae.norm == AE_NORM_POWER ? "power" : "energy");
+            put_widths(f, s->ae.n_tx_hidden, s->ae.tx_hidden);
+            fprintf(f, "; rx_hidden = ");
+            put_widths(f, s->ae.n_rx_hidden, s->ae.rx_hidden);
+            fprintf(f, ";\n    train = { steps = %lluL; batch = %zu; lr = ", (unsigned long long)t->steps, t->batch);
+            put_float(f, t->lr);
+            fprintf(f, "; lr_final = ");
+            put_float(f, t->lr_final);
+            fprintf(f, "; schedule = \"%s\"; ebno_db = ", sim_lr_schedule_name(t->schedule));
+            put_float(f, t->ebno_db);
+            fprintf(f, ";\n              seed = %lluL; log_every = %lluL; }; }", (unsigned long long)t->seed,
+                    (unsigned long long)t->log_every);
+            break;
+        }
+        case SIM_SYS_UNCODED_BPSK: fprintf(f, " k = %u; }", s->k); break;
+        case SIM_SYS_HAMMING74:
+            fprintf(f, " decoder = \"%s\"; }", s->decoder == MOD_HAMMING_HARD ? "hard" : "ml");
+            break;
+        }
+        fprintf(f, "%s\n", i + 1 < ex->n_systems ? "," : "");
+    }
+    fprintf(f, ");\n");
+}
+
+int sim_config_write_resolved(const sim_experiment *ex, const char *path, const char *version)
+{
+    sim_file out;
+    int rc = sim_file_open(&out, path);
+    if (rc != AE_OK)
+        return rc;
+    fprintf(out.f, "# %s: the resolved experiment (every default filled in), written by aesim %s.\n",
+            ex->name, version);
+    fprintf(out.f, "# Rerunning it reproduces the counts of results.csv on the same machine and build.\n");
+    write_experiment(out.f, ex);
+    return sim_file_commit(&out);
+}
+
+void sim_config_print_keys(FILE *f)
+{
+    sim_experiment ex;
+    memset(&ex, 0, sizeof ex);
+    snprintf(ex.name, sizeof ex.name, "defaults");
+    snprintf(ex.channel, sizeof ex.channel, "awgn");
+    sim_eval_cfg_default(&ex.eval);
+    ex.early_stop = 1;
+    ex.memory_limit_mib = default_memory_limit_mib();
+    double grid[] = {0.0, 2.0, 4.0, 6.0, 8.0};
+    ex.ebno_db = grid;
+    ex.n_ebno = 5;
+    sim_system_cfg sys[3];
+    memset(sys, 0, sizeof sys);
+    snprintf(sys[0].name, sizeof sys[0].name, "ae_7_4");
+    sys[0].type = SIM_SYS_AUTOENCODER;
+    sys[0].k = 4;
+    sys[0].n = 7;
+    ae_cfg_default(&sys[0].ae, 4, 7);
+    sim_train_cfg_default(&sys[0].train);
+    snprintf(sys[1].name, sizeof sys[1].name, "uncoded_bpsk_4_4");
+    sys[1].type = SIM_SYS_UNCODED_BPSK;
+    sys[1].k = 4;
+    sys[1].n = 4;
+    snprintf(sys[2].name, sizeof sys[2].name, "hamming_7_4_ml");
+    sys[2].type = SIM_SYS_HAMMING74;
+    sys[2].decoder = MOD_HAMMING_ML;
+    ex.systems = sys;
+    ex.n_systems = 3;
+    write_experiment(f, &ex);
+}

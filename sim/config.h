@@ -1,0 +1,91 @@
+// config.h - experiment files (libconfig) and their typed, validated form (sim/).
+//
+// An experiment names a channel, an evaluation (an Eb/N0 grid and stop rules) and a list of systems;
+// learned systems carry a training block. Every key has a default; `aesim list` prints them, and
+// resolved.cfg (written beside the results) holds the experiment with every default filled in.
+//
+//   seed = 1;                       # master seed of evaluation streams
+//   channel = "awgn";
+//   eval = {
+//     ebno_db = { start = -4.0; stop = 10.0; step = 1.0; };   # or a list: [0.0, 2.5, 5.0]
+//     target_block_errors = 1000;   # 0 disables the rule
+//     target_bit_errors = 0;        # 0 disables the rule
+//     max_blocks = 10000000;
+//     chunk_blocks = 10000;         # blocks per reproducible chunk
+//     batch = 1000;                 # blocks per transmit/receive call
+//     early_stop = true;            # end a system's sweep after a point with no block error
+//     min_bler = 0.0;               # end a system's sweep after a point below this BLER (0 = off)
+//   };
+//   systems = (
+//     { name = "ae_7_4"; type = "autoencoder"; n = 7; k = 4; norm = "energy";
+//       tx_hidden = [16]; rx_hidden = [16];
+//       train = { steps = 10000; batch = 1000; lr = 1e-2; lr_final = 1e-4; schedule = "cosine";
+//                 ebno_db = 4.0; seed = 1; log_every = 100; }; },
+//     { name = "uncoded_bpsk_4_4"; type = "uncoded_bpsk"; k = 4; },
+//     { name = "hamming_7_4_ml"; type = "hamming_7_4"; decoder = "ml"; }   # or "hard"
+//   );
+#ifndef AESIM_CONFIG_H
+#define AESIM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ae.h"
+#include "engine.h"
+#include "train.h"
+
+enum sim_system_type {
+    SIM_SYS_AUTOENCODER = 0, // learned (n,k) transceiver, models/ae.h
+    SIM_SYS_UNCODED_BPSK = 1, // k bits in k BPSK channel uses
+    SIM_SYS_HAMMING74 = 2    // Hamming (7,4) + BPSK, hard or ML decoding
+};
+
+enum { SIM_NAME_MAX = 64 };
+
+typedef struct sim_system_cfg {
+    char name[SIM_NAME_MAX]; // filename-safe: [a-z0-9_.-]
+    int type;                // enum sim_system_type
+    unsigned k;              // information bits per block
+    size_t n;                // real channel uses per block
+    ae_cfg ae;               // autoencoder only
+    sim_train_cfg train;     // autoencoder only
+    int decoder;             // Hamming only: enum mod_hamming_decoder
+    int line;                // line of the system's entry in the config file
+} sim_system_cfg;
+
+typedef struct sim_experiment {
+    char path[4096];          // config file as given
+    char name[256];           // config file name without directory and .cfg
+    char channel[32];         // "awgn"
+    sim_eval_cfg eval;        // seed, stop rules, chunking (threads come from the command line)
+    double *ebno_db;          // [n_ebno] Eb/N0 grid, dB, ascending
+    size_t n_ebno;
+    int early_stop;           // 1: a point with no block error ends the system's sweep
+    double min_bler;          // a point with BLER below this ends the system's sweep (0 = off)
+    double memory_limit_mib;  // bound on the memory a learned system may need (MiB)
+    sim_system_cfg *systems;  // [n_systems]
+    size_t n_systems;
+} sim_experiment;
+
+// The type's word in configs ("autoencoder", "uncoded_bpsk", "hamming_7_4"), and back (-1 if unknown).
+const char *sim_system_type_name(int type);
+int sim_system_type_parse(const char *name);
+
+// Read and validate an experiment file. Returns AE_OK, or AE_ECONFIG (the user's input is wrong) for a
+// file that is missing, a folder or unreadable, and with "FILE:LINE: KEY: what was expected" for syntax errors, unknown keys
+// (with the nearest valid key suggested), wrong types and out-of-range values. On error *ex is left
+// empty (nothing to free).
+int sim_config_load(const char *path, sim_experiment *ex);
+
+// Write the experiment with every default filled in, as a config file sim_config_load reads back to
+// the same experiment (temporary file, then rename). AE_EIO on failure.
+int sim_config_write_resolved(const sim_experiment *ex, const char *path, const char *version);
+
+// Free what sim_config_load allocated (safe on a zeroed or freed experiment).
+void sim_experiment_free(sim_experiment *ex);
+
+// Print every key with its default and unit as a config fragment (used by `aesim list`).
+void sim_config_print_keys(FILE *f);
+
+#endif

@@ -1,0 +1,246 @@
+// engine.c - chunked, thread-count-invariant Monte Carlo over one transceiver and AWGN.
+#include "engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "ae_err.h"
+#include "ch.h"
+#include "rng.h"
+#include "stats.h"
+
+// One thread's buffers, made once per engine.
+typedef struct sim_slot {
+    void *txrx_ws;     // transceiver scratch
+    uint32_t *msg;     // [batch]
+    uint32_t *msg_hat; // [batch]
+    float *x;          // [batch][n]
+    float *y;          // [batch][n]
+    gsl_rng *r_msg;    // messages of the current chunk
+    gsl_rng *r_noise;  // noise of the current chunk
+} sim_slot;
+
+struct sim_engine {
+    const txrx *t;
+    sim_eval_cfg cfg;
+    sim_slot *slots;   // [cfg.threads]
+    sim_counts *wave;  // [cfg.threads] counts of the chunks of one wave
+    int *wave_status;  // [cfg.threads]
+    char (*wave_msg)[256];
+};
+
+const char *sim_stop_name(int stop)
+{
+    switch (stop) {
+    case SIM_STOP_TARGET_BIT_ERRORS: return "target_bit_errors";
+    case SIM_STOP_TARGET_BLOCK_ERRORS: return "target_block_errors";
+    case SIM_STOP_MAX_BLOCKS: return "max_blocks";
+    default: return "";
+    }
+}
+
+void sim_eval_cfg_default(sim_eval_cfg *c)
+{
+    c->seed = 1;
+    c->chunk_blocks = 10000;
+    c->batch = 1000;
+    c->target_block_errors = 1000;
+    c->target_bit_errors = 0;
+    c->max_blocks = 10000000;
+    c->threads = 1;
+}
+
+int sim_eval_cfg_validate(const sim_eval_cfg *c)
+{
+    if (c->chunk_blocks < 1)
+        return AE_ERROR(AE_EINVAL, "chunk_blocks = %zu, expected >= 1", c->chunk_blocks);
+    if (c->batch < 1)
+        return AE_ERROR(AE_EINVAL, "batch = %zu, expected >= 1", c->batch);
+    if (c->max_blocks < 1)
+        return AE_ERROR(AE_EINVAL, "max_blocks = 0, expected >= 1");
+    if (c->threads < 1 || c->threads > 1024)
+        return AE_ERROR(AE_EINVAL, "threads = %d, expected 1..1024", c->threads);
+    return AE_OK;
+}
+
+void sim_engine_destroy(sim_engine *e)
+{
+    if (!e)
+        return;
+    if (e->slots) {
+        for (int i = 0; i < e->cfg.threads; i++) {
+            sim_slot *s = &e->slots[i];
+            if (s->txrx_ws)
+                e->t->vt->ws_destroy(s->txrx_ws);
+            free(s->msg);
+            free(s->msg_hat);
+            free(s->x);
+            free(s->y);
+            if (s->r_msg)
+                gsl_rng_free(s->r_msg);
+            if (s->r_noise)
+                gsl_rng_free(s->r_noise);
+        }
+    }
+    free(e->slots);
+    free(e->wave);
+    free(e->wave_status);
+    free(e->wave_msg);
+    free(e);
+}
+
+sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
+{
+    if (sim_eval_cfg_validate(cfg) != AE_OK)
+        return NULL;
+    sim_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        AE_ERROR(AE_ENOMEM, "cannot allocate the engine");
+        return NULL;
+    }
+    e->t = t;
+    e->cfg = *cfg;
+    size_t nt = (size_t)cfg->threads;
+    size_t batch = cfg->batch < cfg->chunk_blocks ? cfg->batch : cfg->chunk_blocks;
+    e->cfg.batch = batch;
+    e->slots = calloc(nt, sizeof *e->slots);
+    e->wave = calloc(nt, sizeof *e->wave);
+    e->wave_status = calloc(nt, sizeof *e->wave_status);
+    e->wave_msg = calloc(nt, sizeof *e->wave_msg);
+    if (!e->slots || !e->wave || !e->wave_status || !e->wave_msg)
+        goto nomem;
+    for (size_t i = 0; i < nt; i++) {
+        sim_slot *s = &e->slots[i];
+        s->msg = malloc(batch * sizeof *s->msg);
+        s->msg_hat = malloc(batch * sizeof *s->msg_hat);
+        s->x = malloc(batch * t->n * sizeof *s->x);
+        s->y = malloc(batch * t->n * sizeof *s->y);
+        if (!s->msg || !s->msg_hat || !s->x || !s->y)
+            goto nomem;
+        s->r_msg = sim_rng_alloc();
+        s->r_noise = sim_rng_alloc();
+        if (!s->r_msg || !s->r_noise)
+            goto fail;
+        s->txrx_ws = t->vt->ws_create(t->st, batch);
+        if (!s->txrx_ws)
+            goto fail;
+    }
+    return e;
+nomem:
+    AE_ERROR(AE_ENOMEM, "cannot allocate engine buffers for batch %zu", batch);
+fail:
+    sim_engine_destroy(e);
+    return NULL;
+}
+
+// Blocks in chunk c: chunk_blocks, except the chunk that reaches max_blocks, which is cut short.
+static uint64_t chunk_size(const sim_eval_cfg *cfg, uint64_t c)
+{
+    uint64_t start = c * (uint64_t)cfg->chunk_blocks;
+    if (start >= cfg->max_blocks)
+        return 0;
+    uint64_t left = cfg->max_blocks - start;
+    return left < cfg->chunk_blocks ? left : cfg->chunk_blocks;
+}
+
+int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c,
+                     sim_counts *counts)
+{
+    const txrx *t = e->t;
+    sim_slot *s = &e->slots[slot];
+    int64_t tag = sim_mdb(ebno_db);
+    sim_rng_seed(s->r_msg, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_MESSAGES));
+    sim_rng_seed(s->r_noise, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_NOISE));
+    memset(counts, 0, sizeof *counts);
+    uint64_t todo = chunk_size(&e->cfg, c);
+    uint32_t mask = (uint32_t)((1ULL << t->k) - 1ULL);
+    while (todo > 0) {
+        size_t b = todo < e->cfg.batch ? (size_t)todo : e->cfg.batch;
+        // messages uniform on [0, 2^k): taus2 gives 32 uniform bits per draw
+        for (size_t i = 0; i < b; i++)
+            s->msg[i] = (uint32_t)gsl_rng_get(s->r_msg) & mask;
+        int rc = t->vt->transmit(t->st, s->txrx_ws, s->msg, s->x, b);
+        if (rc != AE_OK)
+            return rc;
+        ch_awgn_forward(s->y, s->x, b * t->n, sigma2, s->r_noise);
+        rc = t->vt->receive(t->st, s->txrx_ws, s->y, sigma2, s->msg_hat, b);
+        if (rc != AE_OK)
+            return rc;
+        for (size_t i = 0; i < b; i++) {
+            uint64_t err = (uint64_t)__builtin_popcount(s->msg[i] ^ s->msg_hat[i]);
+            counts->bit_errors += err;
+            counts->bit_errors_sq += err * err;
+            counts->block_errors += err != 0;
+        }
+        counts->blocks += b;
+        todo -= b;
+    }
+    return AE_OK;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig_atomic_t *cancel)
+{
+    const txrx *t = e->t;
+    const sim_eval_cfg *cfg = &e->cfg;
+    memset(out, 0, sizeof *out);
+    double sigma2 = ch_sigma2_from_ebno(ebno_db, t->block_energy, t->k);
+    if (!(sigma2 > 0.0) || !isfinite(sigma2))
+        return AE_ERROR(AE_EINVAL, "Eb/N0 = %g dB gives no usable noise variance; expected a finite value",
+                        ebno_db);
+    out->ebno_db = ebno_db;
+    out->esno_db = ch_esno_db_from_ebno(ebno_db, t->k, t->symbols_per_block);
+    out->sigma2 = sigma2;
+    double t0 = now_seconds();
+    int nt = cfg->threads;
+    uint64_t next = 0; // first chunk of the next wave
+    int stop = SIM_STOP_NONE;
+    while (stop == SIM_STOP_NONE) {
+        if (cancel && *cancel)
+            return AE_ERROR(AE_EINTR, "interrupted");
+        // one wave: chunks next .. next+nt-1, one per thread, counts kept per chunk
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+        for (int i = 0; i < nt; i++) {
+            e->wave_status[i] = sim_engine_chunk(e, (size_t)i, ebno_db, sigma2, next + (uint64_t)i, &e->wave[i]);
+            if (e->wave_status[i] != AE_OK)
+                snprintf(e->wave_msg[i], sizeof e->wave_msg[i], "%s", ae_err_message());
+        }
+        // add in chunk order, stopping at the chunk where a rule is met; later chunks are dropped
+        for (int i = 0; i < nt && stop == SIM_STOP_NONE; i++) {
+            if (e->wave_status[i] != AE_OK)
+                return ae_err_forward(e->wave_status[i], e->wave_msg[i]);
+            out->blocks += e->wave[i].blocks;
+            out->block_errors += e->wave[i].block_errors;
+            out->bit_errors += e->wave[i].bit_errors;
+            out->bit_errors_sq += e->wave[i].bit_errors_sq;
+            if (cfg->target_bit_errors && out->bit_errors >= cfg->target_bit_errors)
+                stop = SIM_STOP_TARGET_BIT_ERRORS;
+            else if (cfg->target_block_errors && out->block_errors >= cfg->target_block_errors)
+                stop = SIM_STOP_TARGET_BLOCK_ERRORS;
+            else if (out->blocks >= cfg->max_blocks)
+                stop = SIM_STOP_MAX_BLOCKS;
+        }
+        next += (uint64_t)nt;
+    }
+    out->stop = stop;
+    out->bits = out->blocks * t->k;
+    out->bler = (double)out->block_errors / (double)out->blocks;
+    out->ber = (double)out->bit_errors / (double)out->bits;
+    sim_wilson(out->block_errors, out->blocks, SIM_Z95, &out->bler_lo, &out->bler_hi);
+    sim_ber_interval(out->bit_errors, out->bit_errors_sq, out->blocks, t->k, SIM_Z95, out->bler_hi,
+                     &out->ber_lo, &out->ber_hi);
+    out->seconds = now_seconds() - t0;
+    return AE_OK;
+}

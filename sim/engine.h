@@ -1,0 +1,81 @@
+// engine.h - the Monte Carlo BER/BLER engine (sim/).
+//
+// One point = one transceiver at one Eb/N0 over AWGN. Blocks are simulated in fixed-size chunks; chunk c
+// draws its messages and noise from generators derived from (seed, Eb/N0 in integer milli-dB, c,
+// stream) - values, not grid indices, and not the system's name, so systems with the same block shape
+// see the same messages and the same noise. Chunks run in parallel (OpenMP) in waves; their counts are
+// added in chunk order and the stop rule is checked after each chunk, so the counts include exactly the
+// chunks up to the one where a target is met, whatever the thread count.
+#ifndef AESIM_ENGINE_H
+#define AESIM_ENGINE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "txrx.h"
+
+enum sim_stop {
+    SIM_STOP_NONE = 0,
+    SIM_STOP_TARGET_BIT_ERRORS,   // bit errors reached target_bit_errors
+    SIM_STOP_TARGET_BLOCK_ERRORS, // block errors reached target_block_errors
+    SIM_STOP_MAX_BLOCKS           // max_blocks simulated
+};
+
+// The `stop` column's word for a stop reason ("target_bit_errors", ...; "" for SIM_STOP_NONE).
+const char *sim_stop_name(int stop);
+
+typedef struct sim_eval_cfg {
+    uint64_t seed;                // master seed (default 1)
+    size_t chunk_blocks;          // blocks per chunk, >= 1 (default 10000)
+    size_t batch;                 // blocks per transmit/receive call inside a chunk (default 1000)
+    uint64_t target_block_errors; // stop a point at this many block errors; 0 = no such rule (default 1000)
+    uint64_t target_bit_errors;   // stop a point at this many bit errors; 0 = no such rule (default 0)
+    uint64_t max_blocks;          // stop a point after this many blocks, >= 1 (default 10^7)
+    int threads;                  // OpenMP threads, >= 1 (default 1)
+} sim_eval_cfg;
+
+// Fill the defaults above.
+void sim_eval_cfg_default(sim_eval_cfg *c);
+
+// Check ranges; AE_EINVAL naming the field otherwise.
+int sim_eval_cfg_validate(const sim_eval_cfg *c);
+
+typedef struct sim_point {
+    double ebno_db;          // Eb/N0 of the point, dB
+    double esno_db;          // Es/N0 = Eb/N0 + 10 log10(k / symbols_per_block), dB
+    double sigma2;           // noise variance per real dimension, linear
+    uint64_t blocks;         // blocks simulated
+    uint64_t block_errors;   // blocks whose decided message differs from the sent one
+    uint64_t bits;           // blocks * k
+    uint64_t bit_errors;     // sum over blocks of popcount(sent ^ decided)
+    uint64_t bit_errors_sq;  // sum over blocks of (bit errors of the block)^2, for the BER interval
+    double bler, bler_lo, bler_hi; // block error rate and its 95% Wilson interval
+    double ber, ber_lo, ber_hi;    // bit error rate and its 95% normal interval (see sim_ber_interval)
+    double seconds;          // wall time of the point
+    int stop;                // enum sim_stop
+} sim_point;
+
+// Per-chunk counts (exposed so that tests and MPI can sum them in chunk order).
+typedef struct sim_counts {
+    uint64_t blocks, block_errors, bit_errors, bit_errors_sq;
+} sim_counts;
+
+typedef struct sim_engine sim_engine;
+
+// An engine for one transceiver: per-thread workspaces (transceiver scratch, message, signal and
+// decision buffers, two generators) made once here. The engine borrows t. NULL with AE_ERROR.
+sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg);
+void sim_engine_destroy(sim_engine *e);
+
+// Simulate one point at ebno_db (dB, finite). `cancel`, if not NULL, is polled between waves of
+// chunks: when it becomes nonzero the point stops and AE_EINTR is returned (out is then incomplete).
+// Returns AE_OK, AE_EINVAL (bad Eb/N0), AE_EINTR, or the transceiver's error.
+int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig_atomic_t *cancel);
+
+// Simulate chunk c at sigma2 into *counts with the workspace of thread slot `slot` (< threads): the
+// unit of work of sim_engine_point, deterministic in (seed, ebno_db, c). ebno_db only tags the streams.
+int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c,
+                     sim_counts *counts);
+
+#endif

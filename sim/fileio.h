@@ -1,0 +1,29 @@
+// fileio.h - the one way aesim writes a result file: a temporary file beside the target, flushed,
+// fsync'd and renamed over it, so a crash or a full disk never leaves a half-written file and the
+// previous version stays intact until the new one is complete (sim/).
+#ifndef AESIM_FILEIO_H
+#define AESIM_FILEIO_H
+
+#include <stdio.h>
+
+typedef struct sim_file {
+    FILE *f;             // write here between open and commit
+    char path[4096];     // final path
+    char tmp[4096 + 16]; // temporary path: path + ".tmp.<pid>"
+} sim_file;
+
+// Open a temporary file beside `path` for writing. AE_EIO with the path and the reason on failure.
+int sim_file_open(sim_file *out, const char *path);
+
+// Flush, fsync, close and rename the temporary file onto its final path. On any failure the temporary
+// file is removed, the previous file at `path` is untouched, and AE_EIO names the path and reason.
+int sim_file_commit(sim_file *out);
+
+// Close and remove the temporary file without touching `path`.
+void sim_file_abort(sim_file *out);
+
+// Create a folder and its parents (mode 0777 before umask). AE_EIO naming the part that failed,
+// for example when a parent is a regular file.
+int sim_mkdir_p(const char *path);
+
+#endif

@@ -1,0 +1,41 @@
+// results.h - results.csv and loss.csv (sim/).
+//
+// results.csv has a header and these columns, in this order, empty where not applicable (later releases
+// may append columns, never rename or reorder them):
+//   system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,ber,ber_lo,
+//   ber_hi,theory_bler,theory_ber,seconds,stop
+// Eb/N0 and Es/N0 in dB; rates linear; *_lo/*_hi are 95% intervals (Wilson on blocks for BLER, normal
+// from per-block bit-error counts for BER); seconds is wall time; stop is why the point ended.
+#ifndef AESIM_RESULTS_H
+#define AESIM_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine.h"
+
+extern const char *const sim_results_header;
+
+typedef struct sim_row {
+    char system[SIM_NAME_MAX];
+    char channel[32];
+    sim_point pt;
+    double theory_bler; // NAN: no closed form (empty field)
+    double theory_ber;  // NAN: no closed form (empty field)
+} sim_row;
+
+// Rewrite results.csv whole from rows (temporary file and rename). AE_EIO on failure.
+int sim_results_write(const char *path, const sim_row *rows, size_t n);
+
+typedef struct sim_loss_row {
+    char system[SIM_NAME_MAX];
+    uint64_t step; // Adam updates done
+    double loss;   // mean cross-entropy (nats) over the steps since the previous row
+    double lr;     // learning rate of the last step
+} sim_loss_row;
+
+// Rewrite loss.csv (header system,step,loss,lr) whole from rows. AE_EIO on failure.
+int sim_loss_write(const char *path, const sim_loss_row *rows, size_t n);
+
+#endif

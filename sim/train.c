@@ -1,0 +1,156 @@
+// train.c - end-to-end training of the autoencoder through the AWGN channel.
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ae_err.h"
+#include "ch.h"
+#include "nn.h"
+#include "rng.h"
+
+const char *sim_lr_schedule_name(int schedule)
+{
+    switch (schedule) {
+    case SIM_LR_CONSTANT: return "constant";
+    case SIM_LR_COSINE: return "cosine";
+    case SIM_LR_EXPONENTIAL: return "exponential";
+    default: return "?";
+    }
+}
+
+int sim_lr_schedule_parse(const char *name)
+{
+    for (int s = SIM_LR_CONSTANT; s <= SIM_LR_EXPONENTIAL; s++)
+        if (strcmp(name, sim_lr_schedule_name(s)) == 0)
+            return s;
+    return -1;
+}
+
+void sim_train_cfg_default(sim_train_cfg *c)
+{
+    c->steps = 10000;
+    c->batch = 1000;
+    c->lr = 1e-2;
+    c->lr_final = 1e-4;
+    c->schedule = SIM_LR_COSINE;
+    c->ebno_db = 4.0;
+    c->seed = 1;
+    c->log_every = 100;
+}
+
+int sim_train_cfg_validate(const sim_train_cfg *c)
+{
+    if (c->steps < 1)
+        return AE_ERROR(AE_EINVAL, "steps = 0, expected >= 1");
+    if (c->batch < 1)
+        return AE_ERROR(AE_EINVAL, "batch = 0, expected >= 1");
+    if (!(c->lr > 0.0) || !isfinite(c->lr))
+        return AE_ERROR(AE_EINVAL, "lr = %g, expected a finite number > 0", c->lr);
+    if (!(c->lr_final > 0.0) || !isfinite(c->lr_final))
+        return AE_ERROR(AE_EINVAL, "lr_final = %g, expected a finite number > 0", c->lr_final);
+    if (c->schedule < SIM_LR_CONSTANT || c->schedule > SIM_LR_EXPONENTIAL)
+        return AE_ERROR(AE_EINVAL, "schedule %d unknown", c->schedule);
+    if (!isfinite(c->ebno_db))
+        return AE_ERROR(AE_EINVAL, "ebno_db = %g, expected a finite value in dB", c->ebno_db);
+    if (c->log_every < 1)
+        return AE_ERROR(AE_EINVAL, "log_every = 0, expected >= 1");
+    return AE_OK;
+}
+
+double sim_train_lr(const sim_train_cfg *c, uint64_t t)
+{
+    double f = (double)t / (double)c->steps;
+    switch (c->schedule) {
+    case SIM_LR_COSINE: return c->lr_final + (c->lr - c->lr_final) * 0.5 * (1.0 + cos(M_PI * f));
+    case SIM_LR_EXPONENTIAL: return c->lr * pow(c->lr_final / c->lr, f);
+    default: return c->lr;
+    }
+}
+
+int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, void *ctx,
+                 volatile sig_atomic_t *cancel)
+{
+    int rc = sim_train_cfg_validate(cfg);
+    if (rc != AE_OK)
+        return rc;
+    size_t B = cfg->batch, n = ae->cfg.n;
+    double sigma2 = ch_sigma2_from_ebno(cfg->ebno_db, (double)n, ae->cfg.k);
+    uint32_t mask = (uint32_t)(ae->M - 1);
+    nn_adam_cfg adam;
+    nn_adam_cfg_default(&adam);
+
+    ae_ws *ws = ae_ws_create(ae, B);
+    uint32_t *msg = malloc(B * sizeof *msg);
+    float *x = malloc(B * n * sizeof *x), *y = malloc(B * n * sizeof *y);
+    float *dx = malloc(B * n * sizeof *dx), *dy = malloc(B * n * sizeof *dy);
+    gsl_rng *r_init = sim_rng_alloc(), *r_msg = sim_rng_alloc(), *r_noise = sim_rng_alloc();
+    if (!ws || !msg || !x || !y || !dx || !dy || !r_init || !r_msg || !r_noise) {
+        rc = AE_ERROR(AE_ENOMEM, "cannot allocate training buffers for batch %zu", B);
+        goto done;
+    }
+    // separate streams: changing the batch size does not change the initial weights
+    sim_rng_seed(r_init, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_INIT));
+    sim_rng_seed(r_msg, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_MSG));
+    sim_rng_seed(r_noise, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_NOISE));
+    ae_init(ae, r_init);
+
+    double loss_sum = 0.0;
+    uint64_t loss_count = 0;
+    for (uint64_t t = 0; t < cfg->steps; t++) {
+        if (cancel && *cancel) {
+            rc = AE_ERROR(AE_EINTR, "training interrupted at step %llu", (unsigned long long)t);
+            goto done;
+        }
+        for (size_t i = 0; i < B; i++)
+            msg[i] = (uint32_t)gsl_rng_get(r_msg) & mask;
+        // forward: encoder -> channel -> decoder -> loss
+        if ((rc = ae_tx_forward(ae, ws, msg, x, B)) != AE_OK)
+            goto done;
+        ch_awgn_forward(y, x, B * n, sigma2, r_noise);
+        if (!ae_rx_forward(ae, ws, y, B)) {
+            rc = AE_EBADLEN;
+            goto done;
+        }
+        double loss = ae_rx_loss(ae, ws, msg, B);
+        if (!isfinite(loss)) {
+            rc = AE_ERROR(AE_ERUNTIME, "training loss is %g at step %llu; lower lr or check the inputs", loss,
+                          (unsigned long long)(t + 1));
+            goto done;
+        }
+        // backward: decoder -> channel -> encoder, then one Adam update
+        ae_zero_grad(ae);
+        if ((rc = ae_rx_backward(ae, ws, dy, B)) != AE_OK)
+            goto done;
+        memset(dx, 0, B * n * sizeof *dx);
+        ch_awgn_backward(dx, dy, B * n);
+        if ((rc = ae_tx_backward(ae, ws, dx, B)) != AE_OK)
+            goto done;
+        double lr = sim_train_lr(cfg, t);
+        ae->adam_step++;
+        nn_adam_step(ae->params, ae->grads, ae->adam_m, ae->adam_v, ae->n_params, &adam, lr, ae->adam_step);
+        loss_sum += loss;
+        loss_count++;
+        if (log && ((t + 1) % cfg->log_every == 0 || t + 1 == cfg->steps)) {
+            log(ctx, t + 1, loss_sum / (double)loss_count, lr);
+            loss_sum = 0.0;
+            loss_count = 0;
+        }
+    }
+    rc = ae_eval_prepare(ae);
+done:
+    ae_ws_destroy(ws);
+    free(msg);
+    free(x);
+    free(y);
+    free(dx);
+    free(dy);
+    if (r_init)
+        gsl_rng_free(r_init);
+    if (r_msg)
+        gsl_rng_free(r_msg);
+    if (r_noise)
+        gsl_rng_free(r_noise);
+    return rc;
+}

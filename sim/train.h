@@ -1,0 +1,54 @@
+// train.h - the training loop of learned transceivers (sim/).
+#ifndef AESIM_TRAIN_H
+#define AESIM_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "ae.h"
+
+enum sim_lr_schedule {
+    SIM_LR_CONSTANT = 0, // lr throughout (the paper's recipe)
+    SIM_LR_COSINE = 1,   // lr_final + (lr - lr_final) (1 + cos(pi t / steps)) / 2 (Loshchilov & Hutter,
+                         // "SGDR", ICLR 2017, eq. 5, one cycle without restart)
+    SIM_LR_EXPONENTIAL = 2 // lr (lr_final / lr)^(t / steps): geometric decay from lr to lr_final
+};
+
+// The word of a schedule in configs ("constant", "cosine", "exponential"), and back (-1 if unknown).
+const char *sim_lr_schedule_name(int schedule);
+int sim_lr_schedule_parse(const char *name);
+
+typedef struct sim_train_cfg {
+    uint64_t steps;   // Adam updates, >= 1 (default 10000)
+    size_t batch;     // messages per step, >= 1 (default 1000)
+    double lr;        // initial learning rate, > 0 (default 1e-2)
+    double lr_final;  // final learning rate for decaying schedules, > 0 (default 1e-4)
+    int schedule;     // enum sim_lr_schedule (default SIM_LR_COSINE)
+    double ebno_db;   // training Eb/N0 in dB, finite (default 4)
+    uint64_t seed;    // seed of initialisation and batches (default 1)
+    uint64_t log_every; // report the loss every this many steps, >= 1 (default 100)
+} sim_train_cfg;
+
+// Fill the defaults above.
+void sim_train_cfg_default(sim_train_cfg *c);
+
+// Check ranges; AE_EINVAL naming the field and the expected range otherwise.
+int sim_train_cfg_validate(const sim_train_cfg *c);
+
+// Learning rate at step t (0-based, t < steps) under the schedule.
+double sim_train_lr(const sim_train_cfg *c, uint64_t t);
+
+// Called every log_every steps and after the last one: the step count done, the mean loss (nats) over
+// the steps since the last call, and the learning rate of the last step.
+typedef void (*sim_train_log_fn)(void *ctx, uint64_t step, double loss, double lr);
+
+// Train ae over AWGN at cfg->ebno_db, the noise variance given by ch_sigma2_from_ebno with the block
+// energy n (both constraints): initialise from the SIM_STREAM_INIT stream, then for each step draw a
+// batch of uniform messages, run encoder -> AWGN -> decoder -> softmax cross-entropy, backpropagate
+// through the channel and update with Adam. Leaves the codebook prepared (ae_eval_prepare).
+// Returns AE_OK; AE_ERUNTIME naming the step if the loss becomes NaN or infinite; AE_EINTR when
+// *cancel becomes nonzero (checked every step); AE_ENOMEM.
+int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, void *ctx,
+                 volatile sig_atomic_t *cancel);
+
+#endif
