@@ -19,9 +19,13 @@
 // of such elements (seen: 1.01e-2 for the power normalisation). The error of central differences is
 // O(eps^2) for smooth functions, so 1e-2 costs no accuracy and cuts the rounding part tenfold.
 #define GC_EPS_SMOOTH 1e-2
-// Elements smaller than GC_FLOOR times the largest |gradient| are compared against that floor
-// instead of their own size: there the float32 rounding of the loss dominates the difference.
-#define GC_FLOOR 1e-3
+// Elements smaller than floor times the largest |gradient| are compared against that floor instead
+// of their own size: there the float32 rounding of the loss dominates the difference. GC_FLOOR for
+// single kernels; GC_FLOOR_MODEL for whole models, whose loss passes through several float32 layers:
+// there the finite difference carries ~1e-5 absolute rounding noise (seen: 1.2e-5 on an element of
+// 4e-4 at eps = 1e-3), which would otherwise fail elements below ~1e-3 that are correct.
+#define GC_FLOOR       1e-3
+#define GC_FLOOR_MODEL 1e-2
 
 // a[i] = scale * sin(1.7 i + phase): deterministic, high-entropy test data.
 static inline void gc_fill_sin(float *a, size_t N, double scale, double phase)
@@ -54,9 +58,10 @@ static inline void gc_numeric(double *num, float *p, size_t N, double eps, doubl
     }
 }
 
-// Assert |ana - num| <= tol * max(|ana|, |num|, GC_FLOOR * max|ana|) elementwise, and that the analytic
-// gradient is not all zero. Returns the largest relative error seen (for reporting).
-static inline double gc_compare(const char *what, const float *ana, const double *num, size_t N, double tol)
+// Assert |ana - num| <= tol * max(|ana|, |num|, floor * max|ana|) elementwise, and that the analytic
+// gradient is not all zero. Returns the largest relative error seen (also logged with --verbose).
+static inline double gc_compare(const char *what, const float *ana, const double *num, size_t N, double tol,
+                                double floor)
 {
     double amax = 0.0;
     for (size_t i = 0; i < N; i++)
@@ -65,13 +70,13 @@ static inline double gc_compare(const char *what, const float *ana, const double
     double worst = 0.0;
     for (size_t i = 0; i < N; i++) {
         const double a = ana[i], d = fabs(a - num[i]);
-        const double scale = fmax(fmax(fabs(a), fabs(num[i])), GC_FLOOR * amax);
+        const double scale = fmax(fmax(fabs(a), fabs(num[i])), floor * amax);
         const double rel = d / scale;
         worst = fmax(worst, rel);
-        cr_assert(rel <= tol, "%s[%zu]: analytic %.7g vs numeric %.7g (relative error %.3g > %.3g)", what, i, a,
-                  num[i], rel, tol);
+        cr_assert(rel <= tol, "%s[%zu]: analytic %.7g vs numeric %.7g (relative error %.3g > %.3g)", what, i,
+                  a, num[i], rel, tol);
     }
-    cr_log_info("%s: worst relative error %.3g", what, worst);
+    cr_log_info("%s: %zu values, max |g| %.3g, worst relative error %.3g", what, N, amax, worst);
     return worst;
 }
 

@@ -42,8 +42,8 @@ static void check_dense_forward(size_t B, size_t in, size_t out)
     nn_dense_forward(y, x, W, b, B, in, out);
     dense_naive(ref, x, W, b, B, in, out);
     for (size_t i = 0; i < B * out; i++)
-        cr_assert(fabs(y[i] - ref[i]) <= 1e-5 * (1.0 + fabs(ref[i])), "(%zu,%zu,%zu) y[%zu] = %.7g, ref %.7g", B,
-                  in, out, i, y[i], ref[i]);
+        cr_assert(fabs(y[i] - ref[i]) <= 1e-5 * (1.0 + fabs(ref[i])), "(%zu,%zu,%zu) y[%zu] = %.7g, ref %.7g",
+                  B, in, out, i, y[i], ref[i]);
     free(x), free(W), free(b), free(y), free(ref);
 }
 
@@ -107,11 +107,11 @@ Test(nn, dense_grad_fd)
     nn_dense_backward(dx, dW, db, dout, x, W, B, IN, OUT);
     double num[OUT * IN];
     gc_numeric(num, x, B * IN, GC_EPS, dense_loss, &c);
-    gc_compare("dense dx", dx, num, B * IN, GC_TOL);
+    gc_compare("dense dx", dx, num, B * IN, GC_TOL, GC_FLOOR);
     gc_numeric(num, W, OUT * IN, GC_EPS, dense_loss, &c);
-    gc_compare("dense dW", dW, num, OUT * IN, GC_TOL);
+    gc_compare("dense dW", dW, num, OUT * IN, GC_TOL, GC_FLOOR);
     gc_numeric(num, b, OUT, GC_EPS, dense_loss, &c);
-    gc_compare("dense db", db, num, OUT, GC_TOL);
+    gc_compare("dense db", db, num, OUT, GC_TOL, GC_FLOOR);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ Test(nn, relu_grad_fd)
         dx[i] -= 0.25f;
     double num[N];
     gc_numeric(num, x, N, GC_EPS, relu_loss, &c);
-    gc_compare("relu dx", dx, num, N, GC_TOL);
+    gc_compare("relu dx", dx, num, N, GC_TOL, GC_FLOOR);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ Test(nn, softmax_xent_value_and_grad_fd)
     xent_ctx c = {z, labels, B, M};
     double num[B * M];
     gc_numeric(num, z, B * M, GC_EPS, xent_loss, &c);
-    gc_compare("softmax xent dlogits", dz, num, B * M, GC_TOL);
+    gc_compare("softmax xent dlogits", dz, num, B * M, GC_TOL, GC_FLOOR);
 }
 
 Test(nn, softmax_xent_is_stable_for_large_logits)
@@ -259,7 +259,7 @@ Test(nn, energy_norm_grad_fd)
     nn_energy_norm_backward(dv, dout, x, inv, B, N);
     double num[B * N];
     gc_numeric(num, v, B * N, GC_EPS, energy_loss, &c);
-    gc_compare("energy norm dv", dv, num, B * N, GC_TOL);
+    gc_compare("energy norm dv", dv, num, B * N, GC_TOL, GC_FLOOR);
 }
 
 Test(nn, power_norm_grad_fd)
@@ -273,7 +273,7 @@ Test(nn, power_norm_grad_fd)
     nn_power_norm_backward(dv, dout, x, s, B, N);
     double num[B * N];
     gc_numeric(num, v, B * N, GC_EPS_SMOOTH, power_loss, &c); // see GC_EPS_SMOOTH
-    gc_compare("power norm dv", dv, num, B * N, GC_TOL);
+    gc_compare("power norm dv", dv, num, B * N, GC_TOL, GC_FLOOR);
 }
 
 Test(nn, energy_norm_gives_n_per_block)

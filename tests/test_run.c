@@ -1,0 +1,427 @@
+// test_run.c - configs, the trained main-job systems against their references, and the command line.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "ae.h"
+#include "ae_err.h"
+#include "blas.h"
+#include "classical.h"
+#include "config.h"
+#include "engine.h"
+#include "results.h"
+#include "systems.h"
+#include "theory.h"
+#include "train.h"
+
+// The project root (make test sets AESIM_ROOT) and the aesim binary (AESIM_BIN).
+static const char *root(void)
+{
+    const char *r = getenv("AESIM_ROOT");
+    return r ? r : ".";
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("AESIM_BIN");
+    return b ? b : "./aesim";
+}
+
+static void experiment_path(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "%s/experiments/%s", root(), name);
+}
+
+// Write text to a fresh temporary file; returns its path (static buffer per call site is the caller's).
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void make_tmpdir(char *buf, size_t len)
+{
+    snprintf(buf, len, "/tmp/aesim-test-XXXXXX");
+    cr_assert(mkdtemp(buf));
+}
+
+// Run a shell command line; returns the exit status, stderr in *err (malloc'd).
+static int run_cmd(const char *cmdline, char **err)
+{
+    char dir[64], errpath[128], full[8192];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(errpath, sizeof errpath, "%s/stderr", dir);
+    snprintf(full, sizeof full, "%s 2>%s >/dev/null </dev/null", cmdline, errpath);
+    int st = system(full);
+    *err = read_file(errpath);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// A config error: load must fail with AE_ECONFIG and the message must contain every needle.
+static void expect_config_error(const char *text, const char *needle1, const char *needle2)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/bad.cfg", dir);
+    write_file(path, text);
+    sim_experiment ex;
+    int rc = sim_config_load(path, &ex);
+    cr_assert_eq(rc, AE_ECONFIG, "expected a config error for:\n%s", text);
+    const char *msg = ae_err_message();
+    cr_assert(strstr(msg, path), "message does not name the file: %s", msg);
+    cr_assert(strstr(msg, needle1), "message lacks '%s': %s", needle1, msg);
+    if (needle2)
+        cr_assert(strstr(msg, needle2), "message lacks '%s': %s", needle2, msg);
+}
+
+#define GOOD_EVAL "eval = { ebno_db = [0.0, 2.0]; max_blocks = 1000; };\n"
+#define GOOD_SYS "systems = ( { name = \"b\"; type = \"uncoded_bpsk\"; k = 2; } );\n"
+
+// ---------------------------------------------------------------------------------------------
+// configs
+
+Test(config, shipped_experiments_load)
+{
+    const char *names[] = {"oshea_7_4.cfg", "oshea_2_2.cfg", "oshea_8_8.cfg"};
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        experiment_path(path, sizeof path, names[i]);
+        sim_experiment ex;
+        cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s: %s", names[i], ae_err_message());
+        cr_assert(ex.n_systems >= 2 && ex.n_ebno == 15);
+        cr_assert_float_eq(ex.ebno_db[0], -4.0, 1e-12);
+        cr_assert_float_eq(ex.ebno_db[14], 10.0, 1e-12);
+        sim_experiment_free(&ex);
+    }
+}
+
+Test(config, main_job_systems_and_parameter_counts)
+{
+    char path[4096];
+    experiment_path(path, sizeof path, "oshea_7_4.cfg");
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    const char *want[] = {"ae_7_4", "uncoded_bpsk_4_4", "hamming_7_4_hard", "hamming_7_4_ml"};
+    cr_assert_eq(ex.n_systems, 4);
+    for (int i = 0; i < 4; i++)
+        cr_assert_str_eq(ex.systems[i].name, want[i]);
+    cr_assert_eq(ae_param_count(&ex.systems[0].ae), 791);
+    sim_experiment_free(&ex);
+}
+
+Test(config, resolved_config_round_trips)
+{
+    char path[4096], dir[64], out[128];
+    experiment_path(path, sizeof path, "oshea_7_4.cfg");
+    sim_experiment a, b;
+    cr_assert_eq(sim_config_load(path, &a), AE_OK);
+    make_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/resolved.cfg", dir);
+    cr_assert_eq(sim_config_write_resolved(&a, out, "test"), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(sim_config_load(out, &b), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(a.n_ebno, b.n_ebno);
+    for (size_t i = 0; i < a.n_ebno; i++)
+        cr_assert(a.ebno_db[i] == b.ebno_db[i]);
+    cr_assert(memcmp(&a.eval, &b.eval, sizeof a.eval) == 0);
+    cr_assert(a.early_stop == b.early_stop && a.min_bler == b.min_bler);
+    cr_assert(a.memory_limit_mib == b.memory_limit_mib);
+    cr_assert_eq(a.n_systems, b.n_systems);
+    for (size_t i = 0; i < a.n_systems; i++) {
+        sim_system_cfg x = a.systems[i], y = b.systems[i];
+        x.line = y.line = 0;
+        cr_assert(memcmp(&x, &y, sizeof x) == 0, "system %zu differs after the round trip", i);
+    }
+    sim_experiment_free(&a);
+    sim_experiment_free(&b);
+}
+
+Test(config, errors_name_file_line_key_and_expectation)
+{
+    // syntax error: file and line
+    expect_config_error("seed = 1;\neval = { ebno_db = [0.0 2.0]; };\n", ":2:", "syntax error");
+    // unknown key with a suggestion
+    expect_config_error("seed = 1;\neval = { ebno_db = [0.0]; max_blokcs = 10; };\n" GOOD_SYS, "max_blokcs",
+                        "did you mean 'max_blocks'");
+    // wrong type
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"autoencoder\"; n = \"seven\"; k = 4; } );\n",
+                        "systems.[0].n", "expected an integer");
+    // out of range
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 0; k = 4; } );\n",
+                        "systems.[0].n", "out of range");
+    expect_config_error("eval = { ebno_db = [0.0]; max_blocks = 0; };\n" GOOD_SYS, "eval.max_blocks", "out of range");
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 7; k = 4;\n"
+                                  "  train = { lr = -1.0; }; } );\n",
+                        "systems.[0].train.lr", ":3:");
+    // empty grid, missing grid
+    expect_config_error("eval = { ebno_db = []; };\n" GOOD_SYS, "eval.ebno_db", "empty grid");
+    expect_config_error("eval = { max_blocks = 10; };\n" GOOD_SYS, "eval.ebno_db", "missing");
+    // unknown type and decoder, bad names, duplicates
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"turbo\"; } );\n", "unknown type 'turbo'",
+                        NULL);
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"h\"; type = \"hamming_7_4\"; decoder = \"soft\"; } );\n",
+                        "unknown decoder 'soft'", NULL);
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"A b\"; type = \"uncoded_bpsk\"; k = 2; } );\n",
+                        "not a valid system name", NULL);
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"b\"; type = \"uncoded_bpsk\"; k = 2; },\n"
+                                  "{ name = \"b\"; type = \"uncoded_bpsk\"; k = 3; } );\n",
+                        "used twice", NULL);
+    // a key of another system type
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"h\"; type = \"hamming_7_4\"; k = 4; } );\n",
+                        "unknown key in a hamming_7_4 system", NULL);
+    // k too large for the memory its one-hot layers need
+    expect_config_error("memory_limit_mib = 1024.0;\n" GOOD_EVAL
+                        "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 7; k = 20; } );\n",
+                        "systems.[0].k", "k = 20");
+}
+
+Test(config, missing_file_and_folder)
+{
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load("/nonexistent/x.cfg", &ex), AE_ECONFIG);
+    cr_assert(strstr(ae_err_message(), "/nonexistent/x.cfg"));
+    cr_assert_eq(sim_config_load("/tmp", &ex), AE_ECONFIG);
+    cr_assert(strstr(ae_err_message(), "is a folder"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// the main job's claims, with the shipped recipe
+
+// Train the autoencoder system `name` of an experiment file with its own recipe; returns the
+// transceiver (the model in *ae) and the experiment in *ex.
+static txrx *train_shipped(const char *file, const char *name, sim_experiment *ex, ae_model **ae,
+                           const sim_system_cfg **sys)
+{
+    char path[4096];
+    experiment_path(path, sizeof path, file);
+    cr_assert_eq(sim_config_load(path, ex), AE_OK, "%s", ae_err_message());
+    *sys = NULL;
+    for (size_t i = 0; i < ex->n_systems; i++)
+        if (strcmp(ex->systems[i].name, name) == 0)
+            *sys = &ex->systems[i];
+    cr_assert(*sys);
+    sim_blas_single_thread();
+    *ae = ae_create(&(*sys)->ae);
+    cr_assert(*ae);
+    cr_assert_eq(sim_train_ae(*ae, &(*sys)->train, NULL, NULL, NULL), AE_OK, "%s", ae_err_message());
+    txrx *t = ae_txrx_create(*ae);
+    cr_assert(t);
+    return t;
+}
+
+Test(main_job, ae_7_4_matches_hamming_ml_and_beats_hard, .timeout = 600)
+{
+    sim_experiment ex;
+    ae_model *ae;
+    const sim_system_cfg *sys;
+    txrx *t = train_shipped("oshea_7_4.cfg", "ae_7_4", &ex, &ae, &sys);
+    txrx *ml = mod_hamming74_txrx_create(MOD_HAMMING_ML);
+    sim_eval_cfg cfg = ex.eval;
+    cfg.threads = 2;
+    cfg.target_block_errors = 0;
+    // same seed and block shape: the AE and ML decoding see identical messages and noise
+    const double pts[] = {4.0, 6.0, 8.0}, max_ratio[] = {1.2, 1.3, 1.45};
+    const uint64_t blocks[] = {200000, 2000000, 40000000}, min_errors[] = {1000, 1000, 300};
+    for (int i = 0; i < 3; i++) {
+        cfg.max_blocks = blocks[i];
+        sim_engine *ea = sim_engine_create(t, &cfg), *em = sim_engine_create(ml, &cfg);
+        sim_point pa, pm;
+        cr_assert_eq(sim_engine_point(ea, pts[i], &pa, NULL), AE_OK);
+        cr_assert_eq(sim_engine_point(em, pts[i], &pm, NULL), AE_OK);
+        cr_assert(pm.block_errors >= min_errors[i], "%g dB: only %llu ML block errors", pts[i],
+                  (unsigned long long)pm.block_errors);
+        double ratio = pa.bler / pm.bler;
+        cr_assert(ratio <= max_ratio[i], "%g dB: AE BLER %g is %.3f x ML %g (allowed %.2f)", pts[i], pa.bler, ratio,
+                  pm.bler, max_ratio[i]);
+        // better than hard decisions, by far more than the spread
+        double hard = theory_hamming74_hard_bler(pts[i]);
+        cr_assert(pa.bler < hard - 5.0 * sqrt(hard / (double)pa.blocks), "%g dB: AE %g vs hard %g", pts[i], pa.bler,
+                  hard);
+        sim_engine_destroy(ea);
+        sim_engine_destroy(em);
+    }
+    txrx_destroy(ml);
+    txrx_destroy(t);
+    ae_destroy(ae);
+    sim_experiment_free(&ex);
+}
+
+Test(main_job, ae_2_2_equals_uncoded_bpsk, .timeout = 600)
+{
+    sim_experiment ex;
+    ae_model *ae;
+    const sim_system_cfg *sys;
+    txrx *t = train_shipped("oshea_2_2.cfg", "ae_2_2", &ex, &ae, &sys);
+    sim_eval_cfg cfg = ex.eval;
+    cfg.threads = 2;
+    cfg.target_block_errors = 0;
+    const double pts[] = {0.0, 4.0, 8.0};
+    const uint64_t blocks[] = {100000, 400000, 4000000};
+    for (int i = 0; i < 3; i++) {
+        cfg.max_blocks = blocks[i];
+        sim_engine *e = sim_engine_create(t, &cfg);
+        sim_point p;
+        cr_assert_eq(sim_engine_point(e, pts[i], &p, NULL), AE_OK);
+        double th = theory_block_error(theory_bpsk_ber(pts[i]), 2);
+        double sd = sqrt(th * (1.0 - th) / (double)p.blocks);
+        cr_assert(fabs(p.bler - th) < 5.0 * sd, "%g dB: AE (2,2) BLER %g vs BPSK (2,2) %g (5 sigma %g)", pts[i],
+                  p.bler, th, 5.0 * sd);
+        sim_engine_destroy(e);
+    }
+    txrx_destroy(t);
+    ae_destroy(ae);
+    sim_experiment_free(&ex);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the command line
+
+static const char *const tiny_cfg =
+    "seed = 3;\n"
+    "eval = { ebno_db = [0.0, 3.0, 20.0]; target_block_errors = 200; max_blocks = 200000; chunk_blocks = 5000; };\n"
+    "systems = (\n"
+    "  { name = \"ae_2_2\"; type = \"autoencoder\"; n = 2; k = 2; train = { steps = 300; batch = 200; }; },\n"
+    "  { name = \"uncoded_bpsk_2_2\"; type = \"uncoded_bpsk\"; k = 2; },\n"
+    "  { name = \"hamming_7_4_hard\"; type = \"hamming_7_4\"; decoder = \"hard\"; }\n"
+    ");\n";
+
+// results.csv without the seconds column, for comparing counts between runs.
+static char *counts_of(const char *csv_path)
+{
+    char *s = read_file(csv_path);
+    cr_assert(s, "no %s", csv_path);
+    // drop field 17 (seconds) of every line
+    char *out = malloc(strlen(s) + 1), *o = out;
+    for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+        int field = 1;
+        for (char *p = line; *p; p++) {
+            if (*p == ',')
+                field++;
+            if (field != 17 || (*p == ',' && field == 17 && 0))
+                *o++ = *p;
+        }
+        *o++ = '\n';
+    }
+    *o = '\0';
+    free(s);
+    return out;
+}
+
+Test(cli, run_writes_results_plot_and_reproduces_counts, .timeout = 300)
+{
+    char dir[64], cfg[128], cmd[8192], path[256];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/tiny.cfg", dir);
+    write_file(cfg, tiny_cfg);
+    char *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --threads 1", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    // header and rows
+    snprintf(path, sizeof path, "%s/a/results.csv", dir);
+    char *csv = read_file(path);
+    cr_assert(csv);
+    cr_assert(strncmp(csv, sim_results_header, strlen(sim_results_header)) == 0);
+    cr_assert(csv[strlen(sim_results_header)] == '\n');
+    // 20 dB gives no block error: early stop keeps that row and adds nothing after it; 3 systems x 3 points
+    int lines = 0;
+    for (char *p = csv; *p; p++)
+        lines += *p == '\n';
+    cr_assert_eq(lines, 1 + 9, "%s", csv);
+    cr_assert(strstr(csv, "uncoded_bpsk_2_2,awgn,3.0000,3.0000,"));
+    free(csv);
+    const char *files[] = {"bler.png", "loss.csv", "resolved.cfg", "theory.csv", "bler.gp"};
+    for (int i = 0; i < 5; i++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/a/%s", dir, files[i]);
+        cr_assert(stat(path, &st) == 0 && st.st_size > 0, "missing %s", path);
+    }
+    snprintf(path, sizeof path, "%s/a/loss.csv", dir);
+    char *loss = read_file(path);
+    cr_assert(strncmp(loss, "system,step,loss,lr\nae_2_2,100,", 31) == 0, "%s", loss);
+    free(loss);
+    // 2 threads, and the resolved config, give the same counts
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/b --threads 2", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s run %s/a/resolved.cfg --out %s/c --threads 2", bin(), dir, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/a/results.csv", dir);
+    char *a = counts_of(path);
+    snprintf(path, sizeof path, "%s/b/results.csv", dir);
+    char *b = counts_of(path);
+    snprintf(path, sizeof path, "%s/c/results.csv", dir);
+    char *c = counts_of(path);
+    cr_assert_str_eq(a, b);
+    cr_assert_str_eq(a, c);
+    free(a);
+    free(b);
+    free(c);
+}
+
+Test(cli, bad_input_exits_2_with_a_message)
+{
+    char dir[64], cfg[128], cmd[8192];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/bad.cfg", dir);
+    write_file(cfg, "eval = { ebno_db = [0.0]; };\nsystems = ( { name = \"x\"; type = \"uncoded_bpsk\"; k = 99; } );\n");
+    char *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/out", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "bad.cfg:2:") && strstr(err, "systems.[0].k") && strstr(err, "1..24"), "%s", err);
+    free(err);
+    // nothing was written for a config that did not load
+    char out[128];
+    snprintf(out, sizeof out, "%s/out", dir);
+    struct stat st;
+    cr_assert(stat(out, &st) != 0);
+
+    snprintf(cmd, sizeof cmd, "%s run %s/missing.cfg", bin(), dir);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "missing.cfg"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s run %s", bin(), dir);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "is a folder"), "%s", err);
+    free(err);
+    char good[4096];
+    experiment_path(good, sizeof good, "oshea_2_2.cfg");
+    snprintf(cmd, sizeof cmd, "%s run %s --threads 0", bin(), good);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "--threads"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s run %s --out /dev/null/results", bin(), good);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "/dev/null"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s frobnicate", bin());
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "unknown command 'frobnicate'"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s --help", bin());
+    cr_assert_eq(run_cmd(cmd, &err), 0);
+    free(err);
+}

@@ -1,0 +1,311 @@
+// test_sim.c - the Monte Carlo engine, channel, intervals and streams against definitions and theory.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "ae_err.h"
+#include "ch.h"
+#include "classical.h"
+#include "engine.h"
+#include "rng.h"
+#include "stats.h"
+#include "theory.h"
+
+// ---------------------------------------------------------------------------------------------
+// noise definition and AWGN
+
+Test(awgn, sigma2_definition)
+{
+    // sigma2 = E / (2 k Eb/N0): Hamming (7,4) with BPSK (E = 7) at 0 dB -> 7/8
+    cr_assert_float_eq(ch_sigma2_from_ebno(0.0, 7.0, 4), 7.0 / 8.0, 1e-15);
+    // energy constraint: 1 / (2 R Eb/N0) with R = 4/7 at 3 dB
+    double ebno = pow(10.0, 0.3);
+    cr_assert_float_eq(ch_sigma2_from_ebno(3.0, 7.0, 4), 1.0 / (2.0 * (4.0 / 7.0) * ebno), 1e-15);
+    // uncoded BPSK: E = k, so sigma2 = 1 / (2 Eb/N0) whatever k
+    cr_assert_float_eq(ch_sigma2_from_ebno(6.0, 8.0, 8), 1.0 / (2.0 * pow(10.0, 0.6)), 1e-15);
+    cr_assert(ch_sigma2_from_ebno(NAN, 7.0, 4) < 0.0);
+    cr_assert(ch_sigma2_from_ebno(INFINITY, 7.0, 4) < 0.0);
+    cr_assert(ch_sigma2_from_ebno(1.0, 0.0, 4) < 0.0);
+    cr_assert(ch_sigma2_from_ebno(1.0, 7.0, 0) < 0.0);
+}
+
+Test(awgn, esno_bookkeeping)
+{
+    // (7,4) real autoencoder: Es/N0 = Eb/N0 + 10 log10(4/7)
+    cr_assert_float_eq(ch_esno_db_from_ebno(5.0, 4, 7), 5.0 + 10.0 * log10(4.0 / 7.0), 1e-12);
+    cr_assert_float_eq(ch_esno_db_from_ebno(5.0, 4, 4), 5.0, 1e-12);
+    cr_assert_float_eq(ch_ebno_db_from_esno(ch_esno_db_from_ebno(2.5, 8, 3), 8, 3), 2.5, 1e-12);
+}
+
+Test(awgn, noise_variance_and_mean_match_sigma2)
+{
+    enum { N = 1000000 };
+    float *x = calloc(N, sizeof *x), *y = malloc(N * sizeof *y);
+    gsl_rng *r = sim_rng_alloc();
+    cr_assert(x && y && r);
+    sim_rng_seed(r, 42);
+    double sigma2 = ch_sigma2_from_ebno(2.0, 7.0, 4);
+    ch_awgn_forward(y, x, N, sigma2, r);
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < N; i++) {
+        s1 += y[i];
+        s2 += (double)y[i] * y[i];
+    }
+    double mean = s1 / N, var = s2 / N - mean * mean;
+    // sample mean ~ N(0, sigma2/N); sample variance ~ N(sigma2, 2 sigma2^2 / N): 5 sigma bands
+    cr_assert(fabs(mean) < 5.0 * sqrt(sigma2 / N), "mean %g", mean);
+    cr_assert(fabs(var - sigma2) < 5.0 * sigma2 * sqrt(2.0 / N), "var %g vs %g", var, sigma2);
+    // backward is the identity, accumulated
+    float dx[3] = {1, 1, 1}, dy[3] = {0.5f, -2.0f, 3.0f};
+    ch_awgn_backward(dx, dy, 3);
+    cr_assert(dx[0] == 1.5f && dx[1] == -1.0f && dx[2] == 4.0f);
+    gsl_rng_free(r);
+    free(x);
+    free(y);
+}
+
+// ---------------------------------------------------------------------------------------------
+// intervals
+
+Test(stats, wilson_known_values)
+{
+    double lo, hi;
+    // 0 of 10: [0, z^2 / (n + z^2)]
+    sim_wilson(0, 10, SIM_Z95, &lo, &hi);
+    cr_assert_float_eq(lo, 0.0, 1e-12);
+    cr_assert_float_eq(hi, SIM_Z95 * SIM_Z95 / (10.0 + SIM_Z95 * SIM_Z95), 1e-12);
+    // 5 of 10: symmetric about 0.5, half-width z sqrt(n/4 + z^2/4) / (n + z^2) (Agresti & Coull 1998)
+    sim_wilson(5, 10, SIM_Z95, &lo, &hi);
+    cr_assert_float_eq(lo, 0.236593, 1e-6);
+    cr_assert_float_eq(hi, 0.763407, 1e-6);
+    sim_wilson(0, 0, SIM_Z95, &lo, &hi);
+    cr_assert(lo == 0.0 && hi == 1.0);
+}
+
+Test(stats, ber_interval_from_block_variance)
+{
+    double lo, hi;
+    // 100 blocks of k = 4 bits: 10 blocks with 2 errors, the rest none -> mean 0.2, BER 0.05,
+    // s^2 = (40 - 100 * 0.04) / 99, half-width z s / (4 sqrt(100))
+    sim_ber_interval(20, 40, 100, 4, SIM_Z95, 0.5, &lo, &hi);
+    double s = sqrt((40.0 - 4.0) / 99.0), half = SIM_Z95 * s / 40.0;
+    cr_assert_float_eq(lo, 0.05 - half, 1e-12);
+    cr_assert_float_eq(hi, 0.05 + half, 1e-12);
+    // the same errors spread over 20 blocks with 1 each are less variable: a narrower interval
+    double lo2, hi2;
+    sim_ber_interval(20, 20, 100, 4, SIM_Z95, 0.5, &lo2, &hi2);
+    cr_assert(hi2 - lo2 < hi - lo);
+    // no error: [0, bler_hi]
+    sim_ber_interval(0, 0, 100, 4, SIM_Z95, 0.03, &lo, &hi);
+    cr_assert(lo == 0.0 && hi == 0.03);
+}
+
+// ---------------------------------------------------------------------------------------------
+// streams
+
+Test(rng, derived_streams_are_reproducible_and_distinct)
+{
+    gsl_rng *a = sim_rng_alloc(), *b = sim_rng_alloc();
+    cr_assert(a && b);
+    sim_rng_seed(a, sim_stream_key(1, sim_mdb(3.0), 7, SIM_STREAM_NOISE));
+    sim_rng_seed(b, sim_stream_key(1, sim_mdb(3.0), 7, SIM_STREAM_NOISE));
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(gsl_rng_get(a), gsl_rng_get(b));
+    // every field changes the stream
+    uint64_t base = sim_stream_key(1, 3000, 7, 2);
+    cr_assert_neq(base, sim_stream_key(2, 3000, 7, 2));
+    cr_assert_neq(base, sim_stream_key(1, 3001, 7, 2));
+    cr_assert_neq(base, sim_stream_key(1, 3000, 8, 2));
+    cr_assert_neq(base, sim_stream_key(1, 3000, 7, 1));
+    cr_assert_eq(sim_mdb(2.9999999), 3000);
+    cr_assert_eq(sim_mdb(-4.0), -4000);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the engine against closed forms
+
+// Simulate t at ebno_db with a fixed number of blocks (no error-count rule, so no sequential-stopping
+// bias) and check BLER and BER against the closed forms within 5 sigma of the block-level variance.
+static void check_against_theory(txrx *t, double ebno_db, uint64_t blocks, double th_bler, double th_ber,
+                                 int threads)
+{
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.seed = 20261129;
+    cfg.target_block_errors = 0;
+    cfg.max_blocks = blocks;
+    cfg.threads = threads;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    cr_assert(e, "%s", ae_err_message());
+    sim_point p;
+    cr_assert_eq(sim_engine_point(e, ebno_db, &p, NULL), AE_OK);
+    cr_assert_eq(p.blocks, blocks);
+    cr_assert_eq(p.stop, SIM_STOP_MAX_BLOCKS);
+    double sd_bler = sqrt(th_bler * (1.0 - th_bler) / (double)blocks);
+    cr_assert(fabs(p.bler - th_bler) < 5.0 * sd_bler, "Eb/N0 %g: BLER %g vs theory %g (5 sigma = %g)", ebno_db,
+              p.bler, th_bler, 5.0 * sd_bler);
+    // BER: the spread of per-block bit-error counts, estimated from the simulation itself
+    double mean = (double)p.bit_errors / (double)p.blocks;
+    double var = ((double)p.bit_errors_sq - (double)p.blocks * mean * mean) / (double)(p.blocks - 1);
+    double sd_ber = sqrt(var / (double)p.blocks) / (double)t->k;
+    cr_assert(sd_ber > 0.0);
+    cr_assert(fabs(p.ber - th_ber) < 5.0 * sd_ber, "Eb/N0 %g: BER %g vs theory %g (5 sigma = %g)", ebno_db, p.ber,
+              th_ber, 5.0 * sd_ber);
+    // the reported intervals hold the estimate
+    cr_assert(p.bler_lo <= p.bler && p.bler <= p.bler_hi);
+    cr_assert(p.ber_lo <= p.ber && p.ber <= p.ber_hi);
+    sim_engine_destroy(e);
+}
+
+Test(engine, uncoded_bpsk_matches_theory)
+{
+    txrx *t = mod_bpsk_txrx_create(4);
+    cr_assert(t);
+    const double pts[] = {0.0, 4.0, 7.0};
+    const uint64_t blocks[] = {200000, 400000, 2000000};
+    for (int i = 0; i < 3; i++) {
+        double p = theory_bpsk_ber(pts[i]);
+        check_against_theory(t, pts[i], blocks[i], theory_block_error(p, 4), p, 2);
+    }
+    txrx_destroy(t);
+}
+
+Test(engine, hamming_hard_matches_theory)
+{
+    txrx *t = mod_hamming74_txrx_create(MOD_HAMMING_HARD);
+    cr_assert(t);
+    const double pts[] = {1.0, 5.0, 8.0};
+    const uint64_t blocks[] = {200000, 400000, 4000000};
+    for (int i = 0; i < 3; i++)
+        check_against_theory(t, pts[i], blocks[i], theory_hamming74_hard_bler(pts[i]),
+                             theory_hamming74_hard_ber(pts[i]), 2);
+    txrx_destroy(t);
+}
+
+Test(engine, hamming_ml_beats_hard_on_the_same_noise)
+{
+    txrx *hard = mod_hamming74_txrx_create(MOD_HAMMING_HARD), *ml = mod_hamming74_txrx_create(MOD_HAMMING_ML);
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.target_block_errors = 0;
+    cfg.max_blocks = 200000;
+    sim_engine *eh = sim_engine_create(hard, &cfg), *em = sim_engine_create(ml, &cfg);
+    sim_point ph, pm;
+    cr_assert_eq(sim_engine_point(eh, 5.0, &ph, NULL), AE_OK);
+    cr_assert_eq(sim_engine_point(em, 5.0, &pm, NULL), AE_OK);
+    // soft ML decoding gains about 2 dB at this BLER: far more than the statistical spread
+    cr_assert(pm.block_errors * 3 < ph.block_errors, "ML %llu vs hard %llu", (unsigned long long)pm.block_errors,
+              (unsigned long long)ph.block_errors);
+    sim_engine_destroy(eh);
+    sim_engine_destroy(em);
+    txrx_destroy(hard);
+    txrx_destroy(ml);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reproducibility and the stop rule
+
+static sim_point run_point(txrx *t, int threads, uint64_t target_block_errors, uint64_t target_bit_errors,
+                           uint64_t max_blocks, double ebno_db)
+{
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.seed = 7;
+    cfg.chunk_blocks = 1000;
+    cfg.batch = 256;
+    cfg.target_block_errors = target_block_errors;
+    cfg.target_bit_errors = target_bit_errors;
+    cfg.max_blocks = max_blocks;
+    cfg.threads = threads;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    cr_assert(e, "%s", ae_err_message());
+    sim_point p;
+    cr_assert_eq(sim_engine_point(e, ebno_db, &p, NULL), AE_OK);
+    sim_engine_destroy(e);
+    return p;
+}
+
+Test(engine, counts_identical_for_1_2_and_3_threads)
+{
+    txrx *t = mod_hamming74_txrx_create(MOD_HAMMING_ML);
+    sim_point p1 = run_point(t, 1, 300, 0, 10000000, 4.0);
+    sim_point p2 = run_point(t, 2, 300, 0, 10000000, 4.0);
+    sim_point p3 = run_point(t, 3, 300, 0, 10000000, 4.0);
+    cr_assert_eq(p1.stop, SIM_STOP_TARGET_BLOCK_ERRORS);
+    cr_assert(p1.blocks == p2.blocks && p1.blocks == p3.blocks);
+    cr_assert(p1.block_errors == p2.block_errors && p1.block_errors == p3.block_errors);
+    cr_assert(p1.bit_errors == p2.bit_errors && p1.bit_errors == p3.bit_errors);
+    cr_assert(p1.bit_errors_sq == p2.bit_errors_sq && p1.bit_errors_sq == p3.bit_errors_sq);
+    // a different seed gives different counts (the seed is used)
+    txrx_destroy(t);
+}
+
+Test(engine, stop_rule_takes_the_chunk_ordered_prefix)
+{
+    txrx *t = mod_bpsk_txrx_create(4);
+    sim_point p = run_point(t, 2, 500, 0, 10000000, 3.0);
+    cr_assert_eq(p.stop, SIM_STOP_TARGET_BLOCK_ERRORS);
+    cr_assert(p.block_errors >= 500);
+    cr_assert_eq(p.blocks % 1000, 0, "whole chunks only");
+    // without the last chunk the target was not yet met: recompute the last chunk alone
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.seed = 7;
+    cfg.chunk_blocks = 1000;
+    cfg.batch = 256;
+    cfg.threads = 1;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    sim_counts last;
+    uint64_t c = p.blocks / 1000 - 1;
+    cr_assert_eq(sim_engine_chunk(e, 0, 3.0, ch_sigma2_from_ebno(3.0, 4.0, 4), c, &last), AE_OK);
+    cr_assert(p.block_errors - last.block_errors < 500);
+    sim_engine_destroy(e);
+    // a bit-error target stops on bits
+    sim_point q = run_point(t, 2, 0, 800, 10000000, 3.0);
+    cr_assert_eq(q.stop, SIM_STOP_TARGET_BIT_ERRORS);
+    cr_assert(q.bit_errors >= 800);
+    // max_blocks cuts the last chunk short
+    sim_point m = run_point(t, 2, 0, 0, 2500, 3.0);
+    cr_assert_eq(m.stop, SIM_STOP_MAX_BLOCKS);
+    cr_assert_eq(m.blocks, 2500);
+    txrx_destroy(t);
+}
+
+Test(engine, a_point_does_not_depend_on_the_rest_of_the_grid)
+{
+    txrx *t = mod_bpsk_txrx_create(2);
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.target_block_errors = 0;
+    cfg.max_blocks = 30000;
+    sim_engine *a = sim_engine_create(t, &cfg), *b = sim_engine_create(t, &cfg);
+    sim_point pa, pb, tmp;
+    cr_assert_eq(sim_engine_point(a, 3.0, &pa, NULL), AE_OK);
+    cr_assert_eq(sim_engine_point(b, 1.0, &tmp, NULL), AE_OK);
+    cr_assert_eq(sim_engine_point(b, 3.0, &pb, NULL), AE_OK);
+    cr_assert(pa.block_errors == pb.block_errors && pa.bit_errors == pb.bit_errors);
+    sim_engine_destroy(a);
+    sim_engine_destroy(b);
+    txrx_destroy(t);
+}
+
+Test(engine, bad_ebno_and_cancel)
+{
+    txrx *t = mod_bpsk_txrx_create(2);
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    sim_engine *e = sim_engine_create(t, &cfg);
+    sim_point p;
+    cr_assert_eq(sim_engine_point(e, NAN, &p, NULL), AE_EINVAL);
+    cr_assert(strstr(ae_err_message(), "Eb/N0"));
+    volatile sig_atomic_t cancel = 1;
+    cr_assert_eq(sim_engine_point(e, 3.0, &p, &cancel), AE_EINTR);
+    sim_engine_destroy(e);
+    cfg.chunk_blocks = 0;
+    cr_assert_null(sim_engine_create(t, &cfg));
+    txrx_destroy(t);
+}
