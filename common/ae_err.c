@@ -21,9 +21,15 @@ int ae_err_set(int code, const char *file, int line, const char *fmt, ...)
     return code;
 }
 
-const char *ae_err_message(void) { return err_msg; }
+const char *ae_err_message(void)
+{
+    return err_msg;
+}
 
-const char *ae_err_where(void) { return err_where; }
+const char *ae_err_where(void)
+{
+    return err_where;
+}
 
 void ae_err_clear(void)
 {

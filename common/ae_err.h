@@ -7,14 +7,14 @@
 #define AESIM_AE_ERR_H
 
 enum ae_status {
-    AE_OK = 0,      // success
-    AE_EINVAL = 1,  // an argument or a value is out of its documented range (user input)
-    AE_ENOMEM = 2,  // an allocation failed, or would exceed the configured memory bound
-    AE_EBADLEN = 3, // a batch larger than the workspace was created for
-    AE_EIO = 4,     // reading or writing a file failed (the run itself failed)
-    AE_ECONFIG = 5, // a configuration file is malformed or holds a bad key or value (user input)
+    AE_OK = 0,       // success
+    AE_EINVAL = 1,   // an argument or a value is out of its documented range (user input)
+    AE_ENOMEM = 2,   // an allocation failed, or would exceed the configured memory bound
+    AE_EBADLEN = 3,  // a batch larger than the workspace was created for
+    AE_EIO = 4,      // reading or writing a file failed (the run itself failed)
+    AE_ECONFIG = 5,  // a configuration file is malformed or holds a bad key or value (user input)
     AE_ERUNTIME = 6, // a numerical failure during a run (NaN or Inf in training, a library error)
-    AE_EINTR = 7    // interrupted by a signal; what was finished has been saved
+    AE_EINTR = 7     // interrupted by a signal; what was finished has been saved
 };
 
 // Record a message for the current thread and return `code`. `file` and `line` name the

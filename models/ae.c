@@ -210,7 +210,7 @@ ae_model *ae_create(const ae_cfg *cfg)
     ae->M = (size_t)1 << cfg->k;
     size_t cb_size;
     if (layout_build(cfg, ae->layers, &ae->n_layers, &ae->n_tx_layers, &ae->n_params) ||
-        mul_sz(ae->M, cfg->n, &cb_size)) {
+        mul_sz(ae->M, cfg->n, &cb_size) || ae->n_params == 0 || cb_size == 0) {
         AE_ERROR(AE_ENOMEM, "autoencoder k = %u: parameter count overflows size_t", cfg->k);
         ae_destroy(ae);
         return NULL;
@@ -293,7 +293,7 @@ ae_ws *ae_ws_create(const ae_model *ae, size_t max_batch)
         return NULL;
     }
     if (ws_floats_per_block(ae->layers, ae->n_layers, n, M, &per_block) ||
-        mul_sz(per_block, max_batch, &floats)) {
+        mul_sz(per_block, max_batch, &floats) || floats == 0) {
         AE_ERROR(AE_ENOMEM, "autoencoder workspace: size overflows size_t (max_batch = %zu)", max_batch);
         return NULL;
     }

@@ -25,17 +25,17 @@ enum { AE_MAX_HIDDEN = 8, AE_MAX_K = 24 };
 
 enum ae_norm {
     AE_NORM_ENERGY = 0, // ||x||^2 = n for every block (the paper's constraint)
-    AE_NORM_POWER = 1   // mean power 1 per real channel use (over the batch; over the M messages at evaluation)
+    AE_NORM_POWER = 1 // mean power 1 per real channel use (over the batch; over the M messages at evaluation)
 };
 
 typedef struct ae_cfg {
-    unsigned k;                       // information bits per block, 1..AE_MAX_K; M = 2^k messages
-    size_t n;                         // real channel uses per block, >= 1
-    size_t n_tx_hidden;               // hidden ReLU layers in the encoder, 0..AE_MAX_HIDDEN
-    size_t tx_hidden[AE_MAX_HIDDEN];  // their widths
-    size_t n_rx_hidden;               // hidden ReLU layers in the decoder, 0..AE_MAX_HIDDEN
-    size_t rx_hidden[AE_MAX_HIDDEN];  // their widths
-    int norm;                         // enum ae_norm
+    unsigned k;                      // information bits per block, 1..AE_MAX_K; M = 2^k messages
+    size_t n;                        // real channel uses per block, >= 1
+    size_t n_tx_hidden;              // hidden ReLU layers in the encoder, 0..AE_MAX_HIDDEN
+    size_t tx_hidden[AE_MAX_HIDDEN]; // their widths
+    size_t n_rx_hidden;              // hidden ReLU layers in the decoder, 0..AE_MAX_HIDDEN
+    size_t rx_hidden[AE_MAX_HIDDEN]; // their widths
+    int norm;                        // enum ae_norm
 } ae_cfg;
 
 // Table IV defaults: one hidden layer of width M = 2^k on each side, energy constraint.
@@ -55,24 +55,24 @@ size_t ae_param_count(const ae_cfg *c);
 int ae_memory_check(const ae_cfg *c, size_t max_batch, size_t limit_bytes, size_t *bytes);
 
 typedef struct nn_dense_desc {
-    size_t in, out;     // shapes: W is (out, in)
+    size_t in, out;      // shapes: W is (out, in)
     size_t w_off, b_off; // offsets of W and b in the flat parameter block
-    int relu;           // 1 if followed by ReLU
+    int relu;            // 1 if followed by ReLU
 } nn_dense_desc;
 
 typedef struct ae_model {
     ae_cfg cfg;
-    size_t M;                                  // 2^k
-    size_t n_layers;                           // dense layers in all
-    size_t n_tx_layers;                        // the first n_tx_layers of layers[] are the encoder's
+    size_t M;           // 2^k
+    size_t n_layers;    // dense layers in all
+    size_t n_tx_layers; // the first n_tx_layers of layers[] are the encoder's
     nn_dense_desc layers[2 * AE_MAX_HIDDEN + 2];
     size_t n_params;
-    float *params;   // [n_params]
-    float *grads;    // [n_params], same layout
-    float *adam_m;   // [n_params], same layout
-    float *adam_v;   // [n_params], same layout
+    float *params;      // [n_params]
+    float *grads;       // [n_params], same layout
+    float *adam_m;      // [n_params], same layout
+    float *adam_v;      // [n_params], same layout
     uint64_t adam_step; // Adam updates taken so far
-    float *codebook; // [M][n] transmitted block per message, made by ae_eval_prepare
+    float *codebook;    // [M][n] transmitted block per message, made by ae_eval_prepare
     int codebook_ready;
 } ae_model;
 

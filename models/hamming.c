@@ -26,7 +26,7 @@ const uint8_t mod_hamming74_generator[HAM_K] = {
 
 // Syndrome s = s0 s1 s2 (s0 MSB) -> codeword bit position j of the single error; -1 for s = 0.
 // Entry s is the position whose column of H equals s.
-static const int8_t syndrome_to_pos[8] = {-1, 6, 5, 2, 4, 1, 0, 3};
+static const int syndrome_to_pos[8] = {-1, 6, 5, 2, 4, 1, 0, 3};
 
 uint8_t mod_hamming74_encode(uint8_t data)
 {

@@ -79,8 +79,8 @@ void nn_adam_cfg_default(nn_adam_cfg *c);
 //   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
 //   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
 // t is the 1-based step count after this update (t >= 1). lr is the learning rate of this step.
-void nn_adam_step(float *p, const float *g, float *m, float *v, size_t N, const nn_adam_cfg *c,
-                  double lr, uint64_t t);
+void nn_adam_step(float *p, const float *g, float *m, float *v, size_t N, const nn_adam_cfg *c, double lr,
+                  uint64_t t);
 
 // ---------------------------------------------------------------------------------------------
 // transmitter normalisation (power / energy constraints)

@@ -31,9 +31,10 @@ typedef struct txrx {
     void *st;                 // scheme state, owned
     unsigned k;               // information bits per block
     size_t n;                 // real channel uses per block
-    size_t symbols_per_block; // modulation symbols per block: complex symbols (n/2) for complex schemes, n for real ones
+    size_t symbols_per_block; // modulation symbols per block: complex symbols (n/2) for complex schemes, n
+                              // for real ones
     int is_complex;           // 1 if pairs of real channel uses form complex symbols
-    double block_energy;      // average energy per block, sum of x^2 over the n real uses (averaged over messages)
+    double block_energy; // average energy per block, sum of x^2 over the n real uses (averaged over messages)
 } txrx;
 
 // Destroy a transceiver made by any *_txrx_create function (NULL is a no-op).

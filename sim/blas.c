@@ -3,4 +3,7 @@
 
 #include <cblas.h>
 
-void sim_blas_single_thread(void) { openblas_set_num_threads(1); }
+void sim_blas_single_thread(void)
+{
+    openblas_set_num_threads(1);
+}

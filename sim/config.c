@@ -18,14 +18,15 @@
 // the schema: valid keys per group, for unknown-key errors and suggestions
 
 static const char *const keys_top[] = {"seed", "channel", "eval", "systems", "memory_limit_mib", NULL};
-static const char *const keys_eval[] = {"ebno_db",      "target_block_errors", "target_bit_errors",
-                                        "max_blocks",   "chunk_blocks",        "batch",
-                                        "early_stop",   "min_bler",            NULL};
+static const char *const keys_eval[] = {
+    "ebno_db", "target_block_errors", "target_bit_errors", "max_blocks", "chunk_blocks",
+    "batch",   "early_stop",          "min_bler",          NULL};
 static const char *const keys_grid[] = {"start", "stop", "step", NULL};
-static const char *const keys_ae[] = {"name", "type", "k", "n", "norm", "tx_hidden", "rx_hidden", "train", NULL};
+static const char *const keys_ae[] = {"name",      "type",      "k",     "n", "norm",
+                                      "tx_hidden", "rx_hidden", "train", NULL};
 static const char *const keys_bpsk[] = {"name", "type", "k", NULL};
 static const char *const keys_hamming[] = {"name", "type", "decoder", NULL};
-static const char *const keys_train[] = {"steps",   "batch", "lr",   "lr_final", "schedule",
+static const char *const keys_train[] = {"steps",   "batch", "lr",        "lr_final", "schedule",
                                          "ebno_db", "seed",  "log_every", NULL};
 
 const char *sim_system_type_name(int type)
@@ -67,7 +68,8 @@ static void setting_path(const config_setting_t *s, char *buf, size_t len)
     for (size_t i = depth; i-- > 0;) {
         const char *name = config_setting_name(chain[i]);
         int w = name ? snprintf(buf + used, len - used, "%s%s", used ? "." : "", name)
-                     : snprintf(buf + used, len - used, "%s[%d]", used ? "." : "", config_setting_index(chain[i]));
+                     : snprintf(buf + used, len - used, "%s[%d]", used ? "." : "",
+                                config_setting_index(chain[i]));
         if (w < 0 || (size_t)w >= len - used)
             break;
         used += (size_t)w;
@@ -86,6 +88,7 @@ __attribute__((format(printf, 4, 5))) static int cfg_fail(const cfg_ctx *cx, con
     }
     va_list ap;
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): ap is started just above (analyzer false positive)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int line = (int)config_setting_source_line(s);
@@ -330,7 +333,8 @@ static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_exper
         return AE_OK;
     }
     if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-        return cfg_fail(cx, s, NULL, "expected a list [0.0, 2.0] or { start = ...; stop = ...; step = ...; }");
+        return cfg_fail(cx, s, NULL,
+                        "expected a list [0.0, 2.0] or { start = ...; stop = ...; step = ...; }");
     int len = config_setting_length(s);
     if (len < 1)
         return cfg_fail(cx, s, NULL, "empty grid; expected at least one Eb/N0 value in dB");
@@ -380,7 +384,8 @@ static int parse_train(const cfg_ctx *cx, const config_setting_t *g, sim_train_c
     if ((rc = get_u64(cx, g, "steps", 1, 100000000000ULL, &tc->steps)) != AE_OK ||
         (rc = get_size(cx, g, "batch", 1, 10000000, &tc->batch)) != AE_OK ||
         (rc = get_double(cx, g, "lr", 1e-12, 10, "a learning rate in (0, 10]", &tc->lr)) != AE_OK ||
-        (rc = get_double(cx, g, "lr_final", 1e-12, 10, "a learning rate in (0, 10]", &tc->lr_final)) != AE_OK ||
+        (rc = get_double(cx, g, "lr_final", 1e-12, 10, "a learning rate in (0, 10]", &tc->lr_final)) !=
+            AE_OK ||
         (rc = get_double(cx, g, "ebno_db", -100, 100, "Eb/N0 in dB, -100..100", &tc->ebno_db)) != AE_OK ||
         (rc = get_u64(cx, g, "seed", 0, UINT64_MAX, &tc->seed)) != AE_OK ||
         (rc = get_u64(cx, g, "log_every", 1, UINT64_MAX, &tc->log_every)) != AE_OK ||
@@ -519,7 +524,8 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
     const char *channel = "awgn";
     if ((rc = get_u64(cx, root, "seed", 0, UINT64_MAX, &ex->eval.seed)) != AE_OK ||
         (rc = get_string(cx, root, "channel", "awgn", &channel)) != AE_OK ||
-        (rc = get_double(cx, root, "memory_limit_mib", 1, 1e9, "MiB, 1..1e9", &ex->memory_limit_mib)) != AE_OK)
+        (rc = get_double(cx, root, "memory_limit_mib", 1, 1e9, "MiB, 1..1e9", &ex->memory_limit_mib)) !=
+            AE_OK)
         return rc;
     if (strcmp(channel, "awgn") != 0)
         return cfg_fail(cx, config_setting_get_member(root, "channel"), NULL,
@@ -532,7 +538,8 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
     if (!eval)
         return cfg_fail(cx, root, "eval", "missing; expected eval = { ebno_db = [...]; ... };");
     if ((rc = check_keys(cx, eval, keys_eval, "eval")) != AE_OK || (rc = parse_grid(cx, eval, ex)) != AE_OK ||
-        (rc = get_u64(cx, eval, "target_block_errors", 0, UINT64_MAX, &ex->eval.target_block_errors)) != AE_OK ||
+        (rc = get_u64(cx, eval, "target_block_errors", 0, UINT64_MAX, &ex->eval.target_block_errors)) !=
+            AE_OK ||
         (rc = get_u64(cx, eval, "target_bit_errors", 0, UINT64_MAX, &ex->eval.target_bit_errors)) != AE_OK ||
         (rc = get_u64(cx, eval, "max_blocks", 1, UINT64_MAX / 2, &ex->eval.max_blocks)) != AE_OK ||
         (rc = get_size(cx, eval, "chunk_blocks", 1, 100000000, &ex->eval.chunk_blocks)) != AE_OK ||
@@ -543,7 +550,8 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
 
     const config_setting_t *systems = config_setting_get_member(root, "systems");
     if (!systems)
-        return cfg_fail(cx, root, "systems", "missing; expected systems = ( { name = ...; type = ...; }, ... );");
+        return cfg_fail(cx, root, "systems",
+                        "missing; expected systems = ( { name = ...; type = ...; }, ... );");
     if (config_setting_type(systems) != CONFIG_TYPE_LIST)
         return cfg_fail(cx, systems, NULL, "expected a list of groups: ( { ... }, { ... } )");
     int count = config_setting_length(systems);
@@ -562,12 +570,13 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
                 return cfg_fail(cx, g, "name", "'%s' is used twice (also at line %d); names must be unique",
                                 ex->systems[i].name, ex->systems[j].line);
         if (ex->systems[i].type == SIM_SYS_AUTOENCODER) {
-            if ((rc = ae_cfg_validate(&ex->systems[i].ae)) != AE_OK)
+            if (ae_cfg_validate(&ex->systems[i].ae) != AE_OK)
                 return cfg_fail(cx, g, NULL, "%s", ae_err_message());
             size_t bytes;
             size_t limit = (size_t)(ex->memory_limit_mib * 1048576.0);
-            size_t batch = ex->systems[i].train.batch > ex->eval.batch ? ex->systems[i].train.batch : ex->eval.batch;
-            if ((rc = ae_memory_check(&ex->systems[i].ae, batch, limit, &bytes)) != AE_OK)
+            size_t batch =
+                ex->systems[i].train.batch > ex->eval.batch ? ex->systems[i].train.batch : ex->eval.batch;
+            if (ae_memory_check(&ex->systems[i].ae, batch, limit, &bytes) != AE_OK)
                 return cfg_fail(cx, g, "k", "%s", ae_err_message());
         }
     }
@@ -642,8 +651,9 @@ static void put_float(FILE *f, double v)
         if (strtod(buf, NULL) == v)
             break;
     }
-    if (!strpbrk(buf, ".eEn"))
-        strcat(buf, ".0");
+    size_t len = strlen(buf);
+    if (!strpbrk(buf, ".eEn") && len + 3 <= sizeof buf)
+        memcpy(buf + len, ".0", 3);
     fputs(buf, f);
 }
 
@@ -669,7 +679,8 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
     fprintf(f, "];\n  target_block_errors = %lluL;\n  target_bit_errors = %lluL;\n  max_blocks = %lluL;\n",
             (unsigned long long)ex->eval.target_block_errors, (unsigned long long)ex->eval.target_bit_errors,
             (unsigned long long)ex->eval.max_blocks);
-    fprintf(f, "  chunk_blocks = %zu;\n  batch = %zu;\n  early_stop = %s;\n  min_bler = ", ex->eval.chunk_blocks,
+    fprintf(f,
+            "  chunk_blocks = %zu;\n  batch = %zu;\n  early_stop = %s;\n  min_bler = ", ex->eval.chunk_blocks,
             ex->eval.batch, ex->early_stop ? "true" : "false");
     put_float(f, ex->min_bler);
     fprintf(f, ";\n};\nsystems = (\n");
@@ -684,7 +695,8 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
             put_widths(f, s->ae.n_tx_hidden, s->ae.tx_hidden);
             fprintf(f, "; rx_hidden = ");
             put_widths(f, s->ae.n_rx_hidden, s->ae.rx_hidden);
-            fprintf(f, ";\n    train = { steps = %lluL; batch = %zu; lr = ", (unsigned long long)t->steps, t->batch);
+            fprintf(f, ";\n    train = { steps = %lluL; batch = %zu; lr = ", (unsigned long long)t->steps,
+                    t->batch);
             put_float(f, t->lr);
             fprintf(f, "; lr_final = ");
             put_float(f, t->lr_final);

@@ -36,9 +36,9 @@
 #include "train.h"
 
 enum sim_system_type {
-    SIM_SYS_AUTOENCODER = 0, // learned (n,k) transceiver, models/ae.h
+    SIM_SYS_AUTOENCODER = 0,  // learned (n,k) transceiver, models/ae.h
     SIM_SYS_UNCODED_BPSK = 1, // k bits in k BPSK channel uses
-    SIM_SYS_HAMMING74 = 2    // Hamming (7,4) + BPSK, hard or ML decoding
+    SIM_SYS_HAMMING74 = 2     // Hamming (7,4) + BPSK, hard or ML decoding
 };
 
 enum { SIM_NAME_MAX = 64 };
@@ -55,16 +55,16 @@ typedef struct sim_system_cfg {
 } sim_system_cfg;
 
 typedef struct sim_experiment {
-    char path[4096];          // config file as given
-    char name[256];           // config file name without directory and .cfg
-    char channel[32];         // "awgn"
-    sim_eval_cfg eval;        // seed, stop rules, chunking (threads come from the command line)
-    double *ebno_db;          // [n_ebno] Eb/N0 grid, dB, ascending
+    char path[4096];   // config file as given
+    char name[256];    // config file name without directory and .cfg
+    char channel[32];  // "awgn"
+    sim_eval_cfg eval; // seed, stop rules, chunking (threads come from the command line)
+    double *ebno_db;   // [n_ebno] Eb/N0 grid, dB, ascending
     size_t n_ebno;
-    int early_stop;           // 1: a point with no block error ends the system's sweep
-    double min_bler;          // a point with BLER below this ends the system's sweep (0 = off)
-    double memory_limit_mib;  // bound on the memory a learned system may need (MiB)
-    sim_system_cfg *systems;  // [n_systems]
+    int early_stop;          // 1: a point with no block error ends the system's sweep
+    double min_bler;         // a point with BLER below this ends the system's sweep (0 = off)
+    double memory_limit_mib; // bound on the memory a learned system may need (MiB)
+    sim_system_cfg *systems; // [n_systems]
     size_t n_systems;
 } sim_experiment;
 
@@ -73,9 +73,9 @@ const char *sim_system_type_name(int type);
 int sim_system_type_parse(const char *name);
 
 // Read and validate an experiment file. Returns AE_OK, or AE_ECONFIG (the user's input is wrong) for a
-// file that is missing, a folder or unreadable, and with "FILE:LINE: KEY: what was expected" for syntax errors, unknown keys
-// (with the nearest valid key suggested), wrong types and out-of-range values. On error *ex is left
-// empty (nothing to free).
+// file that is missing, a folder or unreadable, and with "FILE:LINE: KEY: what was expected" for syntax
+// errors, unknown keys (with the nearest valid key suggested), wrong types and out-of-range values. On error
+// *ex is left empty (nothing to free).
 int sim_config_load(const char *path, sim_experiment *ex);
 
 // Write the experiment with every default filled in, as a config file sim_config_load reads back to

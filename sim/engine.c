@@ -29,9 +29,9 @@ typedef struct sim_slot {
 struct sim_engine {
     const txrx *t;
     sim_eval_cfg cfg;
-    sim_slot *slots;   // [cfg.threads]
-    sim_counts *wave;  // [cfg.threads] counts of the chunks of one wave
-    int *wave_status;  // [cfg.threads]
+    sim_slot *slots;  // [cfg.threads]
+    sim_counts *wave; // [cfg.threads] counts of the chunks of one wave
+    int *wave_status; // [cfg.threads]
     char (*wave_msg)[256];
 };
 
@@ -210,10 +210,11 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     while (stop == SIM_STOP_NONE) {
         if (cancel && *cancel)
             return AE_ERROR(AE_EINTR, "interrupted");
-        // one wave: chunks next .. next+nt-1, one per thread, counts kept per chunk
+            // one wave: chunks next .. next+nt-1, one per thread, counts kept per chunk
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
         for (int i = 0; i < nt; i++) {
-            e->wave_status[i] = sim_engine_chunk(e, (size_t)i, ebno_db, sigma2, next + (uint64_t)i, &e->wave[i]);
+            e->wave_status[i] =
+                sim_engine_chunk(e, (size_t)i, ebno_db, sigma2, next + (uint64_t)i, &e->wave[i]);
             if (e->wave_status[i] != AE_OK)
                 snprintf(e->wave_msg[i], sizeof e->wave_msg[i], "%s", ae_err_message());
         }

@@ -42,18 +42,18 @@ void sim_eval_cfg_default(sim_eval_cfg *c);
 int sim_eval_cfg_validate(const sim_eval_cfg *c);
 
 typedef struct sim_point {
-    double ebno_db;          // Eb/N0 of the point, dB
-    double esno_db;          // Es/N0 = Eb/N0 + 10 log10(k / symbols_per_block), dB
-    double sigma2;           // noise variance per real dimension, linear
-    uint64_t blocks;         // blocks simulated
-    uint64_t block_errors;   // blocks whose decided message differs from the sent one
-    uint64_t bits;           // blocks * k
-    uint64_t bit_errors;     // sum over blocks of popcount(sent ^ decided)
-    uint64_t bit_errors_sq;  // sum over blocks of (bit errors of the block)^2, for the BER interval
+    double ebno_db;                // Eb/N0 of the point, dB
+    double esno_db;                // Es/N0 = Eb/N0 + 10 log10(k / symbols_per_block), dB
+    double sigma2;                 // noise variance per real dimension, linear
+    uint64_t blocks;               // blocks simulated
+    uint64_t block_errors;         // blocks whose decided message differs from the sent one
+    uint64_t bits;                 // blocks * k
+    uint64_t bit_errors;           // sum over blocks of popcount(sent ^ decided)
+    uint64_t bit_errors_sq;        // sum over blocks of (bit errors of the block)^2, for the BER interval
     double bler, bler_lo, bler_hi; // block error rate and its 95% Wilson interval
     double ber, ber_lo, ber_hi;    // bit error rate and its 95% normal interval (see sim_ber_interval)
-    double seconds;          // wall time of the point
-    int stop;                // enum sim_stop
+    double seconds;                // wall time of the point
+    int stop;                      // enum sim_stop
 } sim_point;
 
 // Per-chunk counts (exposed so that tests and MPI can sum them in chunk order).

@@ -111,9 +111,9 @@ static int report(int rc)
 
 typedef struct run_ctx {
     const char *dir;
-    int progress;           // print progress on stderr
-    const char *system;     // system being trained
-    sim_loss_row *loss;     // all loss rows so far
+    int progress;       // print progress on stderr
+    const char *system; // system being trained
+    sim_loss_row *loss; // all loss rows so far
     size_t n_loss, cap_loss;
     int alloc_failed;
 } run_ctx;
@@ -137,8 +137,8 @@ static void on_train_log(void *p, uint64_t step, double loss, double lr)
     r->loss = loss;
     r->lr = lr;
     if (cx->progress)
-        fprintf(stderr, "\r  train %s: step %llu  loss %.4f  lr %.2e   ", cx->system, (unsigned long long)step,
-                loss, lr);
+        fprintf(stderr, "\r  train %s: step %llu  loss %.4f  lr %.2e   ", cx->system,
+                (unsigned long long)step, loss, lr);
 }
 
 static int parse_threads(const char *s, int *out)
@@ -194,7 +194,7 @@ static int cmd_run(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", out_dir);
     else
         snprintf(dir, sizeof dir, "results/%s", ex.name);
-    if ((rc = sim_mkdir_p(dir)) != AE_OK) {
+    if (sim_mkdir_p(dir) != AE_OK) {
         sim_experiment_free(&ex);
         fprintf(stderr, "aesim: %s\n", ae_err_message());
         return EXIT_INPUT;
@@ -258,11 +258,14 @@ static int cmd_run(int argc, char **argv)
             snprintf(path, sizeof path, "%s/results.csv", dir);
             rc = sim_results_write(path, rows, n_rows);
             if (cx.progress)
-                fprintf(stderr, "  %-20s Eb/N0 %6.2f dB  blocks %12llu  block errors %8llu  BLER %.3e  BER %.3e  %.1f s\n",
+                fprintf(stderr,
+                        "  %-20s Eb/N0 %6.2f dB  blocks %12llu  block errors %8llu  BLER %.3e  BER %.3e  "
+                        "%.1f s\n",
                         sys->name, row->pt.ebno_db, (unsigned long long)row->pt.blocks,
                         (unsigned long long)row->pt.block_errors, row->pt.bler, row->pt.ber, row->pt.seconds);
             // early stop of the sweep: later points of this system get no row
-            if ((ex.early_stop && row->pt.block_errors == 0) || (ex.min_bler > 0 && row->pt.bler < ex.min_bler))
+            if ((ex.early_stop && row->pt.block_errors == 0) ||
+                (ex.min_bler > 0 && row->pt.bler < ex.min_bler))
                 break;
         }
         sim_engine_destroy(e);

@@ -44,12 +44,14 @@ static int write_script(const char *path, const sim_experiment *ex)
     if (rc != AE_OK)
         return rc;
     FILE *f = out.f;
-    fprintf(f, "# bler.gp: BLER against Eb/N0 for %s; rerun with `gnuplot bler.gp` in this folder.\n", ex->name);
+    fprintf(f, "# bler.gp: BLER against Eb/N0 for %s; rerun with `gnuplot bler.gp` in this folder.\n",
+            ex->name);
     fprintf(f, "set datafile separator ','\n");
     fprintf(f, "set terminal pngcairo size 960,680 enhanced font 'DejaVu Sans,11'\n");
     fprintf(f, "set output 'bler.png'\n");
-    fprintf(f, "set title '%s: block error rate on %s (markers: simulation with 95%% intervals; dashed: "
-               "closed form)' noenhanced\n",
+    fprintf(f,
+            "set title '%s: block error rate on %s (markers: simulation with 95%% intervals; dashed: "
+            "closed form)' noenhanced\n",
             ex->name, ex->channel);
     fprintf(f, "set xlabel 'E_b/N_0 (dB)'\nset ylabel 'Block error rate (BLER)'\n");
     fprintf(f, "set logscale y\nset format y '10^{%%L}'\nset mytics 10\n");
@@ -61,13 +63,17 @@ static int write_script(const char *path, const sim_experiment *ex)
         const char *nm = ex->systems[s].name;
         const char *c = colours[s % 8];
         double b, r;
-        fprintf(f, "  'results.csv' every ::1 using (sel('%s', 3)):7:8:9 with yerrorbars pt %d ps 1.2 lc rgb '%s' "
-                   "title '%s'",
-                nm, points[s % 8], c, nm);
+        fprintf(
+            f,
+            "  'results.csv' every ::1 using (sel('%s', 3)):7:8:9 with yerrorbars pt %d ps 1.2 lc rgb '%s' "
+            "title '%s'",
+            nm, points[s % 8], c, nm);
         if (sim_system_theory(&ex->systems[s], ex->ebno_db[0], &b, &r))
-            fprintf(f, ", \\\n  'theory.csv' every ::1 using (sel('%s', 2)):3 with lines dt 2 lw 1.5 lc rgb '%s' "
-                       "title '%s, closed form'",
-                    nm, c, nm);
+            fprintf(
+                f,
+                ", \\\n  'theory.csv' every ::1 using (sel('%s', 2)):3 with lines dt 2 lw 1.5 lc rgb '%s' "
+                "title '%s, closed form'",
+                nm, c, nm);
         fprintf(f, "%s\n", s + 1 < ex->n_systems ? ", \\" : "");
     }
     return sim_file_commit(&out);
@@ -100,8 +106,9 @@ int sim_plot_bler(const char *dir, const sim_experiment *ex)
         if (errno != EINTR)
             return AE_ERROR(AE_ERUNTIME, "waiting for gnuplot: %s", strerror(errno));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return AE_ERROR(AE_ERUNTIME, "gnuplot not found; install it (apt-get install gnuplot-nox) and run "
-                                     "`gnuplot bler.gp` in %s",
+        return AE_ERROR(AE_ERUNTIME,
+                        "gnuplot not found; install it (apt-get install gnuplot-nox) and run "
+                        "`gnuplot bler.gp` in %s",
                         dir);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return AE_ERROR(AE_ERUNTIME, "gnuplot failed on %s/bler.gp (status %d)", dir, status);

@@ -7,8 +7,9 @@
 #include "ae_err.h"
 #include "fileio.h"
 
-const char *const sim_results_header = "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,"
-                                       "bits,bit_errors,ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop";
+const char *const sim_results_header =
+    "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,"
+    "bits,bit_errors,ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop";
 
 // A rate with enough digits for tails; an empty field for NAN.
 static void put_rate(FILE *f, double v)

@@ -6,7 +6,10 @@
 #include <math.h>
 #include <string.h>
 
-const gsl_rng_type *sim_rng_type(void) { return gsl_rng_taus2; }
+const gsl_rng_type *sim_rng_type(void)
+{
+    return gsl_rng_taus2;
+}
 
 uint64_t sim_mix64(uint64_t x)
 {
@@ -67,4 +70,7 @@ void sim_rng_seed(gsl_rng *r, uint64_t key)
         (void)gsl_rng_get(r);
 }
 
-int64_t sim_mdb(double value_db) { return (int64_t)llround(value_db * 1000.0); }
+int64_t sim_mdb(double value_db)
+{
+    return (int64_t)llround(value_db * 1000.0);
+}

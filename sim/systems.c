@@ -35,4 +35,7 @@ int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, dou
     }
 }
 
-size_t sim_system_symbols(const sim_system_cfg *s) { return s->n; }
+size_t sim_system_symbols(const sim_system_cfg *s)
+{
+    return s->n;
+}

@@ -8,9 +8,9 @@
 #include "ae.h"
 
 enum sim_lr_schedule {
-    SIM_LR_CONSTANT = 0, // lr throughout (the paper's recipe)
-    SIM_LR_COSINE = 1,   // lr_final + (lr - lr_final) (1 + cos(pi t / steps)) / 2 (Loshchilov & Hutter,
-                         // "SGDR", ICLR 2017, eq. 5, one cycle without restart)
+    SIM_LR_CONSTANT = 0,   // lr throughout (the paper's recipe)
+    SIM_LR_COSINE = 1,     // lr_final + (lr - lr_final) (1 + cos(pi t / steps)) / 2 (Loshchilov & Hutter,
+                           // "SGDR", ICLR 2017, eq. 5, one cycle without restart)
     SIM_LR_EXPONENTIAL = 2 // lr (lr_final / lr)^(t / steps): geometric decay from lr to lr_final
 };
 
@@ -19,13 +19,13 @@ const char *sim_lr_schedule_name(int schedule);
 int sim_lr_schedule_parse(const char *name);
 
 typedef struct sim_train_cfg {
-    uint64_t steps;   // Adam updates, >= 1 (default 10000)
-    size_t batch;     // messages per step, >= 1 (default 1000)
-    double lr;        // initial learning rate, > 0 (default 1e-2)
-    double lr_final;  // final learning rate for decaying schedules, > 0 (default 1e-4)
-    int schedule;     // enum sim_lr_schedule (default SIM_LR_COSINE)
-    double ebno_db;   // training Eb/N0 in dB, finite (default 4)
-    uint64_t seed;    // seed of initialisation and batches (default 1)
+    uint64_t steps;     // Adam updates, >= 1 (default 10000)
+    size_t batch;       // messages per step, >= 1 (default 1000)
+    double lr;          // initial learning rate, > 0 (default 1e-2)
+    double lr_final;    // final learning rate for decaying schedules, > 0 (default 1e-4)
+    int schedule;       // enum sim_lr_schedule (default SIM_LR_COSINE)
+    double ebno_db;     // training Eb/N0 in dB, finite (default 4)
+    uint64_t seed;      // seed of initialisation and batches (default 1)
     uint64_t log_every; // report the loss every this many steps, >= 1 (default 100)
 } sim_train_cfg;
 

@@ -98,7 +98,7 @@ static void expect_config_error(const char *text, const char *needle1, const cha
 }
 
 #define GOOD_EVAL "eval = { ebno_db = [0.0, 2.0]; max_blocks = 1000; };\n"
-#define GOOD_SYS "systems = ( { name = \"b\"; type = \"uncoded_bpsk\"; k = 2; } );\n"
+#define GOOD_SYS  "systems = ( { name = \"b\"; type = \"uncoded_bpsk\"; k = 2; } );\n"
 
 // ---------------------------------------------------------------------------------------------
 // configs
@@ -166,12 +166,14 @@ Test(config, errors_name_file_line_key_and_expectation)
     expect_config_error("seed = 1;\neval = { ebno_db = [0.0]; max_blokcs = 10; };\n" GOOD_SYS, "max_blokcs",
                         "did you mean 'max_blocks'");
     // wrong type
-    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"autoencoder\"; n = \"seven\"; k = 4; } );\n",
+    expect_config_error(GOOD_EVAL
+                        "systems = ( { name = \"a\"; type = \"autoencoder\"; n = \"seven\"; k = 4; } );\n",
                         "systems.[0].n", "expected an integer");
     // out of range
     expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 0; k = 4; } );\n",
                         "systems.[0].n", "out of range");
-    expect_config_error("eval = { ebno_db = [0.0]; max_blocks = 0; };\n" GOOD_SYS, "eval.max_blocks", "out of range");
+    expect_config_error("eval = { ebno_db = [0.0]; max_blocks = 0; };\n" GOOD_SYS, "eval.max_blocks",
+                        "out of range");
     expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 7; k = 4;\n"
                                   "  train = { lr = -1.0; }; } );\n",
                         "systems.[0].train.lr", ":3:");
@@ -179,9 +181,10 @@ Test(config, errors_name_file_line_key_and_expectation)
     expect_config_error("eval = { ebno_db = []; };\n" GOOD_SYS, "eval.ebno_db", "empty grid");
     expect_config_error("eval = { max_blocks = 10; };\n" GOOD_SYS, "eval.ebno_db", "missing");
     // unknown type and decoder, bad names, duplicates
-    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"turbo\"; } );\n", "unknown type 'turbo'",
-                        NULL);
-    expect_config_error(GOOD_EVAL "systems = ( { name = \"h\"; type = \"hamming_7_4\"; decoder = \"soft\"; } );\n",
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"turbo\"; } );\n",
+                        "unknown type 'turbo'", NULL);
+    expect_config_error(GOOD_EVAL
+                        "systems = ( { name = \"h\"; type = \"hamming_7_4\"; decoder = \"soft\"; } );\n",
                         "unknown decoder 'soft'", NULL);
     expect_config_error(GOOD_EVAL "systems = ( { name = \"A b\"; type = \"uncoded_bpsk\"; k = 2; } );\n",
                         "not a valid system name", NULL);
@@ -253,12 +256,12 @@ Test(main_job, ae_7_4_matches_hamming_ml_and_beats_hard, .timeout = 600)
         cr_assert(pm.block_errors >= min_errors[i], "%g dB: only %llu ML block errors", pts[i],
                   (unsigned long long)pm.block_errors);
         double ratio = pa.bler / pm.bler;
-        cr_assert(ratio <= max_ratio[i], "%g dB: AE BLER %g is %.3f x ML %g (allowed %.2f)", pts[i], pa.bler, ratio,
-                  pm.bler, max_ratio[i]);
+        cr_assert(ratio <= max_ratio[i], "%g dB: AE BLER %g is %.3f x ML %g (allowed %.2f)", pts[i], pa.bler,
+                  ratio, pm.bler, max_ratio[i]);
         // better than hard decisions, by far more than the spread
         double hard = theory_hamming74_hard_bler(pts[i]);
-        cr_assert(pa.bler < hard - 5.0 * sqrt(hard / (double)pa.blocks), "%g dB: AE %g vs hard %g", pts[i], pa.bler,
-                  hard);
+        cr_assert(pa.bler < hard - 5.0 * sqrt(hard / (double)pa.blocks), "%g dB: AE %g vs hard %g", pts[i],
+                  pa.bler, hard);
         sim_engine_destroy(ea);
         sim_engine_destroy(em);
     }
@@ -286,8 +289,8 @@ Test(main_job, ae_2_2_equals_uncoded_bpsk, .timeout = 600)
         cr_assert_eq(sim_engine_point(e, pts[i], &p, NULL), AE_OK);
         double th = theory_block_error(theory_bpsk_ber(pts[i]), 2);
         double sd = sqrt(th * (1.0 - th) / (double)p.blocks);
-        cr_assert(fabs(p.bler - th) < 5.0 * sd, "%g dB: AE (2,2) BLER %g vs BPSK (2,2) %g (5 sigma %g)", pts[i],
-                  p.bler, th, 5.0 * sd);
+        cr_assert(fabs(p.bler - th) < 5.0 * sd, "%g dB: AE (2,2) BLER %g vs BPSK (2,2) %g (5 sigma %g)",
+                  pts[i], p.bler, th, 5.0 * sd);
         sim_engine_destroy(e);
     }
     txrx_destroy(t);
@@ -300,7 +303,8 @@ Test(main_job, ae_2_2_equals_uncoded_bpsk, .timeout = 600)
 
 static const char *const tiny_cfg =
     "seed = 3;\n"
-    "eval = { ebno_db = [0.0, 3.0, 20.0]; target_block_errors = 200; max_blocks = 200000; chunk_blocks = 5000; };\n"
+    "eval = { ebno_db = [0.0, 3.0, 20.0]; target_block_errors = 200; max_blocks = 200000; chunk_blocks = "
+    "5000; };\n"
     "systems = (\n"
     "  { name = \"ae_2_2\"; type = \"autoencoder\"; n = 2; k = 2; train = { steps = 300; batch = 200; }; },\n"
     "  { name = \"uncoded_bpsk_2_2\"; type = \"uncoded_bpsk\"; k = 2; },\n"
@@ -387,7 +391,9 @@ Test(cli, bad_input_exits_2_with_a_message)
     char dir[64], cfg[128], cmd[8192];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/bad.cfg", dir);
-    write_file(cfg, "eval = { ebno_db = [0.0]; };\nsystems = ( { name = \"x\"; type = \"uncoded_bpsk\"; k = 99; } );\n");
+    write_file(
+        cfg,
+        "eval = { ebno_db = [0.0]; };\nsystems = ( { name = \"x\"; type = \"uncoded_bpsk\"; k = 99; } );\n");
     char *err;
     snprintf(cmd, sizeof cmd, "%s run %s --out %s/out", bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);

@@ -146,15 +146,15 @@ static void check_against_theory(txrx *t, double ebno_db, uint64_t blocks, doubl
     cr_assert_eq(p.blocks, blocks);
     cr_assert_eq(p.stop, SIM_STOP_MAX_BLOCKS);
     double sd_bler = sqrt(th_bler * (1.0 - th_bler) / (double)blocks);
-    cr_assert(fabs(p.bler - th_bler) < 5.0 * sd_bler, "Eb/N0 %g: BLER %g vs theory %g (5 sigma = %g)", ebno_db,
-              p.bler, th_bler, 5.0 * sd_bler);
+    cr_assert(fabs(p.bler - th_bler) < 5.0 * sd_bler, "Eb/N0 %g: BLER %g vs theory %g (5 sigma = %g)",
+              ebno_db, p.bler, th_bler, 5.0 * sd_bler);
     // BER: the spread of per-block bit-error counts, estimated from the simulation itself
     double mean = (double)p.bit_errors / (double)p.blocks;
     double var = ((double)p.bit_errors_sq - (double)p.blocks * mean * mean) / (double)(p.blocks - 1);
     double sd_ber = sqrt(var / (double)p.blocks) / (double)t->k;
     cr_assert(sd_ber > 0.0);
-    cr_assert(fabs(p.ber - th_ber) < 5.0 * sd_ber, "Eb/N0 %g: BER %g vs theory %g (5 sigma = %g)", ebno_db, p.ber,
-              th_ber, 5.0 * sd_ber);
+    cr_assert(fabs(p.ber - th_ber) < 5.0 * sd_ber, "Eb/N0 %g: BER %g vs theory %g (5 sigma = %g)", ebno_db,
+              p.ber, th_ber, 5.0 * sd_ber);
     // the reported intervals hold the estimate
     cr_assert(p.bler_lo <= p.bler && p.bler <= p.bler_hi);
     cr_assert(p.ber_lo <= p.ber && p.ber <= p.ber_hi);
@@ -198,8 +198,8 @@ Test(engine, hamming_ml_beats_hard_on_the_same_noise)
     cr_assert_eq(sim_engine_point(eh, 5.0, &ph, NULL), AE_OK);
     cr_assert_eq(sim_engine_point(em, 5.0, &pm, NULL), AE_OK);
     // soft ML decoding gains about 2 dB at this BLER: far more than the statistical spread
-    cr_assert(pm.block_errors * 3 < ph.block_errors, "ML %llu vs hard %llu", (unsigned long long)pm.block_errors,
-              (unsigned long long)ph.block_errors);
+    cr_assert(pm.block_errors * 3 < ph.block_errors, "ML %llu vs hard %llu",
+              (unsigned long long)pm.block_errors, (unsigned long long)ph.block_errors);
     sim_engine_destroy(eh);
     sim_engine_destroy(em);
     txrx_destroy(hard);
