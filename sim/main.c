@@ -278,6 +278,8 @@ static int cmd_run(int argc, char **argv)
     }
     if (rc == AE_OK)
         rc = sim_plot_bler(dir, &ex);
+    else if (rc == AE_EINTR && n_rows > 0)
+        (void)sim_plot_bler(dir, &ex); // draw what was saved; the interruption stays the outcome
     if (rc == AE_OK && !quiet)
         fprintf(stderr, "aesim: results in %s/ (results.csv, bler.png)\n", dir);
     free(rows);
