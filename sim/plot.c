@@ -1,6 +1,7 @@
 // plot.c - gnuplot scripts for the BLER figure.
 #include "plot.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,7 +16,10 @@
 // Distinct colours (colour-blind-safe Okabe-Ito palette) and point types, one per system.
 static const char *const colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                       "#E69F00", "#56B4E9", "#000000", "#F0E442"};
-static const int points[] = {7, 5, 9, 13, 11, 15, 4, 6};
+// Filled point types for classical systems; open ones (drawn larger) for learned systems, so a
+// learned curve lying on a classical one stays visible around it.
+static const int points_filled[] = {7, 5, 9, 13, 11, 15, 7, 5};
+static const int points_open[] = {6, 4, 8, 12, 10, 14, 6, 4};
 
 static int write_theory(const char *path, const sim_experiment *ex)
 {
@@ -49,10 +53,15 @@ static int write_script(const char *path, const sim_experiment *ex)
     fprintf(f, "set datafile separator ','\n");
     fprintf(f, "set terminal pngcairo size 960,680 enhanced font 'DejaVu Sans,11'\n");
     fprintf(f, "set output 'bler.png'\n");
+    char channel[32];
+    size_t i;
+    for (i = 0; ex->channel[i] && i + 1 < sizeof channel; i++)
+        channel[i] = (char)toupper((unsigned char)ex->channel[i]);
+    channel[i] = '\0';
     fprintf(f,
             "set title '%s: block error rate on %s (markers: simulation with 95%% intervals; dashed: "
             "closed form)' noenhanced\n",
-            ex->name, ex->channel);
+            ex->name, channel);
     fprintf(f, "set xlabel 'E_b/N_0 (dB)'\nset ylabel 'Block error rate (BLER)'\n");
     fprintf(f, "set logscale y\nset format y '10^{%%L}'\nset mytics 10\n");
     fprintf(f, "set xrange [%g:%g]\nset yrange [*:1]\n", ex->ebno_db[0], ex->ebno_db[ex->n_ebno - 1]);
@@ -63,11 +72,11 @@ static int write_script(const char *path, const sim_experiment *ex)
         const char *nm = ex->systems[s].name;
         const char *c = colours[s % 8];
         double b, r;
-        fprintf(
-            f,
-            "  'results.csv' every ::1 using (sel('%s', 3)):7:8:9 with yerrorbars pt %d ps 1.2 lc rgb '%s' "
-            "title '%s'",
-            nm, points[s % 8], c, nm);
+        int learned = ex->systems[s].type == SIM_SYS_AUTOENCODER;
+        fprintf(f,
+                "  'results.csv' every ::1 using (sel('%s', 3)):7:8:9 with yerrorbars pt %d ps %s lw 1.5 "
+                "lc rgb '%s' title '%s'",
+                nm, learned ? points_open[s % 8] : points_filled[s % 8], learned ? "2.2" : "1.1", c, nm);
         if (sim_system_theory(&ex->systems[s], ex->ebno_db[0], &b, &r))
             fprintf(
                 f,
