@@ -600,12 +600,12 @@ static int ae_txrx_transmit(const void *st, void *ws, const uint32_t *msg, float
     return AE_OK;
 }
 
-// txrx receive: decoder forward, then the most likely message (sigma2 unused: the decoder was trained at
+// txrx receive: decoder forward, then the most likely message (noise unused: the decoder was trained at
 // its own SNR).
-static int ae_txrx_receive(const void *st, void *ws, const float *y, double sigma2, uint32_t *msg_hat,
-                           size_t batch)
+static int ae_txrx_receive(const void *st, void *ws, const float *y, const txrx_noise *noise,
+                           uint32_t *msg_hat, size_t batch)
 {
-    (void)sigma2;
+    (void)noise;
     const ae_model *ae = ((const ae_txrx_state *)st)->ae;
     ae_ws *w = ws;
     if (batch > w->max_batch)

@@ -58,10 +58,10 @@ static int bpsk_transmit(const void *st, void *ws, const uint32_t *msg, float *x
     return AE_OK;
 }
 
-static int bpsk_receive(const void *st, void *ws, const float *y, double sigma2, uint32_t *msg_hat,
+static int bpsk_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint32_t *msg_hat,
                         size_t batch)
 {
-    (void)sigma2; // the sign decision does not depend on the noise level
+    (void)noise; // the sign decision does not depend on the noise level
     const bpsk_st *s = st;
     const bpsk_ws *w = ws;
     if (batch > w->max_batch)

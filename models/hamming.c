@@ -151,10 +151,10 @@ static uint32_t ham_rx_ml(const ham_st *s, const float *y)
     return best;
 }
 
-static int ham_receive(const void *st, void *ws, const float *y, double sigma2, uint32_t *msg_hat,
+static int ham_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint32_t *msg_hat,
                        size_t batch)
 {
-    (void)sigma2; // neither decoder needs the noise level on AWGN
+    (void)noise; // neither decoder needs the noise level on AWGN
     const ham_st *s = st;
     const ham_ws *w = ws;
     if (batch > w->max_batch)

@@ -13,15 +13,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// What the receiver knows of the noise (and, through equalisation, of the channel).
+typedef struct txrx_noise {
+    double sigma2;           // noise variance per real dimension of y, linear (AWGN: the channel's)
+    const float *sigma2_sym; // NULL (sigma2 holds for every value of y), or [batch][symbols_per_block]: the
+                             // noise variance per real dimension of each modulation symbol of y after the
+                             // channel's equalisation (e.g. sigma2 / |h|^2 with perfect CSI)
+} txrx_noise;
+
 typedef struct txrx_vt {
     // Per-thread scratch for batches of up to max_batch blocks; NULL on allocation failure (with AE_ERROR).
     void *(*ws_create)(const void *st, size_t max_batch);
     void (*ws_destroy)(void *ws);
     // msg [batch] message indices < 2^k  ->  x [batch][n] real channel uses. Returns AE_OK or an error code.
     int (*transmit)(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch);
-    // y [batch][n] received channel uses, sigma2 = noise variance per real dimension (linear)
+    // y [batch][n] received channel uses (equalised where the channel gives CSI), noise as above
     //   -> msg_hat [batch] decided message indices. Returns AE_OK or an error code.
-    int (*receive)(const void *st, void *ws, const float *y, double sigma2, uint32_t *msg_hat, size_t batch);
+    int (*receive)(const void *st, void *ws, const float *y, const txrx_noise *noise, uint32_t *msg_hat,
+                   size_t batch);
+    // Optional soft output (NULL if the scheme has none): y, noise as for receive -> llr [batch][k], the
+    // log-likelihood ratio of each message bit (MSB first), L = ln P(b = 0 | y) / P(b = 1 | y), so
+    // L > 0 favours bit 0. Returns AE_OK or an error code.
+    int (*receive_llr)(const void *st, void *ws, const float *y, const txrx_noise *noise, float *llr,
+                       size_t batch);
     // Free the object state.
     void (*destroy)(void *st);
 } txrx_vt;

@@ -169,7 +169,8 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
         if (rc != AE_OK)
             return rc;
         ch_awgn_forward(s->y, s->x, b * t->n, sigma2, s->r_noise);
-        rc = t->vt->receive(t->st, s->txrx_ws, s->y, sigma2, s->msg_hat, b);
+        txrx_noise noise = {sigma2, NULL};
+        rc = t->vt->receive(t->st, s->txrx_ws, s->y, &noise, s->msg_hat, b);
         if (rc != AE_OK)
             return rc;
         for (size_t i = 0; i < b; i++) {

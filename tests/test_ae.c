@@ -374,7 +374,7 @@ Test(ae, training_learns_7_4, .timeout = 60)
         msg[m] = m;
     cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 16), AE_OK);
     cr_assert_eq(memcmp(x, ae->codebook, sizeof x), 0);
-    cr_assert_eq(t->vt->receive(t->st, ws, x, 0.1, hat, 16), AE_OK);
+    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){0.1, NULL}, hat, 16), AE_OK);
     for (uint32_t m = 0; m < 16; m++)
         cr_assert_eq(hat[m], m, "message %u decoded as %u", m, hat[m]);
     cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 17), AE_EBADLEN);

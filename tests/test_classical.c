@@ -42,7 +42,7 @@ static void roundtrip(txrx *t, const uint32_t *msg, uint32_t *msg_hat, size_t ba
     float *x = malloc(batch * t->n * sizeof *x);
     cr_assert_not_null(x);
     cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, batch), AE_OK);
-    cr_assert_eq(t->vt->receive(t->st, ws, x, 0.1, msg_hat, batch), AE_OK);
+    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){0.1, NULL}, msg_hat, batch), AE_OK);
     free(x);
     t->vt->ws_destroy(ws);
 }
@@ -61,7 +61,7 @@ static uint32_t receive_one(txrx *t, const float *y)
     void *ws = t->vt->ws_create(t->st, 1);
     cr_assert_not_null(ws);
     uint32_t m = UINT32_MAX;
-    cr_assert_eq(t->vt->receive(t->st, ws, y, 0.5, &m, 1), AE_OK);
+    cr_assert_eq(t->vt->receive(t->st, ws, y, &(txrx_noise){0.5, NULL}, &m, 1), AE_OK);
     t->vt->ws_destroy(ws);
     return m;
 }
@@ -229,7 +229,7 @@ Test(bpsk_txrx, errors)
     uint32_t msg[5] = {0, 1, 2, 3, 4}, msg_hat[5];
     float x[5 * 3] = {0};
     cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 5), AE_EBADLEN);
-    cr_assert_eq(t->vt->receive(t->st, ws, x, 1.0, msg_hat, 5), AE_EBADLEN);
+    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){1.0, NULL}, msg_hat, 5), AE_EBADLEN);
     const uint32_t too_big = 8;
     cr_assert_eq(t->vt->transmit(t->st, ws, &too_big, x, 1), AE_EINVAL);
     t->vt->ws_destroy(ws);
@@ -358,7 +358,7 @@ Test(hamming74_txrx, errors)
         uint32_t msg[3] = {1, 2, 3}, msg_hat[3];
         float x[3 * 7] = {0};
         cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 3), AE_EBADLEN);
-        cr_assert_eq(t->vt->receive(t->st, ws, x, 1.0, msg_hat, 3), AE_EBADLEN);
+        cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){1.0, NULL}, msg_hat, 3), AE_EBADLEN);
         const uint32_t too_big = 16;
         cr_assert_eq(t->vt->transmit(t->st, ws, &too_big, x, 1), AE_EINVAL);
         t->vt->ws_destroy(ws);
