@@ -52,8 +52,8 @@ void ch_fading_apply_backward(float *dx, const float *dy, const float *h, size_t
     }
 }
 
-void ch_fading_equalize(float *y_eq, float *sigma2_sym, const float *y, const float *h, double sigma2, size_t B,
-                        size_t S)
+void ch_fading_equalize(float *y_eq, float *sigma2_sym, const float *y, const float *h, double sigma2,
+                        size_t B, size_t S)
 {
     for (size_t i = 0; i < B * S; i++) {
         float hr = h[2 * i], hi = h[2 * i + 1], yr = y[2 * i], yi = y[2 * i + 1];

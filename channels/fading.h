@@ -41,8 +41,8 @@ void ch_fading_apply_backward(float *dx, const float *dy, const float *h, size_t
 // Zero-forcing with perfect CSI: y_eq = y / h per symbol and, if sigma2_sym != NULL,
 // sigma2_sym [B][S] = sigma2 / |h|^2 (the noise variance per real dimension after equalisation).
 // y_eq may alias y. A gain of exactly 0 gives y_eq = 0 and an infinite variance.
-void ch_fading_equalize(float *y_eq, float *sigma2_sym, const float *y, const float *h, double sigma2, size_t B,
-                        size_t S);
+void ch_fading_equalize(float *y_eq, float *sigma2_sym, const float *y, const float *h, double sigma2,
+                        size_t B, size_t S);
 
 // Backward of ch_fading_equalize with respect to y, accumulating: dy += conj(1/h) dy_eq per symbol.
 void ch_fading_equalize_backward(float *dy, const float *dy_eq, const float *h, size_t B, size_t S);

@@ -49,6 +49,8 @@ typedef struct txrx {
                               // for real ones
     int is_complex;           // 1 if pairs of real channel uses form complex symbols
     double block_energy; // average energy per block, sum of x^2 over the n real uses (averaged over messages)
+    int coherent;        // 1 if the receiver needs an equalised channel (classical schemes): on a fading
+                         // channel it then requires perfect CSI; 0 for learned receivers
 } txrx;
 
 // Destroy a transceiver made by any *_txrx_create function (NULL is a no-op).

@@ -13,19 +13,23 @@
 #include "ae_err.h"
 #include "classical.h"
 #include "fileio.h"
+#include "modem.h"
 
 // ---------------------------------------------------------------------------------------------
 // the schema: valid keys per group, for unknown-key errors and suggestions
 
 static const char *const keys_top[] = {"seed", "channel", "eval", "systems", "memory_limit_mib", NULL};
+static const char *const keys_channel[] = {"type", "k_factor", "coherence", "csi", NULL};
+static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
 static const char *const keys_eval[] = {
     "ebno_db", "target_block_errors", "target_bit_errors", "max_blocks", "chunk_blocks",
-    "batch",   "early_stop",          "min_bler",          NULL};
+    "batch",   "early_stop",          "min_bler",          "esno_db",    "min_ber",
+    NULL};
 static const char *const keys_grid[] = {"start", "stop", "step", NULL};
-static const char *const keys_ae[] = {"name",      "type",      "k",     "n", "norm",
-                                      "tx_hidden", "rx_hidden", "train", NULL};
-static const char *const keys_bpsk[] = {"name", "type", "k", NULL};
-static const char *const keys_hamming[] = {"name", "type", "decoder", NULL};
+static const char *const keys_ae[] = {"name",      "type",      "k",     "n",       "norm",
+                                      "tx_hidden", "rx_hidden", "train", "channel", NULL};
+static const char *const keys_bpsk[] = {"name", "type", "k", "channel", NULL};
+static const char *const keys_hamming[] = {"name", "type", "decoder", "channel", NULL};
 static const char *const keys_train[] = {"steps",   "batch", "lr",        "lr_final", "schedule",
                                          "ebno_db", "seed",  "log_every", NULL};
 
@@ -35,13 +39,14 @@ const char *sim_system_type_name(int type)
     case SIM_SYS_AUTOENCODER: return "autoencoder";
     case SIM_SYS_UNCODED_BPSK: return "uncoded_bpsk";
     case SIM_SYS_HAMMING74: return "hamming_7_4";
+    case SIM_SYS_MODEM: return "modem";
     default: return "?";
     }
 }
 
 int sim_system_type_parse(const char *name)
 {
-    for (int t = SIM_SYS_AUTOENCODER; t <= SIM_SYS_HAMMING74; t++)
+    for (int t = SIM_SYS_AUTOENCODER; t <= SIM_SYS_MODEM; t++)
         if (strcmp(name, sim_system_type_name(t)) == 0)
             return t;
     return -1;
@@ -303,8 +308,16 @@ static int cmp_double(const void *a, const void *b)
 static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_experiment *ex)
 {
     const config_setting_t *s = config_setting_get_member(eval, "ebno_db");
-    if (!s)
-        return cfg_fail(cx, eval, "ebno_db", "missing; expected a list [0.0, 2.0] or { start; stop; step; }");
+    const config_setting_t *es = config_setting_get_member(eval, "esno_db");
+    if (s && es)
+        return cfg_fail(cx, es, NULL, "give either ebno_db or esno_db, not both");
+    if (!s && !es)
+        return cfg_fail(cx, eval, "ebno_db",
+                        "missing; expected a list [0.0, 2.0] or { start; stop; step; } (or esno_db)");
+    if (es) {
+        s = es;
+        ex->grid_esno = 1;
+    }
     int t = config_setting_type(s);
     if (t == CONFIG_TYPE_GROUP) {
         int rc = check_keys(cx, s, keys_grid, "the Eb/N0 range");
@@ -363,6 +376,51 @@ static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_exper
 // ---------------------------------------------------------------------------------------------
 // systems
 
+// A channel: a word ("awgn", "rayleigh", "rician": defaults for the rest) or a group
+// { type; k_factor; coherence; csi; }.
+static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_channel_cfg *c)
+{
+    sim_channel_cfg_default(c);
+    const char *type = NULL;
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        type = config_setting_get_string(s);
+    } else if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+        int rc = check_keys(cx, s, keys_channel, "a channel");
+        if (rc != AE_OK)
+            return rc;
+        const char *csi = NULL;
+        uint64_t coh = 1;
+        if ((rc = get_string(cx, s, "type", "awgn, rayleigh or rician", &type)) != AE_OK ||
+            (rc = get_double(cx, s, "k_factor", 0, 1e6, "a Rician K factor (linear) in 0..1e6",
+                             &c->k_factor)) != AE_OK ||
+            (rc = get_u64(cx, s, "coherence", 1, 1000000000, &coh)) != AE_OK ||
+            (rc = get_string(cx, s, "csi", "perfect or none", &csi)) != AE_OK)
+            return rc;
+        c->coherence = (size_t)coh;
+        if (csi) {
+            if (strcmp(csi, "perfect") == 0)
+                c->csi = CH_CSI_PERFECT;
+            else if (strcmp(csi, "none") == 0)
+                c->csi = CH_CSI_NONE;
+            else
+                return cfg_fail(
+                    cx, config_setting_get_member(s, "csi"), NULL,
+                    "unknown CSI '%s', expected perfect (zero-forcing with the true gains) or none", csi);
+        }
+        if (!type)
+            return cfg_fail(cx, s, "type", "missing; expected awgn, rayleigh or rician");
+    } else {
+        return cfg_fail(cx, s, NULL,
+                        "expected \"awgn\", \"rayleigh\", \"rician\" or a group { type = ...; }");
+    }
+    c->kind = sim_channel_kind_parse(type);
+    if (c->kind < 0)
+        return cfg_fail(cx, s, NULL, "unknown channel '%s', expected awgn, rayleigh or rician", type);
+    if (c->kind != SIM_CH_RICIAN && c->k_factor != 0.0)
+        return cfg_fail(cx, s, "k_factor", "applies to rician channels only");
+    return AE_OK;
+}
+
 // Names become file names and CSV fields: [a-z0-9_.-], 1..SIM_NAME_MAX-1 characters, not "." or "..".
 static int name_ok(const char *s)
 {
@@ -401,7 +459,8 @@ static int parse_train(const cfg_ctx *cx, const config_setting_t *g, sim_train_c
     return AE_OK;
 }
 
-static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system_cfg *sys, uint64_t seed)
+static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system_cfg *sys, uint64_t seed,
+                        const sim_channel_cfg *channel)
 {
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return cfg_fail(cx, g, NULL, "expected a system group { name = ...; type = ...; }");
@@ -410,7 +469,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
     const char *name = NULL, *type = NULL;
     int rc;
     if ((rc = get_string(cx, g, "name", "a file-name-safe name", &name)) != AE_OK ||
-        (rc = get_string(cx, g, "type", "autoencoder, uncoded_bpsk or hamming_7_4", &type)) != AE_OK)
+        (rc = get_string(cx, g, "type", "autoencoder, uncoded_bpsk, hamming_7_4 or modem", &type)) != AE_OK)
         return rc;
     if (!name)
         return cfg_fail(cx, g, "name", "missing; expected a name such as \"ae_7_4\"");
@@ -420,11 +479,11 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
                         SIM_NAME_MAX - 1);
     snprintf(sys->name, sizeof sys->name, "%s", name);
     if (!type)
-        return cfg_fail(cx, g, "type", "missing; expected autoencoder, uncoded_bpsk or hamming_7_4");
+        return cfg_fail(cx, g, "type", "missing; expected autoencoder, uncoded_bpsk, hamming_7_4 or modem");
     sys->type = sim_system_type_parse(type);
     if (sys->type < 0)
         return cfg_fail(cx, config_setting_get_member(g, "type"), NULL,
-                        "unknown type '%s', expected autoencoder, uncoded_bpsk or hamming_7_4", type);
+                        "unknown type '%s', expected autoencoder, uncoded_bpsk, hamming_7_4 or modem", type);
     uint64_t k = 4, n = 7;
     switch (sys->type) {
     case SIM_SYS_AUTOENCODER: {
@@ -489,9 +548,65 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         n = 7;
         break;
     }
+    case SIM_SYS_MODEM: {
+        if ((rc = check_keys(cx, g, keys_modem, "a modem system")) != AE_OK)
+            return rc;
+        const char *scheme = NULL, *demap = "hard";
+        uint64_t symbols = 1;
+        if ((rc = get_string(cx, g, "scheme", "bpsk, qpsk, pskM, qamM or pamM", &scheme)) != AE_OK ||
+            (rc = get_u64(cx, g, "symbols", 1, 24, &symbols)) != AE_OK ||
+            (rc = get_string(cx, g, "demapper", "hard, exact or maxlog", &demap)) != AE_OK)
+            return rc;
+        if (!scheme)
+            return cfg_fail(cx, g, "scheme",
+                            "missing; expected bpsk, qpsk, pskM, qamM or pamM (e.g. \"qam16\")");
+        if (mod_scheme_parse(scheme, &sys->mod_family, &sys->mod_M) != AE_OK)
+            return cfg_fail(cx, config_setting_get_member(g, "scheme"), NULL, "%s", ae_err_message());
+        if (strcmp(demap, "hard") == 0)
+            sys->demapper = MOD_DEMAP_HARD;
+        else if (strcmp(demap, "exact") == 0)
+            sys->demapper = MOD_DEMAP_EXACT;
+        else if (strcmp(demap, "maxlog") == 0)
+            sys->demapper = MOD_DEMAP_MAXLOG;
+        else
+            return cfg_fail(
+                cx, config_setting_get_member(g, "demapper"), NULL,
+                "unknown demapper '%s', expected hard (nearest point), exact (log-sum-exp LLRs) or "
+                "maxlog (max-log LLRs)",
+                demap);
+        unsigned m = 0;
+        while ((1u << m) < sys->mod_M)
+            m++;
+        if ((uint64_t)m * symbols > 24)
+            return cfg_fail(cx, g, "symbols",
+                            "%llu symbols of %u bits make %llu bits per block; expected <= 24",
+                            (unsigned long long)symbols, m, (unsigned long long)(m * symbols));
+        sys->symbols = (size_t)symbols;
+        k = m * symbols;
+        n = (sys->mod_family == MOD_PAM ? 1 : 2) * symbols;
+        break;
+    }
     }
     sys->k = (unsigned)k;
     sys->n = (size_t)n;
+    sys->channel = *channel;
+    const config_setting_t *cs = config_setting_get_member(g, "channel");
+    if (cs && (rc = parse_channel(cx, cs, &sys->channel)) != AE_OK)
+        return rc;
+    if (sys->channel.kind != SIM_CH_AWGN) {
+        const config_setting_t *where = cs ? cs : g;
+        if (sys->n % 2 != 0)
+            return cfg_fail(
+                cx, where, NULL,
+                "system '%s' has n = %zu real channel uses; a %s channel needs an even n (pairs form "
+                "complex symbols)",
+                sys->name, sys->n, sim_channel_kind_name(sys->channel.kind));
+        if (sys->type != SIM_SYS_AUTOENCODER && sys->channel.csi != CH_CSI_PERFECT)
+            return cfg_fail(cx, where, NULL,
+                            "system '%s' is a coherent classical scheme: on a %s channel it needs csi = "
+                            "\"perfect\" (only learned receivers run without CSI)",
+                            sys->name, sim_channel_kind_name(sys->channel.kind));
+    }
     return AE_OK;
 }
 
@@ -521,16 +636,14 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
     int rc = check_keys(cx, root, keys_top, "the top level");
     if (rc != AE_OK)
         return rc;
-    const char *channel = "awgn";
     if ((rc = get_u64(cx, root, "seed", 0, UINT64_MAX, &ex->eval.seed)) != AE_OK ||
-        (rc = get_string(cx, root, "channel", "awgn", &channel)) != AE_OK ||
         (rc = get_double(cx, root, "memory_limit_mib", 1, 1e9, "MiB, 1..1e9", &ex->memory_limit_mib)) !=
             AE_OK)
         return rc;
-    if (strcmp(channel, "awgn") != 0)
-        return cfg_fail(cx, config_setting_get_member(root, "channel"), NULL,
-                        "unknown channel '%s', expected awgn", channel);
-    snprintf(ex->channel, sizeof ex->channel, "%s", channel);
+    sim_channel_cfg_default(&ex->channel);
+    const config_setting_t *cs = config_setting_get_member(root, "channel");
+    if (cs && (rc = parse_channel(cx, cs, &ex->channel)) != AE_OK)
+        return rc;
 
     const config_setting_t *eval;
     if ((rc = get_group(cx, root, "eval", &eval)) != AE_OK)
@@ -545,7 +658,8 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
         (rc = get_size(cx, eval, "chunk_blocks", 1, 100000000, &ex->eval.chunk_blocks)) != AE_OK ||
         (rc = get_size(cx, eval, "batch", 1, 1000000, &ex->eval.batch)) != AE_OK ||
         (rc = get_bool(cx, eval, "early_stop", &ex->early_stop)) != AE_OK ||
-        (rc = get_double(cx, eval, "min_bler", 0, 1, "a BLER in [0, 1], 0 = off", &ex->min_bler)) != AE_OK)
+        (rc = get_double(cx, eval, "min_bler", 0, 1, "a BLER in [0, 1], 0 = off", &ex->min_bler)) != AE_OK ||
+        (rc = get_double(cx, eval, "min_ber", 0, 1, "a BER in [0, 1], 0 = off", &ex->min_ber)) != AE_OK)
         return rc;
 
     const config_setting_t *systems = config_setting_get_member(root, "systems");
@@ -563,7 +677,7 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
     ex->n_systems = (size_t)count;
     for (int i = 0; i < count; i++) {
         const config_setting_t *g = config_setting_get_elem(systems, (unsigned)i);
-        if ((rc = parse_system(cx, g, &ex->systems[i], ex->eval.seed)) != AE_OK)
+        if ((rc = parse_system(cx, g, &ex->systems[i], ex->eval.seed, &ex->channel)) != AE_OK)
             return rc;
         for (int j = 0; j < i; j++)
             if (strcmp(ex->systems[i].name, ex->systems[j].name) == 0)
@@ -665,13 +779,23 @@ static void put_widths(FILE *f, size_t count, const size_t *w)
     fputc(']', f);
 }
 
+static void put_channel(FILE *f, const sim_channel_cfg *c)
+{
+    fprintf(f, "{ type = \"%s\"; k_factor = ", sim_channel_kind_name(c->kind));
+    put_float(f, c->k_factor);
+    fprintf(f, "; coherence = %zu; csi = \"%s\"; }", c->coherence,
+            c->csi == CH_CSI_PERFECT ? "perfect" : "none");
+}
+
 static void write_experiment(FILE *f, const sim_experiment *ex)
 {
     fprintf(f, "seed = %lluL;\n", (unsigned long long)ex->eval.seed);
-    fprintf(f, "channel = \"%s\";\n", ex->channel);
+    fprintf(f, "channel = ");
+    put_channel(f, &ex->channel);
+    fprintf(f, ";\n");
     fprintf(f, "memory_limit_mib = ");
     put_float(f, ex->memory_limit_mib);
-    fprintf(f, ";\neval = {\n  ebno_db = [");
+    fprintf(f, ";\neval = {\n  %s = [", ex->grid_esno ? "esno_db" : "ebno_db");
     for (size_t i = 0; i < ex->n_ebno; i++) {
         fputs(i ? ", " : "", f);
         put_float(f, ex->ebno_db[i]);
@@ -683,6 +807,8 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
             "  chunk_blocks = %zu;\n  batch = %zu;\n  early_stop = %s;\n  min_bler = ", ex->eval.chunk_blocks,
             ex->eval.batch, ex->early_stop ? "true" : "false");
     put_float(f, ex->min_bler);
+    fprintf(f, ";\n  min_ber = ");
+    put_float(f, ex->min_ber);
     fprintf(f, ";\n};\nsystems = (\n");
     for (size_t i = 0; i < ex->n_systems; i++) {
         const sim_system_cfg *s = &ex->systems[i];
@@ -702,15 +828,26 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
             put_float(f, t->lr_final);
             fprintf(f, "; schedule = \"%s\"; ebno_db = ", sim_lr_schedule_name(t->schedule));
             put_float(f, t->ebno_db);
-            fprintf(f, ";\n              seed = %lluL; log_every = %lluL; }; }", (unsigned long long)t->seed,
+            fprintf(f, ";\n              seed = %lluL; log_every = %lluL; };", (unsigned long long)t->seed,
                     (unsigned long long)t->log_every);
             break;
         }
-        case SIM_SYS_UNCODED_BPSK: fprintf(f, " k = %u; }", s->k); break;
+        case SIM_SYS_UNCODED_BPSK: fprintf(f, " k = %u;", s->k); break;
         case SIM_SYS_HAMMING74:
-            fprintf(f, " decoder = \"%s\"; }", s->decoder == MOD_HAMMING_HARD ? "hard" : "ml");
+            fprintf(f, " decoder = \"%s\";", s->decoder == MOD_HAMMING_HARD ? "hard" : "ml");
+            break;
+        case SIM_SYS_MODEM: {
+            char scheme[32];
+            static const char *const demappers[] = {"hard", "exact", "maxlog"};
+            fprintf(f, " scheme = \"%s\"; symbols = %zu; demapper = \"%s\";",
+                    mod_scheme_name(s->mod_family, s->mod_M, scheme, sizeof scheme), s->symbols,
+                    demappers[s->demapper]);
             break;
         }
+        }
+        fprintf(f, "\n    channel = ");
+        put_channel(f, &s->channel);
+        fprintf(f, "; }");
         fprintf(f, "%s\n", i + 1 < ex->n_systems ? "," : "");
     }
     fprintf(f, ");\n");
@@ -734,7 +871,7 @@ void sim_config_print_keys(FILE *f)
     sim_experiment ex;
     memset(&ex, 0, sizeof ex);
     snprintf(ex.name, sizeof ex.name, "defaults");
-    snprintf(ex.channel, sizeof ex.channel, "awgn");
+    sim_channel_cfg_default(&ex.channel);
     sim_eval_cfg_default(&ex.eval);
     ex.early_stop = 1;
     ex.memory_limit_mib = default_memory_limit_mib();
@@ -756,6 +893,8 @@ void sim_config_print_keys(FILE *f)
     snprintf(sys[2].name, sizeof sys[2].name, "hamming_7_4_ml");
     sys[2].type = SIM_SYS_HAMMING74;
     sys[2].decoder = MOD_HAMMING_ML;
+    for (int i = 0; i < 3; i++)
+        sys[i].channel = ex.channel;
     ex.systems = sys;
     ex.n_systems = 3;
     write_experiment(f, &ex);

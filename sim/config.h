@@ -5,9 +5,9 @@
 // resolved.cfg (written beside the results) holds the experiment with every default filled in.
 //
 //   seed = 1;                       # master seed of evaluation streams
-//   channel = "awgn";
+//   channel = "awgn";               # or { type = "rician"; k_factor = 3.0; coherence = 1; csi = "perfect"; }
 //   eval = {
-//     ebno_db = { start = -4.0; stop = 10.0; step = 1.0; };   # or a list: [0.0, 2.5, 5.0]
+//     ebno_db = { start = -4.0; stop = 10.0; step = 1.0; };   # or a list [0.0, 2.5], or esno_db = ...
 //     target_block_errors = 1000;   # 0 disables the rule
 //     target_bit_errors = 0;        # 0 disables the rule
 //     max_blocks = 10000000;
@@ -15,6 +15,7 @@
 //     batch = 1000;                 # blocks per transmit/receive call
 //     early_stop = true;            # end a system's sweep after a point with no block error
 //     min_bler = 0.0;               # end a system's sweep after a point below this BLER (0 = off)
+//     min_ber = 0.0;                # end a system's sweep after a point below this BER (0 = off)
 //   };
 //   systems = (
 //     { name = "ae_7_4"; type = "autoencoder"; n = 7; k = 4; norm = "energy";
@@ -22,7 +23,9 @@
 //       train = { steps = 10000; batch = 1000; lr = 1e-2; lr_final = 1e-4; schedule = "cosine";
 //                 ebno_db = 4.0; seed = 1; log_every = 100; }; },
 //     { name = "uncoded_bpsk_4_4"; type = "uncoded_bpsk"; k = 4; },
-//     { name = "hamming_7_4_ml"; type = "hamming_7_4"; decoder = "ml"; }   # or "hard"
+//     { name = "hamming_7_4_ml"; type = "hamming_7_4"; decoder = "ml"; },  # or "hard"
+//     { name = "qam16"; type = "modem"; scheme = "qam16"; symbols = 1; demapper = "exact";
+//       channel = { type = "rayleigh"; csi = "perfect"; }; }          # any system may override the channel
 //   );
 #ifndef AESIM_CONFIG_H
 #define AESIM_CONFIG_H
@@ -38,7 +41,8 @@
 enum sim_system_type {
     SIM_SYS_AUTOENCODER = 0,  // learned (n,k) transceiver, models/ae.h
     SIM_SYS_UNCODED_BPSK = 1, // k bits in k BPSK channel uses
-    SIM_SYS_HAMMING74 = 2     // Hamming (7,4) + BPSK, hard or ML decoding
+    SIM_SYS_HAMMING74 = 2,    // Hamming (7,4) + BPSK, hard or ML decoding
+    SIM_SYS_MODEM = 3         // `symbols` symbols of a PSK/QAM/PAM modem per block (models/modem.h)
 };
 
 enum { SIM_NAME_MAX = 64 };
@@ -51,15 +55,22 @@ typedef struct sim_system_cfg {
     ae_cfg ae;               // autoencoder only
     sim_train_cfg train;     // autoencoder only
     int decoder;             // Hamming only: enum mod_hamming_decoder
+    int mod_family;          // modem only: enum mod_family
+    unsigned mod_M;          // modem only: constellation size
+    size_t symbols;          // modem only: modem symbols per block
+    int demapper;            // modem only: enum mod_demapper
+    sim_channel_cfg channel; // the channel this system runs over (the experiment's unless overridden)
     int line;                // line of the system's entry in the config file
 } sim_system_cfg;
 
 typedef struct sim_experiment {
-    char path[4096];   // config file as given
-    char name[256];    // config file name without directory and .cfg
-    char channel[32];  // "awgn"
-    sim_eval_cfg eval; // seed, stop rules, chunking (threads come from the command line)
-    double *ebno_db;   // [n_ebno] Eb/N0 grid, dB, ascending
+    char path[4096];         // config file as given
+    char name[256];          // config file name without directory and .cfg
+    sim_channel_cfg channel; // default channel of the systems
+    int grid_esno;           // 1: the grid holds Es/N0 values (eval.esno_db), 0: Eb/N0 (eval.ebno_db)
+    double min_ber;          // a point with BER below this ends the system's sweep (0 = off)
+    sim_eval_cfg eval;       // seed, stop rules, chunking (threads come from the command line)
+    double *ebno_db;         // [n_ebno] Eb/N0 grid, dB, ascending
     size_t n_ebno;
     int early_stop;          // 1: a point with no block error ends the system's sweep
     double min_bler;         // a point with BLER below this ends the system's sweep (0 = off)
@@ -68,7 +79,8 @@ typedef struct sim_experiment {
     size_t n_systems;
 } sim_experiment;
 
-// The type's word in configs ("autoencoder", "uncoded_bpsk", "hamming_7_4"), and back (-1 if unknown).
+// The type's word in configs ("autoencoder", "uncoded_bpsk", "hamming_7_4", "modem"), and back (-1 if
+// unknown).
 const char *sim_system_type_name(int type);
 int sim_system_type_parse(const char *name);
 

@@ -18,6 +18,10 @@
 // One thread's buffers, made once per engine.
 typedef struct sim_slot {
     void *txrx_ws;     // transceiver scratch
+    float *h;          // [batch][S] complex fading gains (fading channels only)
+    float *sigma2_sym; // [batch][S] noise variance per real dimension after equalisation (perfect CSI)
+    float *llr;        // [batch][k] LLRs (soft evaluation only)
+    gsl_rng *r_fade;   // fading gains of the current chunk
     uint32_t *msg;     // [batch]
     uint32_t *msg_hat; // [batch]
     float *x;          // [batch][n]
@@ -45,6 +49,71 @@ const char *sim_stop_name(int stop)
     }
 }
 
+void sim_channel_cfg_default(sim_channel_cfg *c)
+{
+    c->kind = SIM_CH_AWGN;
+    c->k_factor = 0.0;
+    c->coherence = 1;
+    c->csi = CH_CSI_PERFECT;
+}
+
+const char *sim_channel_kind_name(int kind)
+{
+    switch (kind) {
+    case SIM_CH_AWGN: return "awgn";
+    case SIM_CH_RAYLEIGH: return "rayleigh";
+    case SIM_CH_RICIAN: return "rician";
+    default: return "?";
+    }
+}
+
+int sim_channel_kind_parse(const char *name)
+{
+    for (int k = SIM_CH_AWGN; k <= SIM_CH_RICIAN; k++)
+        if (strcmp(name, sim_channel_kind_name(k)) == 0)
+            return k;
+    return -1;
+}
+
+const char *sim_channel_describe(const sim_channel_cfg *c, char *buf, size_t len)
+{
+    if (c->kind == SIM_CH_AWGN) {
+        snprintf(buf, len, "awgn");
+        return buf;
+    }
+    char k[48] = "", coh[48] = "";
+    if (c->kind == SIM_CH_RICIAN)
+        snprintf(k, sizeof k, "-k%g", c->k_factor);
+    if (c->coherence != 1)
+        snprintf(coh, sizeof coh, "-coh%zu", c->coherence);
+    snprintf(buf, len, "%s%s-csi_%s%s", sim_channel_kind_name(c->kind), k,
+             c->csi == CH_CSI_PERFECT ? "perfect" : "none", coh);
+    return buf;
+}
+
+int sim_channel_check(const sim_channel_cfg *c, const txrx *t, const char *system)
+{
+    if (c->kind < SIM_CH_AWGN || c->kind > SIM_CH_RICIAN)
+        return AE_ERROR(AE_EINVAL, "%s: unknown channel %d", system, c->kind);
+    if (c->kind == SIM_CH_AWGN)
+        return AE_OK;
+    ch_fading_cfg fc = {c->k_factor, c->coherence};
+    if (ch_fading_cfg_validate(&fc) != AE_OK)
+        return AE_ERROR(AE_EINVAL, "%s: %s", system, ae_err_message());
+    if (t->n % 2 != 0)
+        return AE_ERROR(AE_EINVAL,
+                        "%s: n = %zu real channel uses on a %s channel; expected an even n (pairs of real "
+                        "channel uses form the complex symbols that fade)",
+                        system, t->n, sim_channel_kind_name(c->kind));
+    if (t->coherent && c->csi != CH_CSI_PERFECT)
+        return AE_ERROR(
+            AE_EINVAL,
+            "%s: a coherent classical receiver on a %s channel needs csi = \"perfect\" (only learned "
+            "receivers can run without CSI)",
+            system, sim_channel_kind_name(c->kind));
+    return AE_OK;
+}
+
 void sim_eval_cfg_default(sim_eval_cfg *c)
 {
     c->seed = 1;
@@ -54,6 +123,8 @@ void sim_eval_cfg_default(sim_eval_cfg *c)
     c->target_bit_errors = 0;
     c->max_blocks = 10000000;
     c->threads = 1;
+    c->soft = 0;
+    sim_channel_cfg_default(&c->channel);
 }
 
 int sim_eval_cfg_validate(const sim_eval_cfg *c)
@@ -80,6 +151,11 @@ void sim_engine_destroy(sim_engine *e)
                 e->t->vt->ws_destroy(s->txrx_ws);
             free(s->msg);
             free(s->msg_hat);
+            free(s->h);
+            free(s->sigma2_sym);
+            free(s->llr);
+            if (s->r_fade)
+                gsl_rng_free(s->r_fade);
             free(s->x);
             free(s->y);
             if (s->r_msg)
@@ -97,8 +173,13 @@ void sim_engine_destroy(sim_engine *e)
 
 sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
 {
-    if (sim_eval_cfg_validate(cfg) != AE_OK)
+    if (sim_eval_cfg_validate(cfg) != AE_OK ||
+        sim_channel_check(&cfg->channel, t, "the transceiver") != AE_OK)
         return NULL;
+    if (cfg->soft && !t->vt->receive_llr) {
+        AE_ERROR(AE_EINVAL, "soft evaluation needs a transceiver with LLR output");
+        return NULL;
+    }
     sim_engine *e = calloc(1, sizeof *e);
     if (!e) {
         AE_ERROR(AE_ENOMEM, "cannot allocate the engine");
@@ -121,11 +202,16 @@ sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
         s->msg_hat = malloc(batch * sizeof *s->msg_hat);
         s->x = malloc(batch * t->n * sizeof *s->x);
         s->y = malloc(batch * t->n * sizeof *s->y);
-        if (!s->msg || !s->msg_hat || !s->x || !s->y)
+        size_t S = t->n / 2 > 0 ? t->n / 2 : 1;
+        s->h = malloc(batch * S * 2 * sizeof *s->h);
+        s->sigma2_sym = malloc(batch * S * sizeof *s->sigma2_sym);
+        s->llr = malloc(batch * t->k * sizeof *s->llr);
+        if (!s->msg || !s->msg_hat || !s->x || !s->y || !s->h || !s->sigma2_sym || !s->llr)
             goto nomem;
         s->r_msg = sim_rng_alloc();
         s->r_noise = sim_rng_alloc();
-        if (!s->r_msg || !s->r_noise)
+        s->r_fade = sim_rng_alloc();
+        if (!s->r_msg || !s->r_noise || !s->r_fade)
             goto fail;
         s->txrx_ws = t->vt->ws_create(t->st, batch);
         if (!s->txrx_ws)
@@ -149,14 +235,29 @@ static uint64_t chunk_size(const sim_eval_cfg *cfg, uint64_t c)
     return left < cfg->chunk_blocks ? left : cfg->chunk_blocks;
 }
 
+// Information per bit of one LLR given the sent bit: 1 - log2(1 + exp(-(1 - 2b) L)), computed
+// without overflow (log1p(exp(-a)) for a >= 0, -a + log1p(exp(a)) otherwise).
+static double bit_information(float llr, unsigned bit)
+{
+    double a = bit ? -(double)llr : (double)llr;
+    double softplus = a >= 0.0 ? log1p(exp(-a)) : -a + log1p(exp(a));
+    return 1.0 - softplus / M_LN2;
+}
+
 int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c,
                      sim_counts *counts)
 {
     const txrx *t = e->t;
+    const sim_channel_cfg *ch = &e->cfg.channel;
     sim_slot *s = &e->slots[slot];
     int64_t tag = sim_mdb(ebno_db);
+    int fading = ch->kind != SIM_CH_AWGN;
+    size_t S = t->n / 2;
+    ch_fading_cfg fc = {ch->kind == SIM_CH_RICIAN ? ch->k_factor : 0.0, ch->coherence};
     sim_rng_seed(s->r_msg, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_MESSAGES));
     sim_rng_seed(s->r_noise, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_NOISE));
+    if (fading)
+        sim_rng_seed(s->r_fade, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_FADING));
     memset(counts, 0, sizeof *counts);
     uint64_t todo = chunk_size(&e->cfg, c);
     uint32_t mask = (uint32_t)((1ULL << t->k) - 1ULL);
@@ -168,11 +269,38 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
         int rc = t->vt->transmit(t->st, s->txrx_ws, s->msg, s->x, b);
         if (rc != AE_OK)
             return rc;
-        ch_awgn_forward(s->y, s->x, b * t->n, sigma2, s->r_noise);
         txrx_noise noise = {sigma2, NULL};
-        rc = t->vt->receive(t->st, s->txrx_ws, s->y, &noise, s->msg_hat, b);
-        if (rc != AE_OK)
-            return rc;
+        if (fading) {
+            ch_fading_draw(&fc, s->r_fade, s->h, b, S);
+            ch_fading_apply(s->y, s->x, s->h, b, S);
+            ch_awgn_forward(s->y, s->y, b * t->n, sigma2, s->r_noise);
+            if (ch->csi == CH_CSI_PERFECT) {
+                ch_fading_equalize(s->y, s->sigma2_sym, s->y, s->h, sigma2, b, S);
+                noise.sigma2_sym = s->sigma2_sym;
+            }
+        } else {
+            ch_awgn_forward(s->y, s->x, b * t->n, sigma2, s->r_noise);
+        }
+        if (e->cfg.soft) {
+            // decisions from the LLR signs (L < 0: bit 1), and the information each LLR carries
+            rc = t->vt->receive_llr(t->st, s->txrx_ws, s->y, &noise, s->llr, b);
+            if (rc != AE_OK)
+                return rc;
+            for (size_t i = 0; i < b; i++) {
+                uint32_t m = 0;
+                for (unsigned j = 0; j < t->k; j++) {
+                    float L = s->llr[i * t->k + j];
+                    unsigned bit = (s->msg[i] >> (t->k - 1 - j)) & 1u;
+                    m = (m << 1) | (L < 0.0f);
+                    counts->info_sum += bit_information(L, bit);
+                }
+                s->msg_hat[i] = m;
+            }
+        } else {
+            rc = t->vt->receive(t->st, s->txrx_ws, s->y, &noise, s->msg_hat, b);
+            if (rc != AE_OK)
+                return rc;
+        }
         for (size_t i = 0; i < b; i++) {
             uint64_t err = (uint64_t)__builtin_popcount(s->msg[i] ^ s->msg_hat[i]);
             counts->bit_errors += err;
@@ -208,6 +336,7 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     int nt = cfg->threads;
     uint64_t next = 0; // first chunk of the next wave
     int stop = SIM_STOP_NONE;
+    double info_sum = 0.0; // summed in chunk order, so the same for any thread count
     while (stop == SIM_STOP_NONE) {
         if (cancel && *cancel)
             return AE_ERROR(AE_EINTR, "interrupted");
@@ -227,6 +356,7 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
             out->block_errors += e->wave[i].block_errors;
             out->bit_errors += e->wave[i].bit_errors;
             out->bit_errors_sq += e->wave[i].bit_errors_sq;
+            info_sum += e->wave[i].info_sum;
             if (cfg->target_bit_errors && out->bit_errors >= cfg->target_bit_errors)
                 stop = SIM_STOP_TARGET_BIT_ERRORS;
             else if (cfg->target_block_errors && out->block_errors >= cfg->target_block_errors)
@@ -243,6 +373,7 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     sim_wilson(out->block_errors, out->blocks, SIM_Z95, &out->bler_lo, &out->bler_hi);
     sim_ber_interval(out->bit_errors, out->bit_errors_sq, out->blocks, t->k, SIM_Z95, out->bler_hi,
                      &out->ber_lo, &out->ber_hi);
+    out->bmi = cfg->soft ? info_sum / (double)out->bits : NAN;
     out->seconds = now_seconds() - t0;
     return AE_OK;
 }

@@ -13,7 +13,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fading.h"
 #include "txrx.h"
+
+enum sim_channel_kind {
+    SIM_CH_AWGN = 0,     // y = x + w
+    SIM_CH_RAYLEIGH = 1, // y = h x + w, flat Rayleigh block fading on complex symbols
+    SIM_CH_RICIAN = 2    // y = h x + w, flat Rician block fading (K factor) on complex symbols
+};
+
+// A channel as the engine and the training loop run it.
+typedef struct sim_channel_cfg {
+    int kind;         // enum sim_channel_kind (default AWGN)
+    double k_factor;  // Rician K, linear, >= 0 (Rician only; default 0)
+    size_t coherence; // complex symbols per fading realisation, >= 1 (fading only; default 1)
+    int csi;          // enum ch_csi (fading only; default CH_CSI_PERFECT)
+} sim_channel_cfg;
+
+// AWGN defaults.
+void sim_channel_cfg_default(sim_channel_cfg *c);
+
+// The channel's word in configs ("awgn", "rayleigh", "rician") and back (-1 if unknown).
+const char *sim_channel_kind_name(int kind);
+int sim_channel_kind_parse(const char *name);
+
+// Canonical description for results.csv's channel column: "awgn", "rayleigh-csi_perfect",
+// "rician-k3-csi_none", with "-coh<L>" appended when the coherence length L is not 1.
+const char *sim_channel_describe(const sim_channel_cfg *c, char *buf, size_t len);
+
+// Check c and that transceiver t can run over it: fading needs an even n (pairs of real channel uses
+// form complex symbols), and a coherent (classical) receiver needs perfect CSI. AE_EINVAL with a message
+// naming the system otherwise.
+int sim_channel_check(const sim_channel_cfg *c, const txrx *t, const char *system);
 
 enum sim_stop {
     SIM_STOP_NONE = 0,
@@ -33,6 +64,8 @@ typedef struct sim_eval_cfg {
     uint64_t target_bit_errors;   // stop a point at this many bit errors; 0 = no such rule (default 0)
     uint64_t max_blocks;          // stop a point after this many blocks, >= 1 (default 10^7)
     int threads;                  // OpenMP threads, >= 1 (default 1)
+    int soft;                     // 1: decide from the transceiver's LLRs (receive_llr) and estimate the BMI
+    sim_channel_cfg channel;      // the channel (default AWGN)
 } sim_eval_cfg;
 
 // Fill the defaults above.
@@ -52,13 +85,15 @@ typedef struct sim_point {
     uint64_t bit_errors_sq;        // sum over blocks of (bit errors of the block)^2, for the BER interval
     double bler, bler_lo, bler_hi; // block error rate and its 95% Wilson interval
     double ber, ber_lo, ber_hi;    // bit error rate and its 95% normal interval (see sim_ber_interval)
-    double seconds;                // wall time of the point
-    int stop;                      // enum sim_stop
+    double bmi;     // bitwise mutual information per bit from the LLRs (NAN without soft output)
+    double seconds; // wall time of the point
+    int stop;       // enum sim_stop
 } sim_point;
 
 // Per-chunk counts (exposed so that tests and MPI can sum them in chunk order).
 typedef struct sim_counts {
     uint64_t blocks, block_errors, bit_errors, bit_errors_sq;
+    double info_sum; // sum over bits of 1 - log2(1 + exp(-(1 - 2b) L)) (soft output only)
 } sim_counts;
 
 typedef struct sim_engine sim_engine;
@@ -68,9 +103,10 @@ typedef struct sim_engine sim_engine;
 sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg);
 void sim_engine_destroy(sim_engine *e);
 
-// Simulate one point at ebno_db (dB, finite). `cancel`, if not NULL, is polled between waves of
-// chunks: when it becomes nonzero the point stops and AE_EINTR is returned (out is then incomplete).
-// Returns AE_OK, AE_EINVAL (bad Eb/N0), AE_EINTR, or the transceiver's error.
+// Simulate one point at ebno_db (dB, finite). The noise variance is ch_sigma2_from_ebno with the
+// transceiver's block energy (E|h|^2 = 1, so fading keeps the average received energy). `cancel`, if not
+// NULL, is polled between waves of chunks: when it becomes nonzero the point stops and AE_EINTR is returned
+// (out is then incomplete). Returns AE_OK, AE_EINVAL (bad Eb/N0), AE_EINTR, or the transceiver's error.
 int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig_atomic_t *cancel);
 
 // Simulate chunk c at sigma2 into *counts with the workspace of thread slot `slot` (< threads): the

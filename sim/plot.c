@@ -1,7 +1,6 @@
 // plot.c - gnuplot scripts for the BLER figure.
 #include "plot.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 
 #include "ae_err.h"
 #include "fileio.h"
+#include "ch.h"
 #include "systems.h"
 
 // Distinct colours (colour-blind-safe Okabe-Ito palette) and point types, one per system.
@@ -27,46 +27,65 @@ static int write_theory(const char *path, const sim_experiment *ex)
     int rc = sim_file_open(&out, path);
     if (rc != AE_OK)
         return rc;
-    fprintf(out.f, "system,ebno_db,theory_bler,theory_ber\n");
+    fprintf(out.f, "system,ebno_db,esno_db,theory_bler,theory_ber\n");
     double lo = ex->ebno_db[0], hi = ex->ebno_db[ex->n_ebno - 1];
     size_t steps = (size_t)floor((hi - lo) / SIM_THEORY_STEP_DB + 1e-9);
     for (size_t s = 0; s < ex->n_systems; s++) {
+        const sim_system_cfg *sys = &ex->systems[s];
+        size_t sym = sim_system_symbols(sys);
         for (size_t i = 0; i <= steps; i++) {
-            double e = lo + (double)i * SIM_THEORY_STEP_DB, bler, ber;
-            if (!sim_system_theory(&ex->systems[s], e, &bler, &ber))
+            // the grid's own quantity steps evenly; the other follows from k and the symbols per block
+            double g = lo + (double)i * SIM_THEORY_STEP_DB, bler, ber;
+            double ebno = ex->grid_esno ? ch_ebno_db_from_esno(g, sys->k, sym) : g;
+            if (!sim_system_theory(sys, ebno, &bler, &ber))
                 break;
-            fprintf(out.f, "%s,%.4f,%.6e,%.6e\n", ex->systems[s].name, e, bler, ber);
+            fprintf(out.f, "%s,%.4f,%.4f", sys->name, ebno, ch_esno_db_from_ebno(ebno, sys->k, sym));
+            fprintf(out.f, isnan(bler) ? ",," : ",%.6e,", bler);
+            fprintf(out.f, isnan(ber) ? "\n" : "%.6e\n", ber);
         }
     }
     return sim_file_commit(&out);
 }
 
-static int write_script(const char *path, const sim_experiment *ex)
+// One figure: BLER (ber = 0) or BER (ber = 1) against the grid's quantity.
+static int write_script(const char *path, const sim_experiment *ex, int ber, double ymin)
 {
     sim_file out;
     int rc = sim_file_open(&out, path);
     if (rc != AE_OK)
         return rc;
     FILE *f = out.f;
-    fprintf(f, "# bler.gp: BLER against Eb/N0 for %s; rerun with `gnuplot bler.gp` in this folder.\n",
-            ex->name);
+    const char *what = ber ? "ber" : "bler";
+    // results.csv columns of the rate and its interval; theory.csv column of the closed form
+    int col = ber ? 12 : 7, th_col = ber ? 5 : 4;
+    fprintf(f, "# %s.gp: %s against %s for %s; rerun with `gnuplot %s.gp` in this folder.\n", what,
+            ber ? "BER" : "BLER", ex->grid_esno ? "Es/N0" : "Eb/N0", ex->name, what);
     fprintf(f, "set datafile separator ','\n");
     fprintf(f, "set terminal pngcairo size 960,680 enhanced font 'DejaVu Sans,11'\n");
-    fprintf(f, "set output 'bler.png'\n");
-    char channel[32];
-    size_t i;
-    for (i = 0; ex->channel[i] && i + 1 < sizeof channel; i++)
-        channel[i] = (char)toupper((unsigned char)ex->channel[i]);
-    channel[i] = '\0';
+    fprintf(f, "set output '%s.png'\n", what);
+    // the channel of every system, or "several channels"
+    char channel[96], other[96];
+    sim_channel_describe(&ex->systems[0].channel, channel, sizeof channel);
+    for (size_t s = 1; s < ex->n_systems; s++)
+        if (strcmp(sim_channel_describe(&ex->systems[s].channel, other, sizeof other), channel) != 0)
+            snprintf(channel, sizeof channel, "the channels of the legend");
+    if (strcmp(channel, "awgn") == 0)
+        snprintf(channel, sizeof channel, "AWGN");
     fprintf(f,
-            "set title '%s: block error rate on %s (markers: simulation with 95%% intervals; dashed: "
-            "closed form)' noenhanced\n",
-            ex->name, channel);
-    fprintf(f, "set xlabel 'E_b/N_0 (dB)'\nset ylabel 'Block error rate (BLER)'\n");
+            "set title \"%s: %s on %s\\n(markers: simulation with 95%% intervals; dashed: closed form)\" "
+            "noenhanced\n",
+            ex->name, ber ? "bit error rate" : "block error rate", channel);
+    fprintf(f, "set xlabel '%s (dB)'\nset ylabel '%s'\n", ex->grid_esno ? "E_s/N_0" : "E_b/N_0",
+            ber ? "Bit error rate (BER)" : "Block error rate (BLER)");
     fprintf(f, "set logscale y\nset format y '10^{%%L}'\nset mytics 10\n");
-    fprintf(f, "set xrange [%g:%g]\nset yrange [*:1]\n", ex->ebno_db[0], ex->ebno_db[ex->n_ebno - 1]);
-    fprintf(f, "set grid xtics ytics mytics lc rgb '#d0d0d0'\nset key bottom left box opaque noenhanced\n");
+    // the y axis reaches a decade below the lowest simulated rate; closed forms are cut there
+    double floor_y = ymin > 0.0 ? pow(10.0, floor(log10(ymin)) - 1.0) : 1e-6;
+    fprintf(f, "set xrange [%g:%g]\nset yrange [%g:1]\n", ex->ebno_db[0], ex->ebno_db[ex->n_ebno - 1],
+            floor_y);
+    fprintf(f, "cut(y) = y >= %g ? y : 1/0\n", floor_y);
+    fprintf(f, "set grid xtics ytics mytics lc rgb '#d0d0d0'\nset key top right box opaque noenhanced\n");
     fprintf(f, "sel(name, col) = (strcol(1) eq name) ? column(col) : 1/0\n");
+    int xcol = ex->grid_esno ? 4 : 3; // results.csv: ebno_db is column 3, esno_db column 4
     fprintf(f, "plot \\\n");
     for (size_t s = 0; s < ex->n_systems; s++) {
         const char *nm = ex->systems[s].name;
@@ -74,40 +93,34 @@ static int write_script(const char *path, const sim_experiment *ex)
         double b, r;
         int learned = ex->systems[s].type == SIM_SYS_AUTOENCODER;
         fprintf(f,
-                "  'results.csv' every ::1 using (sel('%s', 3)):7:8:9 with yerrorbars pt %d ps %s lw 1.5 "
+                "  'results.csv' every ::1 using (sel('%s', %d)):%d:%d:%d with yerrorbars pt %d ps %s lw 1.5 "
                 "lc rgb '%s' title '%s'",
-                nm, learned ? points_open[s % 8] : points_filled[s % 8], learned ? "2.2" : "1.1", c, nm);
+                nm, xcol, col, col + 1, col + 2, learned ? points_open[s % 8] : points_filled[s % 8],
+                learned ? "2.2" : "1.1", c, nm);
         if (sim_system_theory(&ex->systems[s], ex->ebno_db[0], &b, &r))
-            fprintf(
-                f,
-                ", \\\n  'theory.csv' every ::1 using (sel('%s', 2)):3 with lines dt 2 lw 1.5 lc rgb '%s' "
-                "title '%s, closed form'",
-                nm, c, nm);
+            fprintf(f,
+                    ", \\\n  'theory.csv' every ::1 using (sel('%s', %d)):(cut(column(%d))) with lines dt 2 "
+                    "lw 1.5 lc rgb '%s' "
+                    "title '%s, closed form'",
+                    nm, ex->grid_esno ? 3 : 2, th_col, c, nm);
         fprintf(f, "%s\n", s + 1 < ex->n_systems ? ", \\" : "");
     }
     return sim_file_commit(&out);
 }
 
-int sim_plot_bler(const char *dir, const sim_experiment *ex)
+// Run `gnuplot NAME.gp` in dir, quietly.
+static int run_gnuplot(const char *dir, const char *script)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/theory.csv", dir);
-    int rc = write_theory(path, ex);
-    if (rc != AE_OK)
-        return rc;
-    snprintf(path, sizeof path, "%s/bler.gp", dir);
-    if ((rc = write_script(path, ex)) != AE_OK)
-        return rc;
     pid_t pid = fork();
     if (pid < 0)
         return AE_ERROR(AE_ERUNTIME, "cannot start gnuplot: %s", strerror(errno));
     if (pid == 0) {
-        // child: draw in the results folder, quietly
+        // child: draw in the results folder
         if (chdir(dir) != 0)
             _exit(126);
         FILE *devnull = freopen("/dev/null", "w", stdout);
         (void)devnull;
-        execlp("gnuplot", "gnuplot", "bler.gp", (char *)NULL);
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
         _exit(127);
     }
     int status;
@@ -115,11 +128,28 @@ int sim_plot_bler(const char *dir, const sim_experiment *ex)
         if (errno != EINTR)
             return AE_ERROR(AE_ERUNTIME, "waiting for gnuplot: %s", strerror(errno));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return AE_ERROR(AE_ERUNTIME,
-                        "gnuplot not found; install it (apt-get install gnuplot-nox) and run "
-                        "`gnuplot bler.gp` in %s",
-                        dir);
+        return AE_ERROR(
+            AE_ERUNTIME,
+            "gnuplot not found; install it (apt-get install gnuplot-nox) and run `gnuplot %s` in %s", script,
+            dir);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return AE_ERROR(AE_ERUNTIME, "gnuplot failed on %s/bler.gp (status %d)", dir, status);
+        return AE_ERROR(AE_ERUNTIME, "gnuplot failed on %s/%s (status %d)", dir, script, status);
+    return AE_OK;
+}
+
+int sim_plot_figures(const char *dir, const sim_experiment *ex, double ymin_bler, double ymin_ber)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/theory.csv", dir);
+    int rc = write_theory(path, ex);
+    if (rc != AE_OK)
+        return rc;
+    for (int ber = 0; ber <= 1; ber++) {
+        const char *script = ber ? "ber.gp" : "bler.gp";
+        snprintf(path, sizeof path, "%s/%s", dir, script);
+        if ((rc = write_script(path, ex, ber, ber ? ymin_ber : ymin_bler)) != AE_OK ||
+            (rc = run_gnuplot(dir, script)) != AE_OK)
+            return rc;
+    }
     return AE_OK;
 }

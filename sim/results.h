@@ -3,14 +3,16 @@
 // results.csv has a header and these columns, in this order, empty where not applicable (later releases
 // may append columns, never rename or reorder them):
 //   system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,ber,ber_lo,
-//   ber_hi,theory_bler,theory_ber,seconds,stop
+//   ber_hi,theory_bler,theory_ber,seconds,stop,bmi
 // Eb/N0 and Es/N0 in dB; rates linear; *_lo/*_hi are 95% intervals (Wilson on blocks for BLER, normal
-// from per-block bit-error counts for BER); seconds is wall time; stop is why the point ended.
+// from per-block bit-error counts for BER); seconds is wall time; stop is why the point ended; bmi is
+// the bitwise mutual information estimated from the LLRs (bits per bit; empty for hard decisions).
 #ifndef AESIM_RESULTS_H
 #define AESIM_RESULTS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "engine.h"
@@ -24,6 +26,9 @@ typedef struct sim_row {
     double theory_bler; // NAN: no closed form (empty field)
     double theory_ber;  // NAN: no closed form (empty field)
 } sim_row;
+
+// Print one results.csv row (no header) to f.
+void sim_results_print_row(FILE *f, const sim_row *r);
 
 // Rewrite results.csv whole from rows (temporary file and rename). AE_EIO on failure.
 int sim_results_write(const char *path, const sim_row *rows, size_t n);

@@ -13,11 +13,13 @@
 
 // Stream identifiers: changing how one is used never shifts the others.
 enum sim_stream {
-    SIM_STREAM_MESSAGES = 1,   // message indices of evaluation blocks
-    SIM_STREAM_NOISE = 2,      // channel noise during evaluation
-    SIM_STREAM_INIT = 3,       // weight initialisation
-    SIM_STREAM_TRAIN_MSG = 4,  // training batches: messages
-    SIM_STREAM_TRAIN_NOISE = 5 // training batches: channel noise
+    SIM_STREAM_MESSAGES = 1,    // message indices of evaluation blocks
+    SIM_STREAM_NOISE = 2,       // channel noise during evaluation
+    SIM_STREAM_INIT = 3,        // weight initialisation
+    SIM_STREAM_TRAIN_MSG = 4,   // training batches: messages
+    SIM_STREAM_TRAIN_NOISE = 5, // training batches: channel noise
+    SIM_STREAM_FADING = 6,      // fading gains during evaluation
+    SIM_STREAM_TRAIN_FADING = 7 // fading gains during training
 };
 
 // The generator type aesim uses: GSL's taus2 (L'Ecuyer 1996 maximally equidistributed combined

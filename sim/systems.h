@@ -6,16 +6,21 @@
 #include "config.h"
 #include "txrx.h"
 
-// Build the classical transceiver of s (uncoded BPSK or Hamming). For an autoencoder, use
-// ae_txrx_create on a trained model instead. NULL with AE_ERROR.
-txrx *sim_system_classical(const sim_system_cfg *s);
+#include "modem.h"
 
-// The closed forms of s at ebno_db (dB) on AWGN: *bler and *ber, NAN where aesim has no closed form
-// (learned systems, soft ML decoding). Returns 1 if at least one is known.
+// Build the classical transceiver of s (uncoded BPSK, Hamming, modem). A modem system also creates the
+// modem, returned in *modem (NULL otherwise), which the txrx borrows: destroy the txrx first, then
+// mod_modem_destroy(*modem). For an autoencoder, use ae_txrx_create on a trained model instead.
+// NULL with AE_ERROR.
+txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem);
+
+// The closed forms of s at ebno_db (dB) over its channel: *bler and *ber, NAN where aesim has no
+// closed form (learned systems, soft ML decoding, classical binary codes on fading, modem blocks whose
+// symbols share a fading realisation). Returns 1 if at least one is known.
 int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, double *ber);
 
-// Real channel uses and modulation symbols per block of s (for Es/N0): all systems of this release
-// are real-valued, so both equal n.
+// Modulation symbols per block of s, for Es/N0 = Eb/N0 + 10 log10(k / symbols): complex symbols for
+// modems of complex constellations and for any system on a fading channel (n/2), real ones otherwise.
 size_t sim_system_symbols(const sim_system_cfg *s);
 
 #endif

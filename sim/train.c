@@ -7,6 +7,7 @@
 
 #include "ae_err.h"
 #include "ch.h"
+#include "fading.h"
 #include "nn.h"
 #include "rng.h"
 
@@ -69,13 +70,21 @@ double sim_train_lr(const sim_train_cfg *c, uint64_t t)
     }
 }
 
-int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, void *ctx,
-                 volatile sig_atomic_t *cancel)
+int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *ch, sim_train_log_fn log,
+                 void *ctx, volatile sig_atomic_t *cancel)
 {
     int rc = sim_train_cfg_validate(cfg);
     if (rc != AE_OK)
         return rc;
-    size_t B = cfg->batch, n = ae->cfg.n;
+    sim_channel_cfg awgn;
+    sim_channel_cfg_default(&awgn);
+    if (!ch)
+        ch = &awgn;
+    size_t B = cfg->batch, n = ae->cfg.n, S = n / 2;
+    int fading = ch->kind != SIM_CH_AWGN, csi = fading && ch->csi == CH_CSI_PERFECT;
+    if (fading && n % 2 != 0)
+        return AE_ERROR(AE_EINVAL, "n = %zu on a fading channel; expected an even n", n);
+    ch_fading_cfg fc = {ch->kind == SIM_CH_RICIAN ? ch->k_factor : 0.0, ch->coherence};
     double sigma2 = ch_sigma2_from_ebno(cfg->ebno_db, (double)n, ae->cfg.k);
     uint32_t mask = (uint32_t)(ae->M - 1);
     nn_adam_cfg adam;
@@ -85,8 +94,10 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, v
     uint32_t *msg = malloc(B * sizeof *msg);
     float *x = malloc(B * n * sizeof *x), *y = malloc(B * n * sizeof *y);
     float *dx = malloc(B * n * sizeof *dx), *dy = malloc(B * n * sizeof *dy);
+    float *h = malloc((S ? S : 1) * 2 * B * sizeof *h), *dq = malloc(B * n * sizeof *dq);
     gsl_rng *r_init = sim_rng_alloc(), *r_msg = sim_rng_alloc(), *r_noise = sim_rng_alloc();
-    if (!ws || !msg || !x || !y || !dx || !dy || !r_init || !r_msg || !r_noise) {
+    gsl_rng *r_fade = sim_rng_alloc();
+    if (!ws || !msg || !x || !y || !dx || !dy || !h || !dq || !r_init || !r_msg || !r_noise || !r_fade) {
         rc = AE_ERROR(AE_ENOMEM, "cannot allocate training buffers for batch %zu", B);
         goto done;
     }
@@ -94,6 +105,7 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, v
     sim_rng_seed(r_init, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_INIT));
     sim_rng_seed(r_msg, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_MSG));
     sim_rng_seed(r_noise, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_NOISE));
+    sim_rng_seed(r_fade, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_FADING));
     ae_init(ae, r_init);
 
     double loss_sum = 0.0;
@@ -108,7 +120,15 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, v
         // forward: encoder -> channel -> decoder -> loss
         if ((rc = ae_tx_forward(ae, ws, msg, x, B)) != AE_OK)
             goto done;
-        ch_awgn_forward(y, x, B * n, sigma2, r_noise);
+        if (fading) {
+            ch_fading_draw(&fc, r_fade, h, B, S);
+            ch_fading_apply(y, x, h, B, S);
+            ch_awgn_forward(y, y, B * n, sigma2, r_noise);
+            if (csi)
+                ch_fading_equalize(y, NULL, y, h, sigma2, B, S);
+        } else {
+            ch_awgn_forward(y, x, B * n, sigma2, r_noise);
+        }
         if (!ae_rx_forward(ae, ws, y, B)) {
             rc = AE_EBADLEN;
             goto done;
@@ -124,7 +144,18 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, v
         if ((rc = ae_rx_backward(ae, ws, dy, B)) != AE_OK)
             goto done;
         memset(dx, 0, B * n * sizeof *dx);
-        ch_awgn_backward(dx, dy, B * n);
+        if (fading) {
+            // decoder input <- equaliser <- noise (identity) <- fading gains
+            const float *g = dy;
+            if (csi) {
+                memset(dq, 0, B * n * sizeof *dq);
+                ch_fading_equalize_backward(dq, dy, h, B, S);
+                g = dq;
+            }
+            ch_fading_apply_backward(dx, g, h, B, S);
+        } else {
+            ch_awgn_backward(dx, dy, B * n);
+        }
         if ((rc = ae_tx_backward(ae, ws, dx, B)) != AE_OK)
             goto done;
         double lr = sim_train_lr(cfg, t);
@@ -146,6 +177,10 @@ done:
     free(y);
     free(dx);
     free(dy);
+    free(h);
+    free(dq);
+    if (r_fade)
+        gsl_rng_free(r_fade);
     if (r_init)
         gsl_rng_free(r_init);
     if (r_msg)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ae.h"
+#include "engine.h"
 
 enum sim_lr_schedule {
     SIM_LR_CONSTANT = 0,   // lr throughout (the paper's recipe)
@@ -42,13 +43,15 @@ double sim_train_lr(const sim_train_cfg *c, uint64_t t);
 // the steps since the last call, and the learning rate of the last step.
 typedef void (*sim_train_log_fn)(void *ctx, uint64_t step, double loss, double lr);
 
-// Train ae over AWGN at cfg->ebno_db, the noise variance given by ch_sigma2_from_ebno with the block
-// energy n (both constraints): initialise from the SIM_STREAM_INIT stream, then for each step draw a
-// batch of uniform messages, run encoder -> AWGN -> decoder -> softmax cross-entropy, backpropagate
-// through the channel and update with Adam. Leaves the codebook prepared (ae_eval_prepare).
+// Train ae over the channel ch (NULL: AWGN) at cfg->ebno_db, the noise variance given by
+// ch_sigma2_from_ebno with the block energy n (both constraints; E|h|^2 = 1 on fading channels):
+// initialise from the SIM_STREAM_INIT stream, then for each step draw a batch of uniform messages, run
+// encoder -> channel (fading gains, noise, zero-forcing with perfect CSI) -> decoder -> softmax
+// cross-entropy, backpropagate through the channel's adjoints and update with Adam.
+// On fading channels n must be even (sim_channel_check). Leaves the codebook prepared (ae_eval_prepare).
 // Returns AE_OK; AE_ERUNTIME naming the step if the loss becomes NaN or infinite; AE_EINTR when
 // *cancel becomes nonzero (checked every step); AE_ENOMEM.
-int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, sim_train_log_fn log, void *ctx,
-                 volatile sig_atomic_t *cancel);
+int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *ch, sim_train_log_fn log,
+                 void *ctx, volatile sig_atomic_t *cancel);
 
 #endif

@@ -228,7 +228,7 @@ static txrx *train_shipped(const char *file, const char *name, sim_experiment *e
     sim_blas_single_thread();
     *ae = ae_create(&(*sys)->ae);
     cr_assert(*ae);
-    cr_assert_eq(sim_train_ae(*ae, &(*sys)->train, NULL, NULL, NULL), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(sim_train_ae(*ae, &(*sys)->train, NULL, NULL, NULL, NULL), AE_OK, "%s", ae_err_message());
     txrx *t = ae_txrx_create(*ae);
     cr_assert(t);
     return t;

@@ -1,0 +1,658 @@
+// modem.c - M-PSK, square M-QAM, M-PAM and custom constellations as one table with Gray labels, with
+// fast per-family hard decisions, exact and max-log LLRs, and the txrx wrapper (models/).
+//
+// Built-in constellations (gray(i) = i ^ (i >> 1), so neighbouring indices differ in one bit):
+//   * PSK: index i sits at angle 2 pi i / M + offset and carries label gray(i); offset pi/4 for M = 4,
+//     0 otherwise. BPSK: label 0 -> +1, label 1 -> -1. QPSK: label 0 -> (1+j)/sqrt2, 1 -> (-1+j)/sqrt2,
+//     3 -> (-1-j)/sqrt2, 2 -> (1-j)/sqrt2, i.e. the first bit is the sign of Q and the second the sign of
+//     I (bit 1 = negative).
+//   * PAM: index i sits at the DESCENDING level unit * (M - 1 - 2i) and carries label gray(i), so the first
+//     (most significant) bit is the sign (0 -> positive, as for BPSK: pam2 = bpsk on the real axis);
+//     unit = sqrt(3 / (M^2 - 1)) for Es = 1. 4-PAM: labels 0, 1, 3, 2 at +3, +1, -1, -3 over sqrt5.
+//   * QAM: sqrt(M)-PAM of the same form on each axis, I from the label's high m/2 bits, Q from the low
+//     m/2 bits; unit = sqrt(3 / (2 (M - 1))). 16-QAM label 0 -> (3+3j)/sqrt10, 1 -> (3+j)/sqrt10.
+// Hard decisions slice per axis (PAM, QAM), by angle (PSK) or search all points (custom); exact ties go
+// to the lower label.
+#include "modem.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ae_err.h"
+
+#define MOD_PI 3.14159265358979323846
+
+#define MOD_PSK_M_MAX    64u
+#define MOD_QAM_M_MAX    256u
+#define MOD_PAM_M_MAX    64u
+#define MOD_CUSTOM_M_MAX 65536u
+#define MOD_M_BITS_MAX   16u // log2 MOD_CUSTOM_M_MAX
+#define MOD_TXRX_K_MAX   24u // message indices stay well inside uint32_t
+
+// Below this a sum of exp(metric - max) may hold subnormal terms large enough to matter: the exact LLR
+// then recomputes that bit set's log-sum-exp around its own maximum (only at extreme SNRs).
+#define MOD_LSE_RESCUE (0x1p53 * DBL_MIN)
+
+typedef struct mod_impl {
+    double *half_energy; // [M] |s|^2 / 2 by label, for the LLR metrics
+    unsigned side;       // PAM / QAM: levels per axis
+    unsigned axis_bits;  // PAM / QAM: label bits per axis (QAM: m / 2; PAM: m)
+    float inv_unit;      // PAM / QAM: 1 / unit, level index i sits at unit * (side - 1 - 2i)
+    float offset;        // PSK: angle of index 0 [radians]
+    float sectors;       // PSK: M / (2 pi) [sectors per radian]
+} mod_impl;
+
+static inline uint32_t gray(uint32_t i)
+{
+    return i ^ (i >> 1);
+}
+
+static int is_pow2(unsigned v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+static unsigned log2u(unsigned v)
+{
+    unsigned m = 0;
+    while (v >>= 1)
+        m++;
+    return m;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// scheme names
+
+// Check M for a built-in family; AE_OK or AE_EINVAL with a message naming the valid range. `what` names
+// the input in the message (the scheme name, or "" to print family and M).
+static int check_builtin(int family, unsigned M, const char *what)
+{
+    switch (family) {
+    case MOD_PSK:
+        if (is_pow2(M) && M >= 2 && M <= MOD_PSK_M_MAX)
+            return AE_OK;
+        return AE_ERROR(AE_EINVAL, "%s%s%u: PSK needs M a power of 2, 2..%u", what, *what ? "" : "psk", M,
+                        MOD_PSK_M_MAX);
+    case MOD_QAM:
+        if (is_pow2(M) && log2u(M) % 2 == 0 && M >= 4 && M <= MOD_QAM_M_MAX)
+            return AE_OK;
+        return AE_ERROR(AE_EINVAL, "%s%s%u: square QAM needs M a power of 4, 4..%u", what, *what ? "" : "qam",
+                        M, MOD_QAM_M_MAX);
+    case MOD_PAM:
+        if (is_pow2(M) && M >= 2 && M <= MOD_PAM_M_MAX)
+            return AE_OK;
+        return AE_ERROR(AE_EINVAL, "%s%s%u: PAM needs M a power of 2, 2..%u", what, *what ? "" : "pam", M,
+                        MOD_PAM_M_MAX);
+    case MOD_CUSTOM: return AE_ERROR(AE_EINVAL, "custom constellation: make it with mod_modem_create_table");
+    default: return AE_ERROR(AE_EINVAL, "modulation family %d, expected PSK, QAM or PAM", family);
+    }
+}
+
+int mod_scheme_parse(const char *name, int *family, unsigned *M)
+{
+    static const char expected[] = "expected bpsk, qpsk, pskM (M = 2..64, a power of 2), qamM (M = 4..256, a "
+                                   "power of 4) or pamM (M = 2..64, a power of 2)";
+    if (!name || !family || !M)
+        return AE_ERROR(AE_EINVAL, "modulation scheme: no name given, %s", expected);
+    if (strcmp(name, "bpsk") == 0 || strcmp(name, "qpsk") == 0) {
+        *family = MOD_PSK;
+        *M = name[0] == 'b' ? 2u : 4u;
+        return AE_OK;
+    }
+    int fam;
+    if (strncmp(name, "psk", 3) == 0)
+        fam = MOD_PSK;
+    else if (strncmp(name, "qam", 3) == 0)
+        fam = MOD_QAM;
+    else if (strncmp(name, "pam", 3) == 0)
+        fam = MOD_PAM;
+    else
+        return AE_ERROR(AE_EINVAL, "modulation scheme '%s' unknown, %s", name, expected);
+    // M: decimal digits only (no sign, no spaces, no suffix), at most 6 of them.
+    const char *digits = name + 3;
+    const size_t nd = strlen(digits);
+    if (nd == 0 || nd > 6 || strspn(digits, "0123456789") != nd)
+        return AE_ERROR(AE_EINVAL, "modulation scheme '%s': M missing or not a number, %s", name, expected);
+    const unsigned v = (unsigned)strtoul(digits, NULL, 10);
+    const int rc = check_builtin(fam, v, name);
+    if (rc != AE_OK)
+        return rc;
+    *family = fam;
+    *M = v;
+    return AE_OK;
+}
+
+const char *mod_scheme_name(int family, unsigned M, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return "";
+    if (family == MOD_PSK && M == 2)
+        snprintf(buf, len, "bpsk");
+    else if (family == MOD_PSK && M == 4)
+        snprintf(buf, len, "qpsk");
+    else if (family == MOD_PSK)
+        snprintf(buf, len, "psk%u", M);
+    else if (family == MOD_QAM)
+        snprintf(buf, len, "qam%u", M);
+    else if (family == MOD_PAM)
+        snprintf(buf, len, "pam%u", M);
+    else if (family == MOD_CUSTOM)
+        snprintf(buf, len, "custom%u", M);
+    else
+        snprintf(buf, len, "unknown");
+    return buf;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// construction
+
+void mod_modem_destroy(mod_modem *q)
+{
+    if (!q)
+        return;
+    mod_impl *im = q->impl;
+    if (im)
+        free(im->half_energy);
+    free(im);
+    free(q->points);
+    free(q);
+}
+
+// Allocate a modem of M >= 2 points with its tables (points zeroed); NULL with AE_ENOMEM.
+static mod_modem *modem_alloc(int family, unsigned M, unsigned dims)
+{
+    mod_modem *q = calloc(1, sizeof *q);
+    mod_impl *im = calloc(1, sizeof *im);
+    float *points = calloc((size_t)M * 2, sizeof *points);
+    double *half_energy = calloc(M, sizeof *half_energy);
+    if (!q || !im || !points || !half_energy) {
+        free(q);
+        free(im);
+        free(points);
+        free(half_energy);
+        AE_ERROR(AE_ENOMEM, "modem: cannot allocate a constellation of %u points", M);
+        return NULL;
+    }
+    im->half_energy = half_energy;
+    *q = (mod_modem){
+        .family = family, .M = M, .m = log2u(M), .dims = dims, .points = points, .es = 1.0, .impl = im};
+    return q;
+}
+
+// |s|^2 / 2 per label, from the float points actually transmitted.
+static void fill_half_energy(mod_modem *q)
+{
+    mod_impl *im = q->impl;
+    for (unsigned l = 0; l < q->M; l++) {
+        const double re = q->points[2 * l], imv = q->points[2 * l + 1];
+        im->half_energy[l] = 0.5 * (re * re + imv * imv);
+    }
+}
+
+mod_modem *mod_modem_create(int family, unsigned M)
+{
+    if (check_builtin(family, M, "") != AE_OK)
+        return NULL;
+    mod_modem *q = modem_alloc(family, M, family == MOD_PAM ? 1u : 2u);
+    if (!q)
+        return NULL;
+    mod_impl *im = q->impl;
+    float *p = q->points; // [M][2] by label
+    if (family == MOD_PSK) {
+        im->offset = M == 4 ? (float)(MOD_PI / 4) : 0.0f;
+        im->sectors = (float)(M / (2 * MOD_PI));
+        for (uint32_t i = 0; i < M; i++) {
+            const double a = 2 * MOD_PI * i / M + im->offset;
+            const uint32_t g = gray(i);
+            p[2 * g] = (float)cos(a);
+            p[2 * g + 1] = (float)sin(a);
+        }
+        if (M == 2) { // exactly on the real axis (sin(pi) is not 0 in floating point)
+            p[1] = 0.0f;
+            p[3] = 0.0f;
+        }
+    } else {
+        const unsigned side = family == MOD_QAM ? 1u << (q->m / 2) : M;
+        // unit^2 * mean over levels of (side - 1 - 2i)^2 = unit^2 (side^2 - 1) / 3 per axis
+        const double unit = sqrt(3.0 / ((double)(side * side - 1) * (family == MOD_QAM ? 2 : 1)));
+        im->side = side;
+        im->axis_bits = log2u(side);
+        im->inv_unit = (float)(1.0 / unit);
+        for (uint32_t a = 0; a < side; a++) {
+            const float level_a = (float)(unit * ((double)side - 1 - 2.0 * a));
+            if (family == MOD_PAM) {
+                p[2 * gray(a)] = level_a;
+                continue;
+            }
+            for (uint32_t b = 0; b < side; b++) {
+                const uint32_t l = (gray(a) << im->axis_bits) | gray(b);
+                p[2 * l] = level_a;
+                p[2 * l + 1] = (float)(unit * ((double)side - 1 - 2.0 * b));
+            }
+        }
+    }
+    fill_half_energy(q);
+    return q;
+}
+
+mod_modem *mod_modem_create_table(const float *points, const uint32_t *labels, unsigned M, unsigned dims)
+{
+    if (!points || !labels) {
+        AE_ERROR(AE_EINVAL, "custom constellation: points or labels missing");
+        return NULL;
+    }
+    if (!is_pow2(M) || M < 2 || M > MOD_CUSTOM_M_MAX) {
+        AE_ERROR(AE_EINVAL, "custom constellation: M = %u, expected a power of 2, 2..%u", M,
+                 MOD_CUSTOM_M_MAX);
+        return NULL;
+    }
+    if (dims != 1 && dims != 2) {
+        AE_ERROR(AE_EINVAL, "custom constellation: dims = %u, expected 1 (real) or 2 (complex)", dims);
+        return NULL;
+    }
+    mod_modem *q = modem_alloc(MOD_CUSTOM, M, dims);
+    if (!q)
+        return NULL;
+    // labels must be a permutation of 0..M-1; half_energy doubles as the "seen" marks until filled
+    double *seen = ((mod_impl *)q->impl)->half_energy;
+    double e = 0.0;
+    for (unsigned i = 0; i < M; i++) {
+        const uint32_t l = labels[i];
+        if (l >= M || seen[l] != 0.0) {
+            AE_ERROR(AE_EINVAL, "custom constellation: labels[%u] = %lu %s, expected a permutation of 0..%u",
+                     i, (unsigned long)l, l >= M ? "out of range" : "repeated", M - 1);
+            mod_modem_destroy(q);
+            return NULL;
+        }
+        seen[l] = 1.0;
+        const float re = points[(size_t)i * dims], imv = dims == 2 ? points[(size_t)i * 2 + 1] : 0.0f;
+        if (!isfinite(re) || !isfinite(imv)) {
+            AE_ERROR(AE_EINVAL, "custom constellation: point %u is not finite", i);
+            mod_modem_destroy(q);
+            return NULL;
+        }
+        q->points[2 * (size_t)l] = re;
+        q->points[2 * (size_t)l + 1] = imv;
+        e += (double)re * re + (double)imv * imv;
+    }
+    q->es = e / M;
+    fill_half_energy(q);
+    return q;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// modulation and hard decisions
+
+void mod_modulate(const mod_modem *q, const uint32_t *labels, float *x, size_t n_sym)
+{
+    const float *p = q->points;
+    const uint32_t mask = q->M - 1; // labels are < M by contract; the mask keeps reads in the table
+    if (q->dims == 2) {
+        for (size_t s = 0; s < n_sym; s++) {
+            const uint32_t l = labels[s] & mask;
+            x[2 * s] = p[2 * l];
+            x[2 * s + 1] = p[2 * l + 1];
+        }
+    } else {
+        for (size_t s = 0; s < n_sym; s++)
+            x[s] = p[2 * (labels[s] & mask)];
+    }
+}
+
+// PAM slicer on one axis: the Gray label of the nearest level unit * (side - 1 - 2i), branch-free (random
+// data would mispredict a clamp-and-round cascade). A NaN still gives a valid label.
+static inline uint32_t slice_axis(float v, float inv_unit, unsigned side)
+{
+    const float hi = (float)(side - 1);
+    float t = 0.5f * (hi - v * inv_unit); // fractional level index
+    // clamp to [0, hi] as two "a < b ? a : b" (each one minss; a max form would branch over signed zeros)
+    float u = -t;
+    u = u < 0.0f ? u : 0.0f;
+    t = -u < hi ? -u : hi;
+    const float r = t + 0.5f;
+    uint32_t i = (uint32_t)r; // round half up ...
+    // ... but an exact tie between i - 1 and i goes to the lower label
+    i -= (uint32_t)(((float)i == r) & (i > 0) & (gray(i - 1) < gray(i)));
+    return gray(i);
+}
+
+// M-PSK for M >= 8: the sector of the angle. Ties (exactly half way) go to the lower label.
+static inline uint32_t slice_psk(float re, float imv, float offset, float sectors, uint32_t mask)
+{
+    const float t = (atan2f(imv, re) - offset) * sectors; // fractional index, about -M/2..M/2
+    float f = (float)(int32_t)t;                          // truncation toward 0 ...
+    if (f > t)
+        f -= 1.0f; // ... made a floor
+    const float d = t - f;
+    uint32_t i = (uint32_t)(int32_t)f & mask; // two's complement wrap, M a power of 2
+    if (d > 0.5f || (d == 0.5f && gray((i + 1) & mask) < gray(i)))
+        i = (i + 1) & mask;
+    return gray(i);
+}
+
+// Nearest of M points by exhaustive search, strict < so ties keep the lower label.
+static inline uint32_t nearest_point(const float *p, unsigned M, float re, float imv)
+{
+    uint32_t best = 0;
+    float best_d = INFINITY;
+    for (uint32_t l = 0; l < M; l++) {
+        const float dr = re - p[2 * l], di = imv - p[2 * l + 1];
+        const float d = dr * dr + di * di;
+        if (d < best_d) {
+            best_d = d;
+            best = l;
+        }
+    }
+    return best;
+}
+
+void mod_demod_hard(const mod_modem *q, const float *y, uint32_t *labels, size_t n_sym)
+{
+    const mod_impl *im = q->impl;
+    switch (q->family) {
+    case MOD_PSK:
+        if (q->M == 2) { // sign of I; y = 0 reads as label 0
+            for (size_t s = 0; s < n_sym; s++)
+                labels[s] = y[2 * s] < 0.0f ? 1u : 0u;
+        } else if (q->M == 4) { // first bit = sign of Q, second = sign of I
+            for (size_t s = 0; s < n_sym; s++)
+                labels[s] = (y[2 * s + 1] < 0.0f ? 2u : 0u) | (y[2 * s] < 0.0f ? 1u : 0u);
+        } else {
+            const uint32_t mask = q->M - 1;
+            for (size_t s = 0; s < n_sym; s++)
+                labels[s] = slice_psk(y[2 * s], y[2 * s + 1], im->offset, im->sectors, mask);
+        }
+        break;
+    case MOD_QAM: {
+        const float inv = im->inv_unit;
+        const unsigned side = im->side, bits = im->axis_bits;
+        for (size_t s = 0; s < n_sym; s++)
+            labels[s] = (slice_axis(y[2 * s], inv, side) << bits) | slice_axis(y[2 * s + 1], inv, side);
+        break;
+    }
+    case MOD_PAM: {
+        const float inv = im->inv_unit;
+        const unsigned side = im->side;
+        for (size_t s = 0; s < n_sym; s++)
+            labels[s] = slice_axis(y[s], inv, side);
+        break;
+    }
+    default: // MOD_CUSTOM
+        if (q->dims == 2) {
+            for (size_t s = 0; s < n_sym; s++)
+                labels[s] = nearest_point(q->points, q->M, y[2 * s], y[2 * s + 1]);
+        } else {
+            for (size_t s = 0; s < n_sym; s++)
+                labels[s] = nearest_point(q->points, q->M, y[s], 0.0f);
+        }
+        break;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// soft demapping
+//
+// The metric of label l is -|y - s_l|^2 / (2 sigma2) up to a term common to all labels:
+//   D_l = (Re(y conj s_l) - |s_l|^2 / 2) / sigma2,
+// and L_j = ln sum_{l: bit j = 0} exp(D_l) - ln sum_{l: bit j = 1} exp(D_l) (max-log: max instead of sum).
+
+static inline double metric(const float *p, const double *half_energy, uint32_t l, double yr, double yi,
+                            double inv_s2)
+{
+    return (yr * p[2 * l] + yi * p[2 * l + 1] - half_energy[l]) * inv_s2;
+}
+
+// ln sum over the labels with bit j == b of exp(D_l - dref), around the set's own maximum.
+static double lse_set(const mod_modem *q, double yr, double yi, double inv_s2, unsigned j, unsigned b,
+                      double dref)
+{
+    const mod_impl *im = q->impl;
+    const unsigned shift = q->m - 1 - j;
+    double mx = -INFINITY;
+    uint32_t arg = 0;
+    for (uint32_t l = 0; l < q->M; l++)
+        if (((l >> shift) & 1u) == b) {
+            const double d = metric(q->points, im->half_energy, l, yr, yi, inv_s2);
+            if (d > mx) {
+                mx = d;
+                arg = l;
+            }
+        }
+    double sum = 1.0; // the maximum's own term, exp(0)
+    for (uint32_t l = 0; l < q->M; l++)
+        if (((l >> shift) & 1u) == b && l != arg)
+            sum += exp(metric(q->points, im->half_energy, l, yr, yi, inv_s2) - mx);
+    return mx - dref + log(sum);
+}
+
+// Exact LLRs of one symbol. dref is the metric of the hard decision (the maximum, up to rounding), so
+// every exp argument is <= about 0 and the set holding the decision sums to >= 1.
+static void llr_exact_one(const mod_modem *q, uint32_t hard, double yr, double yi, double inv_s2, float *llr)
+{
+    const mod_impl *im = q->impl;
+    const float *p = q->points;
+    const unsigned m = q->m;
+    const double dref = metric(p, im->half_energy, hard, yr, yi, inv_s2);
+    double sum[MOD_M_BITS_MAX][2] = {{0.0}};
+    for (uint32_t l = 0; l < q->M; l++) {
+        const double e = exp(metric(p, im->half_energy, l, yr, yi, inv_s2) - dref);
+        for (unsigned j = 0; j < m; j++)
+            sum[j][(l >> (m - 1 - j)) & 1u] += e;
+    }
+    for (unsigned j = 0; j < m; j++) {
+        const double ln0 =
+            sum[j][0] >= MOD_LSE_RESCUE ? log(sum[j][0]) : lse_set(q, yr, yi, inv_s2, j, 0, dref);
+        const double ln1 =
+            sum[j][1] >= MOD_LSE_RESCUE ? log(sum[j][1]) : lse_set(q, yr, yi, inv_s2, j, 1, dref);
+        llr[j] = (float)(ln0 - ln1);
+    }
+}
+
+// Max-log LLRs of one symbol: the best metric with bit j = 0 minus the best with bit j = 1.
+static void llr_maxlog_one(const mod_modem *q, double yr, double yi, double inv_s2, float *llr)
+{
+    const mod_impl *im = q->impl;
+    const float *p = q->points;
+    const unsigned m = q->m;
+    double mx[MOD_M_BITS_MAX][2];
+    for (unsigned j = 0; j < m; j++)
+        mx[j][0] = mx[j][1] = -INFINITY;
+    for (uint32_t l = 0; l < q->M; l++) {
+        const double d = metric(p, im->half_energy, l, yr, yi, inv_s2);
+        for (unsigned j = 0; j < m; j++) {
+            double *slot = &mx[j][(l >> (m - 1 - j)) & 1u];
+            if (d > *slot)
+                *slot = d;
+        }
+    }
+    for (unsigned j = 0; j < m; j++)
+        llr[j] = (float)(mx[j][0] - mx[j][1]);
+}
+
+void mod_demod_llr(const mod_modem *q, const float *y, double sigma2, const float *sigma2_sym, int exact,
+                   float *llr, size_t n_sym)
+{
+    const unsigned dims = q->dims, m = q->m;
+    const double inv_all = 1.0 / sigma2;
+    for (size_t s = 0; s < n_sym; s++) {
+        const double inv_s2 = sigma2_sym ? 1.0 / sigma2_sym[s] : inv_all;
+        const float *ys = y + s * dims;
+        const double yr = ys[0], yi = dims == 2 ? ys[1] : 0.0;
+        float *ls = llr + s * m; // (m)
+        if (exact) {
+            uint32_t hard;
+            mod_demod_hard(q, ys, &hard, 1);
+            llr_exact_one(q, hard, yr, yi, inv_s2, ls);
+        } else {
+            llr_maxlog_one(q, yr, yi, inv_s2, ls);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// transceiver
+
+typedef struct modem_st {
+    const mod_modem *q; // borrowed
+    size_t symbols;     // modem symbols per block
+    int demapper;       // enum mod_demapper
+    unsigned k;         // bits per block, m * symbols
+} modem_st;
+
+typedef struct modem_ws {
+    size_t max_batch;
+    uint32_t *labels; // [max_batch][symbols]
+    float *llr;       // [max_batch][k]
+} modem_ws;
+
+static void modem_ws_destroy(void *ws)
+{
+    modem_ws *w = ws;
+    if (!w)
+        return;
+    free(w->labels);
+    free(w->llr);
+    free(w);
+}
+
+static void *modem_ws_create(const void *st, size_t max_batch)
+{
+    const modem_st *s = st;
+    if (max_batch == 0) {
+        AE_ERROR(AE_EINVAL, "modem: max_batch = 0, expected >= 1");
+        return NULL;
+    }
+    if (max_batch > SIZE_MAX / sizeof(float) / s->k) { // k >= symbols
+        AE_ERROR(AE_ENOMEM, "modem: max_batch = %zu is too large", max_batch);
+        return NULL;
+    }
+    modem_ws *w = calloc(1, sizeof *w);
+    if (w) {
+        w->labels = malloc(max_batch * s->symbols * sizeof *w->labels);
+        w->llr = malloc(max_batch * s->k * sizeof *w->llr);
+    }
+    if (!w || !w->labels || !w->llr) {
+        modem_ws_destroy(w);
+        AE_ERROR(AE_ENOMEM, "modem: cannot allocate the workspace for %zu blocks", max_batch);
+        return NULL;
+    }
+    w->max_batch = max_batch;
+    return w;
+}
+
+static int modem_transmit(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch)
+{
+    const modem_st *s = st;
+    modem_ws *w = ws;
+    if (batch > w->max_batch)
+        return AE_ERROR(AE_EBADLEN, "modem: batch %zu > max_batch %zu", batch, w->max_batch);
+    const unsigned k = s->k, m = s->q->m;
+    const size_t ns = s->symbols;
+    const uint32_t mask = s->q->M - 1;
+    for (size_t b = 0; b < batch; b++) {
+        const uint32_t v = msg[b];
+        if (v >> k)
+            return AE_ERROR(AE_EINVAL, "modem: message %lu out of range for k = %u", (unsigned long)v, k);
+        uint32_t *lb = w->labels + b * ns; // (symbols)
+        for (size_t i = 0; i < ns; i++)
+            lb[i] = (v >> (m * (ns - 1 - i))) & mask;
+    }
+    mod_modulate(s->q, w->labels, x, batch * ns);
+    return AE_OK;
+}
+
+static int modem_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint32_t *msg_hat,
+                         size_t batch)
+{
+    const modem_st *s = st;
+    modem_ws *w = ws;
+    if (batch > w->max_batch)
+        return AE_ERROR(AE_EBADLEN, "modem: batch %zu > max_batch %zu", batch, w->max_batch);
+    const unsigned k = s->k, m = s->q->m;
+    const size_t ns = s->symbols;
+    if (s->demapper == MOD_DEMAP_HARD) {
+        mod_demod_hard(s->q, y, w->labels, batch * ns);
+        for (size_t b = 0; b < batch; b++) {
+            const uint32_t *lb = w->labels + b * ns; // (symbols)
+            uint32_t v = 0;
+            for (size_t i = 0; i < ns; i++)
+                v = (v << m) | lb[i];
+            msg_hat[b] = v;
+        }
+        return AE_OK;
+    }
+    mod_demod_llr(s->q, y, noise->sigma2, noise->sigma2_sym, s->demapper == MOD_DEMAP_EXACT, w->llr,
+                  batch * ns);
+    for (size_t b = 0; b < batch; b++) {
+        const float *lb = w->llr + b * k; // (k)
+        uint32_t v = 0;
+        for (unsigned j = 0; j < k; j++)
+            v = (v << 1) | (lb[j] < 0.0f ? 1u : 0u);
+        msg_hat[b] = v;
+    }
+    return AE_OK;
+}
+
+static int modem_receive_llr(const void *st, void *ws, const float *y, const txrx_noise *noise, float *llr,
+                             size_t batch)
+{
+    const modem_st *s = st;
+    const modem_ws *w = ws;
+    if (batch > w->max_batch)
+        return AE_ERROR(AE_EBADLEN, "modem: batch %zu > max_batch %zu", batch, w->max_batch);
+    mod_demod_llr(s->q, y, noise->sigma2, noise->sigma2_sym, s->demapper == MOD_DEMAP_EXACT, llr,
+                  batch * s->symbols);
+    return AE_OK;
+}
+
+static void modem_destroy(void *st)
+{
+    free(st);
+}
+
+static const txrx_vt modem_vt = {
+    .ws_create = modem_ws_create,
+    .ws_destroy = modem_ws_destroy,
+    .transmit = modem_transmit,
+    .receive = modem_receive,
+    .receive_llr = modem_receive_llr,
+    .destroy = modem_destroy,
+};
+
+txrx *mod_modem_txrx_create(const mod_modem *q, size_t symbols, int demapper)
+{
+    if (!q) {
+        AE_ERROR(AE_EINVAL, "modem transceiver: no modem given");
+        return NULL;
+    }
+    if (symbols == 0 || symbols > MOD_TXRX_K_MAX / q->m) {
+        AE_ERROR(AE_EINVAL, "modem transceiver: %zu symbols of %u bits, expected 1..%u symbols (k <= %u)",
+                 symbols, q->m, MOD_TXRX_K_MAX / q->m, MOD_TXRX_K_MAX);
+        return NULL;
+    }
+    if (demapper != MOD_DEMAP_HARD && demapper != MOD_DEMAP_EXACT && demapper != MOD_DEMAP_MAXLOG) {
+        AE_ERROR(AE_EINVAL, "modem transceiver: demapper %d, expected hard (0), exact (1) or max-log (2)",
+                 demapper);
+        return NULL;
+    }
+    txrx *t = malloc(sizeof *t);
+    modem_st *s = malloc(sizeof *s);
+    if (!t || !s) {
+        free(t);
+        free(s);
+        AE_ERROR(AE_ENOMEM, "modem transceiver: cannot allocate");
+        return NULL;
+    }
+    *s = (modem_st){.q = q, .symbols = symbols, .demapper = demapper, .k = q->m * (unsigned)symbols};
+    *t = (txrx){.vt = &modem_vt,
+                .st = s,
+                .k = s->k,
+                .n = q->dims * symbols,
+                .symbols_per_block = symbols,
+                .is_complex = q->dims == 2,
+                .block_energy = q->es * (double)symbols};
+    return t;
+}
