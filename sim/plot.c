@@ -97,7 +97,7 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
                 "lc rgb '%s' title '%s'",
                 nm, xcol, col, col + 1, col + 2, learned ? points_open[s % 8] : points_filled[s % 8],
                 learned ? "2.2" : "1.1", c, nm);
-        if (sim_system_theory(&ex->systems[s], ex->ebno_db[0], &b, &r))
+        if (sim_system_theory(&ex->systems[s], ex->ebno_db[0], &b, &r) && !isnan(ber ? r : b))
             fprintf(f,
                     ", \\\n  'theory.csv' every ::1 using (sel('%s', %d)):(cut(column(%d))) with lines dt 2 "
                     "lw 1.5 lc rgb '%s' "
