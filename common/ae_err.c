@@ -12,10 +12,13 @@ static _Thread_local char err_where[256];
 
 int ae_err_set(int code, const char *file, int line, const char *fmt, ...)
 {
+    // format into a local buffer first: an argument may be the previous message itself
+    char buf[AE_ERR_MSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    memcpy(err_msg, buf, sizeof err_msg);
     const char *base = strrchr(file, '/');
     snprintf(err_where, sizeof err_where, "%s:%d", base ? base + 1 : file, line);
     return code;

@@ -111,6 +111,7 @@ txrx *mod_bpsk_txrx_create(unsigned k)
                 .n = k,
                 .symbols_per_block = k,
                 .is_complex = 0,
-                .block_energy = (double)k, .coherent = 1};
+                .block_energy = (double)k,
+                .coherent = 1};
     return t;
 }

@@ -206,6 +206,7 @@ txrx *mod_hamming74_txrx_create(int decoder)
                 .n = HAM_N,
                 .symbols_per_block = HAM_N,
                 .is_complex = 0,
-                .block_energy = (double)HAM_N, .coherent = 1};
+                .block_energy = (double)HAM_N,
+                .coherent = 1};
     return t;
 }

@@ -37,12 +37,13 @@
 #define MOD_LSE_RESCUE (0x1p53 * DBL_MIN)
 
 typedef struct mod_impl {
-    double *half_energy; // [M] |s|^2 / 2 by label, for the LLR metrics
-    unsigned side;       // PAM / QAM: levels per axis
-    unsigned axis_bits;  // PAM / QAM: label bits per axis (QAM: m / 2; PAM: m)
-    float inv_unit;      // PAM / QAM: 1 / unit, level index i sits at unit * (side - 1 - 2i)
-    float offset;        // PSK: angle of index 0 [radians]
-    float sectors;       // PSK: M / (2 pi) [sectors per radian]
+    double *half_energy;             // [M] |s|^2 / 2 by label, for the LLR metrics
+    unsigned side;                   // PAM / QAM: levels per axis
+    unsigned axis_bits;              // PAM / QAM: label bits per axis (QAM: m / 2; PAM: m)
+    float inv_unit;                  // PAM / QAM: 1 / unit, level index i sits at unit * (side - 1 - 2i)
+    float axis_level[MOD_PAM_M_MAX]; // PAM / QAM: [side] the level of each axis label
+    float offset;                    // PSK: angle of index 0 [radians]
+    float sectors;                   // PSK: M / (2 pi) [sectors per radian]
 } mod_impl;
 
 static inline uint32_t gray(uint32_t i)
@@ -223,6 +224,7 @@ mod_modem *mod_modem_create(int family, unsigned M)
         im->inv_unit = (float)(1.0 / unit);
         for (uint32_t a = 0; a < side; a++) {
             const float level_a = (float)(unit * ((double)side - 1 - 2.0 * a));
+            im->axis_level[gray(a)] = level_a;
             if (family == MOD_PAM) {
                 p[2 * gray(a)] = level_a;
                 continue;
@@ -230,7 +232,7 @@ mod_modem *mod_modem_create(int family, unsigned M)
             for (uint32_t b = 0; b < side; b++) {
                 const uint32_t l = (gray(a) << im->axis_bits) | gray(b);
                 p[2 * l] = level_a;
-                p[2 * l + 1] = (float)(unit * ((double)side - 1 - 2.0 * b));
+                p[2 * l + 1] = (float)(unit * ((double)side - 1 - 2.0 * b)); // = level_b
             }
         }
     }
@@ -322,8 +324,9 @@ static inline uint32_t slice_axis(float v, float inv_unit, unsigned side)
 // M-PSK for M >= 8: the sector of the angle. Ties (exactly half way) go to the lower label.
 static inline uint32_t slice_psk(float re, float imv, float offset, float sectors, uint32_t mask)
 {
-    const float t = (atan2f(imv, re) - offset) * sectors; // fractional index, about -M/2..M/2
-    float f = (float)(int32_t)t;                          // truncation toward 0 ...
+    float t = (atan2f(imv, re) - offset) * sectors; // fractional index, about -M/2..M/2
+    t = t == t ? t : 0.0f;                          // a NaN y must not reach the integer conversion
+    float f = (float)(int32_t)t;                    // truncation toward 0 ...
     if (f > t)
         f -= 1.0f; // ... made a floor
     const float d = t - f;
@@ -472,11 +475,98 @@ static void llr_maxlog_one(const mod_modem *q, double yr, double yi, double inv_
         llr[j] = (float)(mx[j][0] - mx[j][1]);
 }
 
+// PAM and square QAM are separable: D_l = D_I(a) + D_Q(b) for l = (a, b), and the bit sets of an I bit are
+// {a with the bit} x {all b}, so the Q sum cancels and the I bits' exact LLRs are those of sqrt(M)-PAM on
+// Re y alone (and the same for max-log). Each axis then costs `side` metrics instead of M.
+//
+// LLRs of the `nb` bits of one axis for the value v: labels 0..side-1 at the levels axis_level[].
+static void llr_axis(const mod_impl *im, double v, double inv_s2, int exact, float *llr)
+{
+    const unsigned side = im->side, nb = im->axis_bits;
+    double d[MOD_PAM_M_MAX]; // (side) metric by axis label
+    double dmax = -INFINITY;
+    for (uint32_t g = 0; g < side; g++) {
+        const double a = im->axis_level[g];
+        d[g] = (v * a - 0.5 * a * a) * inv_s2;
+        dmax = d[g] > dmax ? d[g] : dmax;
+    }
+    if (!exact) {
+        for (unsigned j = 0; j < nb; j++) {
+            const unsigned shift = nb - 1 - j;
+            double mx[2] = {-INFINITY, -INFINITY};
+            for (uint32_t g = 0; g < side; g++) {
+                const unsigned b = (g >> shift) & 1u;
+                mx[b] = d[g] > mx[b] ? d[g] : mx[b];
+            }
+            llr[j] = (float)(mx[0] - mx[1]);
+        }
+        return;
+    }
+    double e[MOD_PAM_M_MAX]; // (side) exp(metric - max)
+    for (uint32_t g = 0; g < side; g++)
+        e[g] = exp(d[g] - dmax);
+    for (unsigned j = 0; j < nb; j++) {
+        const unsigned shift = nb - 1 - j;
+        double sum[2] = {0.0, 0.0};
+        for (uint32_t g = 0; g < side; g++)
+            sum[(g >> shift) & 1u] += e[g];
+        double ln[2];
+        for (unsigned b = 0; b < 2; b++) {
+            if (sum[b] >= MOD_LSE_RESCUE) {
+                ln[b] = log(sum[b]);
+                continue;
+            }
+            // far below the maximum: redo this set around its own maximum
+            double mx = -INFINITY;
+            uint32_t arg = 0;
+            for (uint32_t g = 0; g < side; g++)
+                if (((g >> shift) & 1u) == b && d[g] > mx) {
+                    mx = d[g];
+                    arg = g;
+                }
+            double sb = 1.0; // the maximum's own term, exp(0)
+            for (uint32_t g = 0; g < side; g++)
+                if (((g >> shift) & 1u) == b && g != arg)
+                    sb += exp(d[g] - mx);
+            ln[b] = mx - dmax + log(sb);
+        }
+        llr[j] = (float)(ln[0] - ln[1]);
+    }
+}
+
 void mod_demod_llr(const mod_modem *q, const float *y, double sigma2, const float *sigma2_sym, int exact,
                    float *llr, size_t n_sym)
 {
     const unsigned dims = q->dims, m = q->m;
     const double inv_all = 1.0 / sigma2;
+    if (q->family == MOD_QAM || q->family == MOD_PAM) {
+        const mod_impl *im = q->impl;
+        const unsigned nb = im->axis_bits;
+        for (size_t s = 0; s < n_sym; s++) {
+            const double inv_s2 = sigma2_sym ? 1.0 / sigma2_sym[s] : inv_all;
+            const float *ys = y + s * dims;
+            float *ls = llr + s * m;                // (m)
+            llr_axis(im, ys[0], inv_s2, exact, ls); // I bits (the label's high half for QAM)
+            if (dims == 2)
+                llr_axis(im, ys[1], inv_s2, exact, ls + nb); // Q bits
+        }
+        return;
+    }
+    if (q->family == MOD_PSK && q->M <= 4) {
+        // BPSK (+-a on I) and QPSK (first bit +-a on Q, second +-a on I) are separable with two levels per
+        // axis: L = ((y + a)^2 - (y - a)^2) / (2 sigma2) = 2 a y / sigma2, exact and max-log alike
+        const double two_a = 2.0 * q->points[0]; // label 0 at (a, 0) or (a, a)
+        for (size_t s = 0; s < n_sym; s++) {
+            const double g = two_a * (sigma2_sym ? 1.0 / sigma2_sym[s] : inv_all);
+            if (q->M == 2) {
+                llr[s] = (float)(g * y[2 * s]);
+            } else {
+                llr[2 * s] = (float)(g * y[2 * s + 1]);
+                llr[2 * s + 1] = (float)(g * y[2 * s]);
+            }
+        }
+        return;
+    }
     for (size_t s = 0; s < n_sym; s++) {
         const double inv_s2 = sigma2_sym ? 1.0 / sigma2_sym[s] : inv_all;
         const float *ys = y + s * dims;
@@ -584,6 +674,8 @@ static int modem_receive(const void *st, void *ws, const float *y, const txrx_no
         }
         return AE_OK;
     }
+    if (!noise)
+        return AE_ERROR(AE_EINVAL, "modem: soft demapping needs the noise description");
     mod_demod_llr(s->q, y, noise->sigma2, noise->sigma2_sym, s->demapper == MOD_DEMAP_EXACT, w->llr,
                   batch * ns);
     for (size_t b = 0; b < batch; b++) {
@@ -603,6 +695,8 @@ static int modem_receive_llr(const void *st, void *ws, const float *y, const txr
     const modem_ws *w = ws;
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "modem: batch %zu > max_batch %zu", batch, w->max_batch);
+    if (!noise)
+        return AE_ERROR(AE_EINVAL, "modem: soft demapping needs the noise description");
     mod_demod_llr(s->q, y, noise->sigma2, noise->sigma2_sym, s->demapper == MOD_DEMAP_EXACT, llr,
                   batch * s->symbols);
     return AE_OK;
@@ -653,6 +747,7 @@ txrx *mod_modem_txrx_create(const mod_modem *q, size_t symbols, int demapper)
                 .n = q->dims * symbols,
                 .symbols_per_block = symbols,
                 .is_complex = q->dims == 2,
-                .block_energy = q->es * (double)symbols};
+                .block_energy = q->es * (double)symbols,
+                .coherent = 1};
     return t;
 }

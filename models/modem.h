@@ -18,21 +18,21 @@
 #include "txrx.h"
 
 enum mod_family {
-    MOD_PSK = 0,   // M-PSK, M = 2..64 (power of 2), points exp(j (2 pi i / M + offset)), Gray around the circle;
-                   // offset 0 for M = 2 (BPSK on the real axis), pi/4 for M = 4 (QPSK), 0 otherwise
+    MOD_PSK = 0,   // M-PSK, M = 2..64 (power of 2), points exp(j (2 pi i / M + offset)), Gray around the
+                   // circle; offset 0 for M = 2 (BPSK on the real axis), pi/4 for M = 4 (QPSK), 0 otherwise
     MOD_QAM = 1,   // square M-QAM, M = 4..256 (power of 4), Gray per axis (I bits first, then Q bits)
     MOD_PAM = 2,   // M-PAM, M = 2..64 (power of 2), real, Gray along the line
     MOD_CUSTOM = 3 // points and labels given by the caller (e.g. a learned constellation)
 };
 
 typedef struct mod_modem {
-    int family;        // enum mod_family
-    unsigned M;        // points
-    unsigned m;        // bits per symbol, log2 M
-    unsigned dims;     // real channel uses per symbol: 2 (complex) or 1 (PAM)
-    float *points;     // [M][2] (re, im) by label; im = 0 for PAM
-    double es;         // average symbol energy (1 for the built-in families)
-    void *impl;        // family-specific tables (private)
+    int family;    // enum mod_family
+    unsigned M;    // points
+    unsigned m;    // bits per symbol, log2 M
+    unsigned dims; // real channel uses per symbol: 2 (complex) or 1 (PAM)
+    float *points; // [M][2] (re, im) by label; im = 0 for PAM
+    double es;     // average symbol energy (1 for the built-in families)
+    void *impl;    // family-specific tables (private)
 } mod_modem;
 
 // Parse a scheme name: "bpsk" (= psk2), "qpsk" (= psk4 with the pi/4 offset), "pskM", "qamM", "pamM".
@@ -68,9 +68,9 @@ void mod_demod_llr(const mod_modem *q, const float *y, double sigma2, const floa
                    float *llr, size_t n_sym);
 
 enum mod_demapper {
-    MOD_DEMAP_HARD = 0,   // nearest point
-    MOD_DEMAP_EXACT = 1,  // exact LLRs, bit decisions from their signs
-    MOD_DEMAP_MAXLOG = 2  // max-log LLRs, bit decisions from their signs
+    MOD_DEMAP_HARD = 0,  // nearest point
+    MOD_DEMAP_EXACT = 1, // exact LLRs, bit decisions from their signs
+    MOD_DEMAP_MAXLOG = 2 // max-log LLRs, bit decisions from their signs
 };
 
 // A transceiver of `symbols` modem symbols per block (k = m * symbols bits, n = dims * symbols real

@@ -98,8 +98,11 @@ int sim_channel_check(const sim_channel_cfg *c, const txrx *t, const char *syste
     if (c->kind == SIM_CH_AWGN)
         return AE_OK;
     ch_fading_cfg fc = {c->k_factor, c->coherence};
-    if (ch_fading_cfg_validate(&fc) != AE_OK)
-        return AE_ERROR(AE_EINVAL, "%s: %s", system, ae_err_message());
+    if (ch_fading_cfg_validate(&fc) != AE_OK) {
+        char why[512]; // the message is rewritten below: copy it out of the error slot first
+        snprintf(why, sizeof why, "%s", ae_err_message());
+        return AE_ERROR(AE_EINVAL, "%s: %s", system, why);
+    }
     if (t->n % 2 != 0)
         return AE_ERROR(AE_EINVAL,
                         "%s: n = %zu real channel uses on a %s channel; expected an even n (pairs of real "

@@ -54,7 +54,8 @@ Test(fading, apply_gradient_matches_finite_differences)
         double lm = loss_apply(x, h, dout);
         x[i] = save;
         double fd = (lp - lm) / 2e-2;
-        cr_assert(fabs(fd - dx[i]) < 1e-3 * (1.0 + fabs(fd)), "dx[%d] = %g, finite difference %g", i, dx[i], fd);
+        cr_assert(fabs(fd - dx[i]) < 1e-3 * (1.0 + fabs(fd)), "dx[%d] = %g, finite difference %g", i, dx[i],
+                  fd);
         maxg = fmax(maxg, fabs(dx[i]));
     }
     cr_assert(maxg > 0.1);
@@ -79,7 +80,8 @@ Test(fading, equalize_gradient_matches_finite_differences)
         double lm = loss_equalize(y, h, dout);
         y[i] = save;
         double fd = (lp - lm) / 2e-2;
-        cr_assert(fabs(fd - dy[i]) < 1e-3 * (1.0 + fabs(fd)), "dy[%d] = %g, finite difference %g", i, dy[i], fd);
+        cr_assert(fabs(fd - dy[i]) < 1e-3 * (1.0 + fabs(fd)), "dy[%d] = %g, finite difference %g", i, dy[i],
+                  fd);
         maxg = fmax(maxg, fabs(dy[i]));
     }
     cr_assert(maxg > 0.1);

@@ -369,6 +369,21 @@ Test(modem, hard_exact_ties_go_to_the_lower_label)
     mod_modem_destroy(q);
 }
 
+Test(modem, hard_non_finite_input_gives_a_valid_label)
+{
+    const float bad[][2] = {
+        {NAN, 0.3f}, {0.3f, NAN}, {INFINITY, -INFINITY}, {-INFINITY, 1.0f}, {1e30f, -1e30f}};
+    for (size_t s = 0; s < N_SCHEMES; s++) {
+        mod_modem *q = create_named(all_schemes[s]);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            uint32_t l = UINT32_MAX;
+            mod_demod_hard(q, bad[i], &l, 1);
+            cr_assert_lt(l, q->M, "%s input %zu: label %u", all_schemes[s], i, l);
+        }
+        mod_modem_destroy(q);
+    }
+}
+
 Test(modem, hard_custom_table_matches_brute_force)
 {
     gsl_rng *r = make_rng(99);
@@ -512,6 +527,19 @@ Test(modem, exact_llr_keeps_equal_far_points_past_underflow)
     cr_assert_float_eq(L[0], 1000.0 - log(2.0), 1e-3, "exact: %.6f", L[0]);
     mod_demod_llr(q, y, 1e-3, NULL, 0, L, 1);
     cr_assert_float_eq(L[0], 1000.0, 1e-3, "max-log: %.6f", L[0]);
+    mod_modem_destroy(q);
+
+    // the same on a PAM axis: 8-PAM, y half way between the levels 5u and 3u (one bit set); the other set's
+    // nearest levels 7u and 1u are equally far, ~1900 nats down at sigma2 = 1e-4
+    q = mod_modem_create(MOD_PAM, 8);
+    cr_assert_not_null(q);
+    const float y8[1] = {0.5f * (q->points[2 * 1] + q->points[2 * 3])}; // labels 1 (5u) and 3 (3u)
+    float L8[3];
+    double ref[3];
+    mod_demod_llr(q, y8, 1e-4, NULL, 1, L8, 1);
+    ref_llr(q, y8, 1e-4, 1, ref);
+    for (unsigned j = 0; j < 3; j++)
+        cr_assert_float_eq(L8[j], ref[j], 0.01, "pam8 bit %u: %.6f vs %.6f", j, L8[j], ref[j]);
     mod_modem_destroy(q);
 }
 
@@ -804,6 +832,8 @@ Test(modem, txrx_bad_batch_message_and_arguments)
     cr_assert_eq(t->vt->receive(t->st, ws, x, &noise, hat, 5), AE_EBADLEN);
     cr_assert_eq(t->vt->receive_llr(t->st, ws, x, &noise, llr, 5), AE_EBADLEN);
     cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 4), AE_OK);
+    cr_assert_eq(t->vt->receive(t->st, ws, x, NULL, hat, 4), AE_EINVAL); // soft demapping needs sigma2
+    cr_assert_eq(t->vt->receive_llr(t->st, ws, x, NULL, llr, 4), AE_EINVAL);
     msg[2] = 256; // k = 8
     cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 4), AE_EINVAL);
     cr_assert_null(t->vt->ws_create(t->st, 0));

@@ -68,16 +68,25 @@ static void make_tmpdir(char *buf, size_t len)
     cr_assert(mkdtemp(buf));
 }
 
-// Run a shell command line; returns the exit status, stderr in *err (malloc'd).
-static int run_cmd(const char *cmdline, char **err)
+// Run a shell command line; returns the exit status, stderr in *err and, if out != NULL, stdout in
+// *out (both malloc'd).
+static int run_cmd_out(const char *cmdline, char **err, char **out)
 {
-    char dir[64], errpath[128], full[8192];
+    char dir[64], errpath[128], outpath[128], full[8400];
     make_tmpdir(dir, sizeof dir);
     snprintf(errpath, sizeof errpath, "%s/stderr", dir);
-    snprintf(full, sizeof full, "%s 2>%s >/dev/null </dev/null", cmdline, errpath);
+    snprintf(outpath, sizeof outpath, "%s/stdout", dir);
+    snprintf(full, sizeof full, "%s 2>%s >%s </dev/null", cmdline, errpath, outpath);
     int st = system(full);
     *err = read_file(errpath);
+    if (out)
+        *out = read_file(outpath);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run_cmd(const char *cmdline, char **err)
+{
+    return run_cmd_out(cmdline, err, NULL);
 }
 
 // A config error: load must fail with AE_ECONFIG and the message must contain every needle.
@@ -430,4 +439,103 @@ Test(cli, bad_input_exits_2_with_a_message)
     snprintf(cmd, sizeof cmd, "%s --help", bin());
     cr_assert_eq(run_cmd(cmd, &err), 0);
     free(err);
+}
+
+// ---------------------------------------------------------------------------------------------
+// modems, channels and the one-off commands
+
+Test(config, modem_and_channel_keys)
+{
+    // a modem on a Rician channel from the experiment default, one system overriding it
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/m.cfg", dir);
+    write_file(path, "channel = { type = \"rician\"; k_factor = 3.0; };\n"
+                     "eval = { esno_db = [0.0, 5.0]; max_blocks = 1000; };\n"
+                     "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam16\"; symbols = 2; },\n"
+                     "  { name = \"a\"; type = \"modem\"; scheme = \"pam4\"; channel = \"awgn\"; } );\n");
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.grid_esno);
+    cr_assert_eq(ex.systems[0].k, 8);
+    cr_assert_eq(ex.systems[0].n, 4);
+    cr_assert_eq(ex.systems[0].channel.kind, SIM_CH_RICIAN);
+    cr_assert_float_eq(ex.systems[0].channel.k_factor, 3.0, 1e-12);
+    cr_assert_eq(ex.systems[1].channel.kind, SIM_CH_AWGN);
+    cr_assert_eq(ex.systems[1].n, 1);
+    // the resolved config reads back the same
+    snprintf(path, sizeof path, "%s/resolved.cfg", dir);
+    cr_assert_eq(sim_config_write_resolved(&ex, path, "test"), AE_OK);
+    sim_experiment back;
+    cr_assert_eq(sim_config_load(path, &back), AE_OK, "%s", ae_err_message());
+    cr_assert(back.grid_esno && back.n_systems == 2);
+    for (size_t i = 0; i < 2; i++) {
+        sim_system_cfg x = ex.systems[i], y = back.systems[i];
+        x.line = y.line = 0;
+        cr_assert(memcmp(&x, &y, sizeof x) == 0, "system %zu differs after the round trip", i);
+    }
+    sim_experiment_free(&ex);
+    sim_experiment_free(&back);
+}
+
+Test(config, modem_and_channel_errors)
+{
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam8\"; } );\n",
+                        "qam8", "power of 4");
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qpsk\";\n"
+                                  "  channel = { type = \"rayleigh\"; csi = \"none\"; }; } );\n",
+                        ":3:", "needs csi");
+    expect_config_error(GOOD_EVAL "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 7; k = 4;\n"
+                                  "  channel = \"rayleigh\"; } );\n",
+                        "even n", NULL);
+    expect_config_error(GOOD_EVAL "channel = { type = \"rayleigh\"; coherence = 0; };\n" GOOD_SYS,
+                        "channel.coherence", "out of range");
+    expect_config_error(GOOD_EVAL "channel = { type = \"rayleigh\"; k_factor = 2.0; };\n" GOOD_SYS,
+                        "channel.k_factor", "rician channels only");
+    expect_config_error(GOOD_EVAL "channel = \"rayleih\";\n" GOOD_SYS, "unknown channel 'rayleih'", NULL);
+    expect_config_error("eval = { ebno_db = [0.0]; esno_db = [1.0]; };\n" GOOD_SYS, "eval.esno_db",
+                        "not both");
+    expect_config_error(
+        GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam256\"; symbols = 4; } );\n",
+        "systems.[0].symbols", "<= 24");
+}
+
+Test(cli, ber_and_theory_print_csv)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "%s ber --scheme qam16 --channel rician --k-factor 3 --ebno 4,8 --target-errors 500 --threads 2",
+             bin());
+    char *err, *csv;
+    cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
+    free(err);
+    cr_assert(csv && strncmp(csv, sim_results_header, strlen(sim_results_header)) == 0, "%s", csv);
+    cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,4.0000,10.0206,"), "%s", csv);
+    cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,8.0000,"), "%s", csv);
+    free(csv);
+    snprintf(cmd, sizeof cmd, "%s theory --scheme bpsk --channel rayleigh --ebno 0:10:20", bin());
+    cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
+    free(err);
+    // BPSK on Rayleigh at 10 dB: (1/2)(1 - sqrt(10/11))
+    char want[128];
+    snprintf(want, sizeof want, "bpsk,rayleigh,0,10.0000,10.0000,%.6e,%.6e", 0.5 * (1.0 - sqrt(10.0 / 11.0)),
+             0.5 * (1.0 - sqrt(10.0 / 11.0)));
+    cr_assert(strncmp(csv, "scheme,channel,k_factor,ebno_db,esno_db,ser,ber\n", 48) == 0, "%s", csv);
+    cr_assert(strstr(csv, want), "want %s in\n%s", want, csv);
+    free(csv);
+    // wrong input
+    const char *bad[] = {"ber --scheme qam8 --channel awgn --ebno 0",
+                         "ber --scheme qpsk --channel awgn",
+                         "ber --scheme qpsk --channel rayleigh --csi none --ebno 0",
+                         "ber --scheme qpsk --channel awgn --ebno 0:-1:5",
+                         "theory --scheme qpsk --channel foo --ebno 0",
+                         "ber --scheme qpsk --channel awgn --ebno 0 --max-bits 10 --max-blocks 10"};
+    const char *needle[] = {"power of 4", "--ebno", "needs csi", "STEP > 0", "awgn, rayleigh or rician",
+                            "not both"};
+    for (int i = 0; i < 6; i++) {
+        snprintf(cmd, sizeof cmd, "%s %s", bin(), bad[i]);
+        cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", bad[i], err);
+        cr_assert(strstr(err, needle[i]), "%s: message lacks '%s': %s", bad[i], needle[i], err);
+        free(err);
+    }
 }
