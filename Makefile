@@ -25,7 +25,15 @@ CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OMPFLAGS) $(SANFLAGS) -MMD -MP \
 LDLIBS  := $(PKG_LIBS) -lm
 LDFLAGS += $(OMPFLAGS) $(SANFLAGS)
 
+# Each flag set builds in its own folder, so `make SANITIZE=1 test` after a plain build rebuilds.
 BUILD   := build
+ifeq ($(SANITIZE),1)
+BUILD   := $(BUILD)/asan
+endif
+ifeq ($(NO_OMP),1)
+BUILD   := $(BUILD)/noomp
+endif
+BIN     := $(if $(filter build,$(BUILD)),aesim,$(BUILD)/aesim)
 LIB_SRC := $(wildcard common/*.c models/*.c channels/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/*.c)
@@ -38,9 +46,9 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-dev libconfi
 CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2
 
-.PHONY: all deps run test bench lint format format-check clean help
+.PHONY: all deps bench-deps install-missing run test bench lint format format-check clean help
 
-all: aesim
+all: $(BIN)
 
 help:
 	@echo "make deps    install missing Debian packages (apt-get; as root)"
@@ -51,9 +59,17 @@ help:
 	@echo "make lint    cppcheck and clang-tidy;  make format: clang-format in place"
 	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 THREADS=N CONFIG=file"
 
+BENCH_PKGS := $(DEB_PKGS) g++ libliquid-dev libitpp-dev
+
 # Install what is missing; print the apt-get line when not root.
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+	@$(MAKE) -s install-missing PKGS_WANTED="$(DEB_PKGS)"
+
+bench-deps:
+	@$(MAKE) -s install-missing PKGS_WANTED="$(BENCH_PKGS)"
+
+install-missing:
+	@missing=""; for p in $(PKGS_WANTED); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -65,8 +81,12 @@ deps:
 	  echo "  apt-get update && apt-get install -y$$missing"; exit 1; \
 	fi
 
-aesim: $(BUILD)/sim/main.o $(BUILD)/libaesim.a
+$(BIN): $(BUILD)/sim/main.o $(BUILD)/libaesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+ifneq ($(BIN),aesim)
+aesim: $(BIN)
+.PHONY: aesim
+endif
 
 $(BUILD)/libaesim.a: $(LIB_OBJ)
 	@rm -f $@
@@ -80,16 +100,16 @@ $(BUILD)/test_aesim: $(TEST_OBJ) $(BUILD)/libaesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
 run: deps
-	$(MAKE) aesim
-	./aesim run $(CONFIG) --threads $(THREADS)
+	$(MAKE) $(BIN)
+	./$(BIN) run $(CONFIG) --threads $(THREADS)
 
 test: deps
-	$(MAKE) aesim $(BUILD)/test_aesim
-	AESIM_BIN=$(CURDIR)/aesim AESIM_ROOT=$(CURDIR) $(BUILD)/test_aesim --jobs $(THREADS)
+	$(MAKE) $(BIN) $(BUILD)/test_aesim
+	AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR) $(BUILD)/test_aesim --jobs $(THREADS)
 
-bench: deps
-	$(MAKE) aesim
-	@echo "benchmarks: see bench/README.md"
+bench: bench-deps
+	$(MAKE) $(BIN) $(BUILD)/bench_ber
+	bench/run.sh $(BUILD)/bench_ber
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
@@ -104,7 +124,10 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] models/*.[ch] channels/*.[ch] sim/*.[ch] tests/*.[ch] bench/*.[ch])
 
-clean:
-	rm -rf $(BUILD) aesim
+$(BUILD)/bench_ber: $(BUILD)/bench/bench_ber.o $(BUILD)/libaesim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d
+clean:
+	rm -rf build aesim
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d

@@ -748,6 +748,8 @@ txrx *mod_modem_txrx_create(const mod_modem *q, size_t symbols, int demapper)
                 .symbols_per_block = symbols,
                 .is_complex = q->dims == 2,
                 .block_energy = q->es * (double)symbols,
-                .coherent = 1};
+                .coherent = 1,
+                // BPSK: points on the real axis, and both its hard and LLR demappers read y's real part only
+                .real_only = q->family == MOD_PSK && q->M == 2};
     return t;
 }

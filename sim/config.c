@@ -1,6 +1,7 @@
 // config.c - libconfig experiment files: parse, validate, resolve.
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <math.h>
@@ -97,6 +98,8 @@ __attribute__((format(printf, 4, 5))) static int cfg_fail(const cfg_ctx *cx, con
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int line = (int)config_setting_source_line(s);
+    if (line <= 0) // the root group has no line
+        return AE_ERROR(AE_ECONFIG, "%s: %s: %s", cx->file, path[0] ? path : "(top level)", msg);
     return AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", cx->file, line, path[0] ? path : "(top level)", msg);
 }
 
@@ -144,6 +147,15 @@ static int check_keys(const cfg_ctx *cx, const config_setting_t *g, const char *
         }
         if (ok)
             continue;
+        // a key of another system type: say so rather than suggest a look-alike
+        static const char *const *const system_keys[] = {keys_ae, keys_bpsk, keys_hamming, keys_modem};
+        int other = 0;
+        if (strncmp(what, "a", 1) == 0 && strstr(what, "system"))
+            for (size_t t = 0; t < sizeof system_keys / sizeof *system_keys && !other; t++)
+                for (const char *const *k = system_keys[t]; *k; k++)
+                    other |= strcmp(*k, name) == 0;
+        if (other)
+            return cfg_fail(cx, m, NULL, "'%s' does not apply to %s", name, what);
         if (best && best_d <= 3)
             return cfg_fail(cx, m, NULL, "unknown key in %s; did you mean '%s'?", what, best);
         char list[512] = "";
@@ -697,6 +709,66 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
     return AE_OK;
 }
 
+// libconfig 1.5 reads an integer literal without the L suffix as 32 bits and silently wraps larger
+// values. Scan the file's text (outside strings and comments) for such literals and refuse them with
+// their line, rather than run with a wrapped value.
+static int check_wide_integers(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return AE_OK; // libconfig reports the open error
+    int c, prev = '\n', line = 1, rc = AE_OK;
+    char num[64];
+    while ((c = fgetc(f)) != EOF && rc == AE_OK) {
+        if (c == '\n') {
+            line++;
+        } else if (c == '"') { // string: skip to the closing quote, honouring escapes
+            while ((c = fgetc(f)) != EOF && c != '"') {
+                if (c == '\\')
+                    c = fgetc(f);
+                if (c == '\n')
+                    line++;
+            }
+        } else if (c == '#' || (c == '/' && prev == '/')) { // comment to the end of the line
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            line++;
+        } else if (c == '*' && prev == '/') { // block comment
+            int p = 0;
+            while ((c = fgetc(f)) != EOF && !(p == '*' && c == '/')) {
+                if (c == '\n')
+                    line++;
+                p = c;
+            }
+        } else if (c >= '0' && c <= '9' && !(isalnum(prev) || prev == '_' || prev == '.')) {
+            size_t len = 0;
+            num[len++] = (char)c;
+            while ((c = fgetc(f)) != EOF && (isalnum(c) || c == '.' || c == '_') && len + 1 < sizeof num)
+                num[len++] = (char)c;
+            num[len] = '\0';
+            int hex = len > 1 && (num[1] == 'x' || num[1] == 'X');
+            int integral = hex || strspn(num, "0123456789") == len;
+            if (integral) {
+                errno = 0;
+                unsigned long long v = strtoull(num, NULL, hex ? 16 : 10);
+                if (v > 2147483647ULL || errno == ERANGE)
+                    rc =
+                        AE_ERROR(AE_ECONFIG,
+                                 "%s:%d: integer %s does not fit in 32 bits; libconfig needs an L suffix for "
+                                 "such values: write %sL (or a float such as 1e11)",
+                                 path, line, num, num);
+            }
+            if (c == '\n')
+                line++;
+            if (c == EOF)
+                break;
+        }
+        prev = c;
+    }
+    fclose(f);
+    return rc;
+}
+
 int sim_config_load(const char *path, sim_experiment *ex)
 {
     memset(ex, 0, sizeof *ex);
@@ -705,6 +777,9 @@ int sim_config_load(const char *path, sim_experiment *ex)
         return AE_ERROR(AE_ECONFIG, "%s: cannot open the config file: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
         return AE_ERROR(AE_ECONFIG, "%s: is a folder; expected a config file (.cfg)", path);
+    int wide = check_wide_integers(path);
+    if (wide != AE_OK)
+        return wide;
     config_t cfg;
     config_init(&cfg);
     // @include paths are taken relative to the config file's folder
@@ -719,10 +794,15 @@ int sim_config_load(const char *path, sim_experiment *ex)
         int rc;
         if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
             rc = AE_ERROR(AE_ECONFIG, "%s: cannot read the config file", path);
-        else
-            rc = AE_ERROR(AE_ECONFIG, "%s:%d: syntax error: %s",
+        else {
+            const char *text = config_error_text(&cfg);
+            const char *hint = "";
+            if (strstr(text, "mismatched element type"))
+                hint = " (the elements of an array share one type: write 1.0, not 1, among floats)";
+            rc = AE_ERROR(AE_ECONFIG, "%s:%d: %s%s%s",
                           config_error_file(&cfg) ? config_error_file(&cfg) : path, config_error_line(&cfg),
-                          config_error_text(&cfg));
+                          strcmp(text, "syntax error") == 0 ? "" : "syntax error: ", text, hint);
+        }
         config_destroy(&cfg);
         return rc;
     }

@@ -12,6 +12,7 @@
 
 #include "ae_err.h"
 #include "ch.h"
+#include <gsl/gsl_randist.h>
 #include "rng.h"
 #include "stats.h"
 
@@ -238,6 +239,19 @@ static uint64_t chunk_size(const sim_eval_cfg *cfg, uint64_t c)
     return left < cfg->chunk_blocks ? left : cfg->chunk_blocks;
 }
 
+// b messages uniform on [0, 2^k): each 32-bit draw of taus2 (uniform bits) gives floor(32 / k) messages,
+// so a 1-bit block costs 1/32 of a draw.
+static void draw_messages(uint32_t *msg, size_t b, unsigned k, uint32_t mask, gsl_rng *r)
+{
+    unsigned per_draw = 32u / k;
+    size_t i = 0;
+    while (i < b) {
+        uint32_t w = (uint32_t)gsl_rng_get(r);
+        for (unsigned j = 0; j < per_draw && i < b; j++, w >>= k)
+            msg[i++] = w & mask;
+    }
+}
+
 // Information per bit of one LLR given the sent bit: 1 - log2(1 + exp(-(1 - 2b) L)), computed
 // without overflow (log1p(exp(-a)) for a >= 0, -a + log1p(exp(a)) otherwise).
 static double bit_information(float llr, unsigned bit)
@@ -257,6 +271,7 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
     int fading = ch->kind != SIM_CH_AWGN;
     size_t S = t->n / 2;
     ch_fading_cfg fc = {ch->kind == SIM_CH_RICIAN ? ch->k_factor : 0.0, ch->coherence};
+    double sigma = sqrt(sigma2);
     sim_rng_seed(s->r_msg, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_MESSAGES));
     sim_rng_seed(s->r_noise, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_NOISE));
     if (fading)
@@ -266,9 +281,7 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
     uint32_t mask = (uint32_t)((1ULL << t->k) - 1ULL);
     while (todo > 0) {
         size_t b = todo < e->cfg.batch ? (size_t)todo : e->cfg.batch;
-        // messages uniform on [0, 2^k): taus2 gives 32 uniform bits per draw
-        for (size_t i = 0; i < b; i++)
-            s->msg[i] = (uint32_t)gsl_rng_get(s->r_msg) & mask;
+        draw_messages(s->msg, b, t->k, mask, s->r_msg);
         int rc = t->vt->transmit(t->st, s->txrx_ws, s->msg, s->x, b);
         if (rc != AE_OK)
             return rc;
@@ -280,6 +293,12 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
             if (ch->csi == CH_CSI_PERFECT) {
                 ch_fading_equalize(s->y, s->sigma2_sym, s->y, s->h, sigma2, b, S);
                 noise.sigma2_sym = s->sigma2_sym;
+            }
+        } else if (t->real_only) {
+            // the imaginary parts carry nothing and are never read: noise on the real parts only
+            for (size_t i = 0; i < b * t->n; i += 2) {
+                s->y[i] = s->x[i] + (float)gsl_ran_gaussian_ziggurat(s->r_noise, sigma);
+                s->y[i + 1] = 0.0f;
             }
         } else {
             ch_awgn_forward(s->y, s->x, b * t->n, sigma2, s->r_noise);

@@ -62,7 +62,8 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
             ber ? "BER" : "BLER", ex->grid_esno ? "Es/N0" : "Eb/N0", ex->name, what);
     fprintf(f, "set datafile separator ','\n");
     fprintf(f, "set terminal pngcairo size 960,680 enhanced font 'DejaVu Sans,11'\n");
-    fprintf(f, "set output '%s.png'\n", what);
+    // aesim passes outfile (a temporary name, renamed over the figure once gnuplot succeeded)
+    fprintf(f, "if (!exists('outfile')) outfile = '%s.png'\nset output outfile\n", what);
     // the channel of every system, or "several channels"
     char channel[96], other[96];
     sim_channel_describe(&ex->systems[0].channel, channel, sizeof channel);
@@ -80,8 +81,13 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
     fprintf(f, "set logscale y\nset format y '10^{%%L}'\nset mytics 10\n");
     // the y axis reaches a decade below the lowest simulated rate; closed forms are cut there
     double floor_y = ymin > 0.0 ? pow(10.0, floor(log10(ymin)) - 1.0) : 1e-6;
-    fprintf(f, "set xrange [%g:%g]\nset yrange [%g:1]\n", ex->ebno_db[0], ex->ebno_db[ex->n_ebno - 1],
-            floor_y);
+    // a one-point grid still gets an x range
+    double x0 = ex->ebno_db[0], x1 = ex->ebno_db[ex->n_ebno - 1];
+    if (x1 - x0 < 1.0) {
+        x0 -= 0.5;
+        x1 += 0.5;
+    }
+    fprintf(f, "set xrange [%g:%g]\nset yrange [%g:1]\n", x0, x1, floor_y);
     fprintf(f, "cut(y) = y >= %g ? y : 1/0\n", floor_y);
     fprintf(f, "set grid xtics ytics mytics lc rgb '#d0d0d0'\nset key top right box opaque noenhanced\n");
     fprintf(f, "sel(name, col) = (strcol(1) eq name) ? column(col) : 1/0\n");
@@ -103,14 +109,19 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
                     "lw 1.5 lc rgb '%s' "
                     "title '%s, closed form'",
                     nm, ex->grid_esno ? 3 : 2, th_col, c, nm);
-        fprintf(f, "%s\n", s + 1 < ex->n_systems ? ", \\" : "");
+        fprintf(f, ", \\\n");
     }
+    // a constant below the axis: draws nothing, but keeps gnuplot from failing when no system has a
+    // positive rate to show (no error at any point)
+    fprintf(f, "  1e-300 notitle\n");
     return sim_file_commit(&out);
 }
 
-// Run `gnuplot NAME.gp` in dir, quietly.
-static int run_gnuplot(const char *dir, const char *script)
+// Run `gnuplot -e "outfile='OUT'" SCRIPT` in dir, quietly.
+static int run_gnuplot(const char *dir, const char *script, const char *out)
 {
+    char define[256];
+    snprintf(define, sizeof define, "outfile='%s'", out);
     pid_t pid = fork();
     if (pid < 0)
         return AE_ERROR(AE_ERUNTIME, "cannot start gnuplot: %s", strerror(errno));
@@ -120,7 +131,7 @@ static int run_gnuplot(const char *dir, const char *script)
             _exit(126);
         FILE *devnull = freopen("/dev/null", "w", stdout);
         (void)devnull;
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        execlp("gnuplot", "gnuplot", "-e", define, script, (char *)NULL);
         _exit(127);
     }
     int status;
@@ -147,9 +158,18 @@ int sim_plot_figures(const char *dir, const sim_experiment *ex, double ymin_bler
     for (int ber = 0; ber <= 1; ber++) {
         const char *script = ber ? "ber.gp" : "bler.gp";
         snprintf(path, sizeof path, "%s/%s", dir, script);
-        if ((rc = write_script(path, ex, ber, ber ? ymin_ber : ymin_bler)) != AE_OK ||
-            (rc = run_gnuplot(dir, script)) != AE_OK)
+        const char *name = ber ? "ber.png" : "bler.png", *tmp_name = ber ? "ber.png.tmp" : "bler.png.tmp";
+        char tmp[4200], png[4200];
+        snprintf(tmp, sizeof tmp, "%s/%s", dir, tmp_name);
+        snprintf(png, sizeof png, "%s/%s", dir, name);
+        if ((rc = write_script(path, ex, ber, ber ? ymin_ber : ymin_bler)) != AE_OK)
             return rc;
+        if ((rc = run_gnuplot(dir, script, tmp_name)) != AE_OK) {
+            remove(tmp); // the previous figure stays
+            return rc;
+        }
+        if (rename(tmp, png) != 0)
+            return AE_ERROR(AE_EIO, "cannot save %s: %s", png, strerror(errno));
     }
     return AE_OK;
 }

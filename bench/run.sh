@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# bench/run.sh BENCH_BER - speed of aesim's classical BER loop against the peers in ../shared/peers,
+# measured in the same run, interleaved (aesim, IT++, liquid-dsp, aesim, ...), medians of REPS.
+# Writes bench-results.csv (case,implementation,threads,value,unit) at the project root and prints
+# a table of ratios. Knobs: REPS (default 5), BITS (default 4e7 per aesim run), PEER_BITS (4e6).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=${1:-$ROOT/build/bench_ber}
+PEERS_SRC=${PEERS_SRC:-$ROOT/../shared/peers}
+WORK=$ROOT/build/peers
+REPS=${REPS:-5}
+BITS=${BITS:-40000000}
+PEER_BITS=${PEER_BITS:-4000000}
+OUT=$ROOT/bench-results.csv
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+kv() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+
+# the peers: built from their sources in a work folder (shared/ is read-only), skipped when a
+# library is missing
+mkdir -p "$WORK"
+have_peers=0
+if [ -d "$PEERS_SRC" ]; then
+    cp "$PEERS_SRC"/Makefile "$PEERS_SRC"/*.c "$PEERS_SRC"/*.cpp "$WORK"/
+    for p in liquid_ber itpp_ber limits; do
+        make -s -C "$WORK" "$p" >/dev/null 2>&1 || echo "bench: cannot build peer $p (missing library?); skipped" >&2
+    done
+    have_peers=1
+else
+    echo "bench: no peers at $PEERS_SRC; aesim figures only" >&2
+fi
+
+declare -A vals
+add() { vals[$1]+="$2"$'\n'; }
+for r in $(seq "$REPS"); do
+    for s in bpsk qpsk qam16; do
+        add "aesim,$s,1" "$("$BENCH" "$s" 1 "$BITS" 1 6 | kv bits_per_s)"
+        add "aesim,$s,2" "$("$BENCH" "$s" 2 "$BITS" 1 6 | kv bits_per_s)"
+        if [ -x "$WORK/itpp_ber" ]; then add "itpp,$s,1" "$("$WORK/itpp_ber" "$s" 6 "$PEER_BITS" $((100 + r)) | kv bits_per_s)"; fi
+        if [ -x "$WORK/liquid_ber" ]; then add "liquid,$s,1" "$("$WORK/liquid_ber" "$s" 6 "$PEER_BITS" $((100 + r)) | kv bits_per_s)"; fi
+    done
+    if [ -x "$WORK/limits" ]; then
+        # the fused GSL BPSK loop: the best "+ ziggurat" row (one Gaussian per bit)
+        add "gsl_ceiling,bpsk,1" "$("$WORK/limits" -r 1 -t 0.04 | awk -F'|' '/\+ ziggurat \|/ {gsub(/ /,"",$3); if ($3+0 > m) m = $3+0} END {print m}')"
+    fi
+done
+
+med() { printf '%s' "${vals[$1]:-}" | grep -v '^$' | median; }
+{
+    echo "case,implementation,threads,value,unit"
+    for s in bpsk qpsk qam16; do
+        for key in "aesim,$s,1" "aesim,$s,2" "itpp,$s,1" "liquid,$s,1"; do
+            [ -n "${vals[$key]:-}" ] || continue
+            IFS=, read -r impl _ th <<< "$key"
+            echo "ber_${s}_awgn,$impl,$th,$(med "$key"),bit/s"
+        done
+        if [ -n "${vals[gsl_ceiling,bpsk,1]:-}" ]; then
+            # one Gaussian per real dimension: QPSK carries 1 bit per Gaussian like BPSK, 16-QAM 2
+            c=$(med "gsl_ceiling,bpsk,1")
+            f=1; [ "$s" = qam16 ] && f=2
+            echo "ber_${s}_awgn,gsl_ceiling,1,$(awk -v c="$c" -v f="$f" 'BEGIN {printf "%.0f", c * f}'),bit/s"
+        fi
+    done
+} > "$OUT"
+
+echo "bench-results.csv (medians of $REPS, interleaved; Mbit/s):"
+awk -F, 'NR > 1 {v[$1","$2","$3] = $4; cases[$1] = 1}
+END {
+    printf "%-16s %10s %10s %10s %10s %10s %12s %12s %10s\n", "case", "aesim", "aesim x2", "itpp", "liquid",
+           "ceiling", "aesim/best", "aesim/ceil", "2T scale"
+    for (c in cases) {
+        a = v[c",aesim,1"]; a2 = v[c",aesim,2"]; i = v[c",itpp,1"]; l = v[c",liquid,1"]; g = v[c",gsl_ceiling,1"]
+        best = (i > l ? i : l)
+        rb = (best > 0) ? sprintf("%.2fx", a / best) : "n/a"
+        rc = (g > 0) ? sprintf("%.0f%%", 100 * a / g) : "n/a"
+        sc = (a > 0) ? a2 / a : 0
+        printf "%-16s %10.1f %10.1f %10.1f %10.1f %10.1f %12s %12s %10.2f\n", c, a / 1e6, a2 / 1e6, i / 1e6, l / 1e6, g / 1e6, rb, rc, sc
+    }
+}' "$OUT" | sort
