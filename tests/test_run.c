@@ -202,7 +202,7 @@ Test(config, errors_name_file_line_key_and_expectation)
                         "used twice", NULL);
     // a key of another system type
     expect_config_error(GOOD_EVAL "systems = ( { name = \"h\"; type = \"hamming_7_4\"; k = 4; } );\n",
-                        "unknown key in a hamming_7_4 system", NULL);
+                        "'k' does not apply to a hamming_7_4 system", NULL);
     // k too large for the memory its one-hot layers need
     expect_config_error("memory_limit_mib = 1024.0;\n" GOOD_EVAL
                         "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 7; k = 20; } );\n",
