@@ -216,6 +216,17 @@ static int cmd_run(int argc, char **argv)
         return report(rc);
     }
 
+    // a run starts its files afresh, so an interrupted run never leaves an older run's results beside
+    // this run's resolved.cfg
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    if ((rc = sim_results_write(path, NULL, 0)) == AE_OK) {
+        snprintf(path, sizeof path, "%s/loss.csv", dir);
+        rc = sim_loss_write(path, NULL, 0);
+    }
+    if (rc != AE_OK) {
+        sim_experiment_free(&ex);
+        return report(rc);
+    }
     run_ctx cx = {.dir = dir, .progress = !quiet && isatty(STDERR_FILENO)};
     sim_row *rows = calloc(ex.n_systems * ex.n_ebno, sizeof *rows);
     size_t n_rows = 0;
