@@ -51,9 +51,9 @@ typedef struct txrx {
     double block_energy; // average energy per block, sum of x^2 over the n real uses (averaged over messages)
     int coherent;        // 1 if the receiver needs an equalised channel (classical schemes): on a fading
                          // channel it then requires perfect CSI; 0 for learned receivers
-    int real_only;       // 1 if a complex scheme's imaginary parts of x are all 0 and its receiver ignores the
-                         // imaginary parts of (equalised) y, as BPSK's does: the engine then need not draw
-                         // noise for them on AWGN (it would not change any decision or LLR)
+    int real_only; // 1 if a complex scheme's imaginary parts of x are all 0 and its receiver ignores the
+                   // imaginary parts of (equalised) y, as BPSK's does: the engine then need not draw
+                   // noise for them on AWGN (it would not change any decision or LLR)
 } txrx;
 
 // Destroy a transceiver made by any *_txrx_create function (NULL is a no-op).

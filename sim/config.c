@@ -592,7 +592,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         if ((uint64_t)m * symbols > 24)
             return cfg_fail(cx, g, "symbols",
                             "%llu symbols of %u bits make %llu bits per block; expected <= 24",
-                            (unsigned long long)symbols, m, (unsigned long long)(m * symbols));
+                            (unsigned long long)symbols, m, (unsigned long long)m * symbols);
         sys->symbols = (size_t)symbols;
         k = m * symbols;
         n = (sys->mod_family == MOD_PAM ? 1 : 2) * symbols;

@@ -83,8 +83,9 @@ int sim_grid_parse(const char *text, double **values, size_t *count)
     qsort(v, n, sizeof *v, cmp_double);
     for (size_t i = 1; i < n; i++)
         if (llround(v[i] * 1000.0) == llround(v[i - 1] * 1000.0)) {
+            double twice = v[i];
             free(v);
-            return AE_ERROR(AE_EINVAL, "grid '%s': %g dB is listed twice", text, v[i]);
+            return AE_ERROR(AE_EINVAL, "grid '%s': %g dB is listed twice", text, twice);
         }
     *values = v;
     *count = n;
