@@ -9,6 +9,7 @@
 #include "ch.h"
 #include "classical.h"
 #include "engine.h"
+#include "grid.h"
 #include "rng.h"
 #include "stats.h"
 #include "theory.h"
@@ -439,4 +440,25 @@ Test(engine_modem, channel_checks)
     cr_assert_str_eq(sim_channel_describe(&c, buf, sizeof buf), "rician-k3-csi_perfect");
     txrx_destroy(t);
     mod_modem_destroy(pam);
+}
+
+// ---------------------------------------------------------------------------------------------
+// command-line grids
+
+Test(grid, ranges_lists_and_errors)
+{
+    double *v;
+    size_t n;
+    cr_assert_eq(sim_grid_parse("0:0.1:1", &v, &n), AE_OK);
+    cr_assert_eq(n, 11, "the end point is included despite rounding");
+    cr_assert_float_eq(v[10], 1.0, 1e-12);
+    free(v);
+    cr_assert_eq(sim_grid_parse("5,-1,2.5", &v, &n), AE_OK);
+    cr_assert(n == 3 && v[0] == -1.0 && v[1] == 2.5 && v[2] == 5.0, "sorted");
+    free(v);
+    const char *bad[] = {"", "1:2", "0:0:5", "5:1:0", "a,b", "1,1.0", "0:1:nan", "1e9", "0:1:2:3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cr_assert_eq(sim_grid_parse(bad[i], &v, &n), AE_EINVAL, "'%s' accepted", bad[i]);
+        cr_assert(strstr(ae_err_message(), "grid"), "%s", ae_err_message());
+    }
 }
