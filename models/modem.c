@@ -642,6 +642,15 @@ static int modem_transmit(const void *st, void *ws, const uint32_t *msg, float *
     const unsigned k = s->k, m = s->q->m;
     const size_t ns = s->symbols;
     const uint32_t mask = s->q->M - 1;
+    if (ns == 1) { // one symbol per block: the message is the label
+        uint32_t over = 0;
+        for (size_t b = 0; b < batch; b++)
+            over |= msg[b] >> k;
+        if (over)
+            return AE_ERROR(AE_EINVAL, "modem: a message is out of range for k = %u", k);
+        mod_modulate(s->q, msg, x, batch);
+        return AE_OK;
+    }
     for (size_t b = 0; b < batch; b++) {
         const uint32_t v = msg[b];
         if (v >> k)

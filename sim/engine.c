@@ -239,6 +239,16 @@ static uint64_t chunk_size(const sim_eval_cfg *cfg, uint64_t c)
     return left < cfg->chunk_blocks ? left : cfg->chunk_blocks;
 }
 
+// Number of set bits of x (SWAR; the default build targets no CPU with a popcount instruction, and
+// GCC's __builtin_popcount would then call a library routine per block).
+static inline uint64_t popcount32(uint32_t x)
+{
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0fu;
+    return (x * 0x01010101u) >> 24;
+}
+
 // b messages uniform on [0, 2^k): each 32-bit draw of taus2 (uniform bits) gives floor(32 / k) messages,
 // so a 1-bit block costs 1/32 of a draw.
 static void draw_messages(uint32_t *msg, size_t b, unsigned k, uint32_t mask, gsl_rng *r)
@@ -324,7 +334,7 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
                 return rc;
         }
         for (size_t i = 0; i < b; i++) {
-            uint64_t err = (uint64_t)__builtin_popcount(s->msg[i] ^ s->msg_hat[i]);
+            uint64_t err = popcount32(s->msg[i] ^ s->msg_hat[i]);
             counts->bit_errors += err;
             counts->bit_errors_sq += err * err;
             counts->block_errors += err != 0;
