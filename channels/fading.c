@@ -22,15 +22,17 @@ void ch_fading_draw(const ch_fading_cfg *c, gsl_rng *r, float *h, size_t B, size
     // LOS amplitude and the standard deviation per real dimension of the scattered part
     double los = sqrt(c->k_factor / (c->k_factor + 1.0));
     double sd = sqrt(0.5 / (c->k_factor + 1.0));
-    size_t total = B * S;
     float hr = 0.0f, hi = 0.0f;
-    for (size_t i = 0; i < total; i++) {
-        if (i % c->coherence == 0) {
-            hr = (float)(los + gsl_ran_gaussian_ziggurat(r, sd));
-            hi = (float)gsl_ran_gaussian_ziggurat(r, sd);
+    for (size_t b = 0; b < B; b++) {
+        for (size_t j = 0; j < S; j++) {
+            if (j % c->coherence == 0) {
+                hr = (float)(los + gsl_ran_gaussian_ziggurat(r, sd));
+                hi = (float)gsl_ran_gaussian_ziggurat(r, sd);
+            }
+            size_t i = b * S + j;
+            h[2 * i] = hr;
+            h[2 * i + 1] = hi;
         }
-        h[2 * i] = hr;
-        h[2 * i + 1] = hi;
     }
 }
 

@@ -5,7 +5,8 @@
 // channel uses of the block, n = 2S); gains h are float[B][2S/2] complex, one per symbol.
 // Model: y = h x + w, E|h|^2 = 1, h = sqrt(K/(K+1)) + sqrt(1/(K+1)) g with g ~ CN(0, 1) and the
 // line-of-sight component at phase 0 (K = 0: Rayleigh). A realisation holds for `coherence`
-// consecutive symbols of the batch taken as one serial stream, counted from the start of each call.
+// consecutive symbols of a block, counted from the block's start; blocks never share a realisation (so
+// blocks stay independent, and a coherence of S or more is block fading: one gain per block).
 // (Simon & Alouini, Digital Communication over Fading Channels, 2nd ed., Sec. 2.2.1.)
 #ifndef AESIM_FADING_H
 #define AESIM_FADING_H
@@ -27,8 +28,9 @@ typedef struct ch_fading_cfg {
 // Check ranges: AE_EINVAL naming k_factor (finite, >= 0) or coherence (>= 1).
 int ch_fading_cfg_validate(const ch_fading_cfg *c);
 
-// Draw the gains h [B][S] complex for a batch: one realisation per `coherence` symbols, two
-// Gaussians (GSL ziggurat) per realisation, in order.
+// Draw the gains h [B][S] complex for a batch: for each block, a realisation at symbols 0, coherence,
+// 2 coherence, ...; two Gaussians (GSL ziggurat) per realisation, in block order (so the draws do not
+// depend on how blocks are grouped into batches).
 void ch_fading_draw(const ch_fading_cfg *c, gsl_rng *r, float *h, size_t B, size_t S);
 
 // y = h x per complex symbol: x, y [B][2S], h [B][S] complex. y may alias x.

@@ -249,16 +249,26 @@ static inline uint64_t popcount32(uint32_t x)
     return (x * 0x01010101u) >> 24;
 }
 
-// b messages uniform on [0, 2^k): each 32-bit draw of taus2 (uniform bits) gives floor(32 / k) messages,
-// so a 1-bit block costs 1/32 of a draw.
-static void draw_messages(uint32_t *msg, size_t b, unsigned k, uint32_t mask, gsl_rng *r)
+// Uniform message bits of one chunk: each 32-bit draw of taus2 (32 uniform bits) gives floor(32 / k)
+// messages, so a 1-bit block costs 1/32 of a draw. The word in use carries over from one batch to the
+// next, so the messages of a chunk do not depend on how it is cut into batches.
+typedef struct msg_source {
+    gsl_rng *r;
+    uint32_t word; // bits not yet used
+    unsigned left; // messages left in word
+} msg_source;
+
+static void draw_messages(msg_source *src, uint32_t *msg, size_t b, unsigned k, uint32_t mask)
 {
     unsigned per_draw = 32u / k;
-    size_t i = 0;
-    while (i < b) {
-        uint32_t w = (uint32_t)gsl_rng_get(r);
-        for (unsigned j = 0; j < per_draw && i < b; j++, w >>= k)
-            msg[i++] = w & mask;
+    for (size_t i = 0; i < b; i++) {
+        if (src->left == 0) {
+            src->word = (uint32_t)gsl_rng_get(src->r);
+            src->left = per_draw;
+        }
+        msg[i] = src->word & mask;
+        src->word = k < 32 ? src->word >> k : 0;
+        src->left--;
     }
 }
 
@@ -287,11 +297,12 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
     if (fading)
         sim_rng_seed(s->r_fade, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_FADING));
     memset(counts, 0, sizeof *counts);
+    msg_source src = {s->r_msg, 0, 0};
     uint64_t todo = chunk_size(&e->cfg, c);
     uint32_t mask = (uint32_t)((1ULL << t->k) - 1ULL);
     while (todo > 0) {
         size_t b = todo < e->cfg.batch ? (size_t)todo : e->cfg.batch;
-        draw_messages(s->msg, b, t->k, mask, s->r_msg);
+        draw_messages(&src, s->msg, b, t->k, mask);
         int rc = t->vt->transmit(t->st, s->txrx_ws, s->msg, s->x, b);
         if (rc != AE_OK)
             return rc;

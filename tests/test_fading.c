@@ -143,18 +143,26 @@ Test(fading, rayleigh_and_rician_gain_statistics)
     check_gain_statistics(10.0);
 }
 
-Test(fading, coherence_holds_gains_for_that_many_symbols)
+Test(fading, coherence_holds_gains_within_a_block_and_never_across)
 {
     ch_fading_cfg c = {0.0, 3};
     float h[2 * 2 * 5];
     gsl_rng *r = sim_rng_alloc();
     sim_rng_seed(r, 5);
-    ch_fading_draw(&c, r, h, 2, 5); // 10 symbols: realisations at 0, 3, 6, 9
-    for (int i = 0; i < 10; i++) {
-        int first = i - i % 3;
-        cr_assert(h[2 * i] == h[2 * first] && h[2 * i + 1] == h[2 * first + 1]);
-    }
-    cr_assert(h[0] != h[6] && h[6] != h[12] && h[12] != h[18]);
+    ch_fading_draw(&c, r, h, 2, 5); // 2 blocks of 5 symbols: realisations at symbols 0 and 3 of each
+    for (int b = 0; b < 2; b++)
+        for (int j = 0; j < 5; j++) {
+            int i = 5 * b + j, first = 5 * b + j - j % 3;
+            cr_assert(h[2 * i] == h[2 * first] && h[2 * i + 1] == h[2 * first + 1]);
+        }
+    cr_assert(h[0] != h[6] && h[6] != h[10] && h[10] != h[16]);
+    // a coherence longer than the block is block fading: one gain per block, a new one per block
+    ch_fading_cfg blockwise = {0.0, 100};
+    sim_rng_seed(r, 5);
+    ch_fading_draw(&blockwise, r, h, 2, 5);
+    for (int j = 1; j < 5; j++)
+        cr_assert(h[2 * j] == h[0] && h[2 * (5 + j)] == h[10]);
+    cr_assert(h[0] != h[10]);
     gsl_rng_free(r);
     ch_fading_cfg bad = {-1.0, 1};
     cr_assert_eq(ch_fading_cfg_validate(&bad), AE_EINVAL);

@@ -462,3 +462,30 @@ Test(grid, ranges_lists_and_errors)
         cr_assert(strstr(ae_err_message(), "grid"), "%s", ae_err_message());
     }
 }
+
+Test(engine_modem, counts_do_not_depend_on_the_batch_size)
+{
+    mod_modem *q = mod_modem_create(MOD_PSK, 4);
+    txrx *t = mod_modem_txrx_create(q, 4, MOD_DEMAP_HARD);
+    const size_t batches[] = {1000, 999, 256};
+    sim_point p[3];
+    for (int i = 0; i < 3; i++) {
+        sim_eval_cfg cfg;
+        sim_eval_cfg_default(&cfg);
+        cfg.chunk_blocks = 20000;
+        cfg.batch = batches[i];
+        cfg.target_block_errors = 0;
+        cfg.max_blocks = 60000;
+        cfg.channel.kind = SIM_CH_RAYLEIGH;
+        cfg.channel.coherence = 3;
+        sim_engine *e = sim_engine_create(t, &cfg);
+        cr_assert_eq(sim_engine_point(e, 8.0, &p[i], NULL), AE_OK);
+        sim_engine_destroy(e);
+    }
+    for (int i = 1; i < 3; i++) {
+        cr_assert_eq(p[i].block_errors, p[0].block_errors, "batch %zu", batches[i]);
+        cr_assert_eq(p[i].bit_errors, p[0].bit_errors, "batch %zu", batches[i]);
+    }
+    txrx_destroy(t);
+    mod_modem_destroy(q);
+}

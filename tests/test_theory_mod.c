@@ -505,3 +505,19 @@ Test(theory_mod, bad_inputs)
     cr_assert_eq(theory_scheme(MOD_PSK, 8, THEORY_RICIAN, 2.0, 5.0, &ser, NULL), AE_OK);
     cr_assert(ser > 0.0 && ber > 0.0);
 }
+
+// At very high mean SNR the fading average must still find the deep fades near |h|^2 ~ 1/g (a rule
+// whose nodes miss them returns 0): PAM2 on Rayleigh against the closed form up to 100 dB.
+Test(theory_mod, rayleigh_average_holds_at_very_high_snr)
+{
+    const double ebno_db[] = {40.0, 58.0, 70.0, 100.0};
+    for (int i = 0; i < 4; i++) {
+        double ser, ber;
+        cr_assert_eq(theory_scheme(MOD_PAM, 2, THEORY_RAYLEIGH, 0.0, ebno_db[i], &ser, &ber), AE_OK);
+        double want = theory_bpsk_rayleigh_ber(ebno_db[i]);
+        cr_assert(fabs(ber - want) <= 1e-6 * want, "%g dB: %g vs %g", ebno_db[i], ber, want);
+    }
+    double ser, ber;
+    cr_assert_eq(theory_scheme(MOD_QAM, 256, THEORY_RICIAN, 0.5, 100.0, &ser, &ber), AE_OK);
+    cr_assert(ber > 0.0 && ser > ber, "qam256 at 100 dB: ser %g ber %g", ser, ber);
+}
