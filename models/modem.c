@@ -75,18 +75,18 @@ static int check_builtin(int family, unsigned M, const char *what)
     case MOD_PSK:
         if (is_pow2(M) && M >= 2 && M <= MOD_PSK_M_MAX)
             return AE_OK;
-        return AE_ERROR(AE_EINVAL, "%s%s%u: PSK needs M a power of 2, 2..%u", what, *what ? "" : "psk", M,
-                        MOD_PSK_M_MAX);
+        return *what ? AE_ERROR(AE_EINVAL, "%s: PSK needs M a power of 2, 2..%u", what, MOD_PSK_M_MAX)
+                     : AE_ERROR(AE_EINVAL, "psk%u: PSK needs M a power of 2, 2..%u", M, MOD_PSK_M_MAX);
     case MOD_QAM:
         if (is_pow2(M) && log2u(M) % 2 == 0 && M >= 4 && M <= MOD_QAM_M_MAX)
             return AE_OK;
-        return AE_ERROR(AE_EINVAL, "%s%s%u: square QAM needs M a power of 4, 4..%u", what, *what ? "" : "qam",
-                        M, MOD_QAM_M_MAX);
+        return *what ? AE_ERROR(AE_EINVAL, "%s: square QAM needs M a power of 4, 4..%u", what, MOD_QAM_M_MAX)
+                     : AE_ERROR(AE_EINVAL, "qam%u: square QAM needs M a power of 4, 4..%u", M, MOD_QAM_M_MAX);
     case MOD_PAM:
         if (is_pow2(M) && M >= 2 && M <= MOD_PAM_M_MAX)
             return AE_OK;
-        return AE_ERROR(AE_EINVAL, "%s%s%u: PAM needs M a power of 2, 2..%u", what, *what ? "" : "pam", M,
-                        MOD_PAM_M_MAX);
+        return *what ? AE_ERROR(AE_EINVAL, "%s: PAM needs M a power of 2, 2..%u", what, MOD_PAM_M_MAX)
+                     : AE_ERROR(AE_EINVAL, "pam%u: PAM needs M a power of 2, 2..%u", M, MOD_PAM_M_MAX);
     case MOD_CUSTOM: return AE_ERROR(AE_EINVAL, "custom constellation: make it with mod_modem_create_table");
     default: return AE_ERROR(AE_EINVAL, "modulation family %d, expected PSK, QAM or PAM", family);
     }

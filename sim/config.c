@@ -381,7 +381,8 @@ static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_exper
     qsort(ex->ebno_db, ex->n_ebno, sizeof *ex->ebno_db, cmp_double);
     for (size_t i = 1; i < ex->n_ebno; i++)
         if (llround(ex->ebno_db[i] * 1000.0) == llround(ex->ebno_db[i - 1] * 1000.0))
-            return cfg_fail(cx, s, NULL, "Eb/N0 %g dB listed twice", ex->ebno_db[i]);
+            return cfg_fail(cx, s, NULL, "%s %g dB listed twice", ex->grid_esno ? "Es/N0" : "Eb/N0",
+                            ex->ebno_db[i]);
     return AE_OK;
 }
 
@@ -430,6 +431,8 @@ static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_chann
         return cfg_fail(cx, s, NULL, "unknown channel '%s', expected awgn, rayleigh or rician", type);
     if (c->kind != SIM_CH_RICIAN && c->k_factor != 0.0)
         return cfg_fail(cx, s, "k_factor", "applies to rician channels only");
+    if (c->kind == SIM_CH_AWGN && (c->coherence != 1 || c->csi != CH_CSI_PERFECT))
+        return cfg_fail(cx, s, NULL, "coherence and csi apply to fading channels only (rayleigh, rician)");
     return AE_OK;
 }
 
@@ -613,6 +616,16 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
                 "system '%s' has n = %zu real channel uses; a %s channel needs an even n (pairs form "
                 "complex symbols)",
                 sys->name, sys->n, sim_channel_kind_name(sys->channel.kind));
+        if (sys->type == SIM_SYS_UNCODED_BPSK || sys->type == SIM_SYS_HAMMING74)
+            return cfg_fail(cx, where, NULL,
+                            "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
+                            "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
+                            sys->name, sim_channel_kind_name(sys->channel.kind), sys->k);
+        if (sys->type == SIM_SYS_MODEM && sys->mod_family == MOD_PAM)
+            return cfg_fail(cx, where, NULL,
+                            "system '%s': PAM is real-valued and runs on AWGN only; use qam or psk on a %s "
+                            "channel",
+                            sys->name, sim_channel_kind_name(sys->channel.kind));
         if (sys->type != SIM_SYS_AUTOENCODER && sys->channel.csi != CH_CSI_PERFECT)
             return cfg_fail(cx, where, NULL,
                             "system '%s' is a coherent classical scheme: on a %s channel it needs csi = "

@@ -341,8 +341,8 @@ static const char *const usage_ber =
     "  --scheme S              bpsk, qpsk, psk8..psk64, qam16, qam64, qam256, pam2..pam64\n"
     "  --channel C             awgn, rayleigh or rician\n"
     "  --k-factor K            Rician K factor, linear (default 0)\n"
-    "  --csi perfect|none      receiver CSI on fading channels (classical schemes need perfect)\n"
-    "  --coherence L           complex symbols per fading realisation (default 1)\n"
+    "  --csi perfect|none      receiver CSI on fading channels (classical schemes need perfect);\n"
+    "                          every symbol (block) fades independently\n"
     "  --ebno GRID | --esno GRID  START:STEP:STOP (inclusive) or a list 0,2.5,5, in dB\n"
     "  --demapper D            hard (nearest point, default), exact or maxlog (LLRs; adds the bmi column)\n"
     "  --target-errors N       stop a point at N bit errors (default 1000; 0 = off)\n"
@@ -367,6 +367,20 @@ static int parse_count(const char *s, uint64_t *out)
     errno = 0;
     double v = strtod(s, &end);
     if (errno || *end || end == s || !(v >= 0.0) || v > 9.0e18 || v != floor(v))
+        return 0;
+    *out = (uint64_t)v;
+    return 1;
+}
+
+// A decimal integer 0..2^64-1, exactly (seeds must not be rounded through a double).
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '\0')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
         return 0;
     *out = (uint64_t)v;
     return 1;
@@ -413,7 +427,6 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                                          {"channel", required_argument, NULL, O_CHANNEL},
                                          {"k-factor", required_argument, NULL, O_K},
                                          {"csi", required_argument, NULL, O_CSI},
-                                         {"coherence", required_argument, NULL, O_COH},
                                          {"ebno", required_argument, NULL, O_EBNO},
                                          {"esno", required_argument, NULL, O_ESNO},
                                          {"demapper", required_argument, NULL, O_DEMAP},
@@ -434,8 +447,13 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
     int c, grids = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (!with_sim && c >= O_CSI && c != O_EBNO && c != O_ESNO && c != 'h' && c != '?')
-            return input_error("option '%s' applies to `aesim ber` only", argv[optind - 1]);
+        if (!with_sim && c >= O_CSI && c != O_EBNO && c != O_ESNO && c != 'h' && c != '?') {
+            const char *name = "?";
+            for (const struct option *op = opts; op->name; op++)
+                if (op->val == c)
+                    name = op->name;
+            return input_error("option --%s applies to `aesim ber` only", name);
+        }
         switch (c) {
         case O_SCHEME: o->scheme = optarg; break;
         case O_CHANNEL: o->channel = optarg; break;
@@ -444,10 +462,6 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                 return input_error("--k-factor '%s': expected a number >= 0 (linear)", optarg);
             break;
         case O_CSI: o->csi = optarg; break;
-        case O_COH:
-            if (!parse_count(optarg, &o->coherence) || o->coherence < 1)
-                return input_error("--coherence '%s': expected an integer >= 1 (complex symbols)", optarg);
-            break;
         case O_EBNO:
         case O_ESNO:
             o->grid = optarg;
@@ -476,7 +490,7 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                 return input_error("--threads '%s': expected an integer 1..1024", optarg);
             break;
         case O_SEED:
-            if (!parse_count(optarg, &o->seed))
+            if (!parse_u64(optarg, &o->seed))
                 return input_error("--seed '%s': expected an integer >= 0", optarg);
             break;
         case 'h': fputs(usage, stdout); return -1;
@@ -513,6 +527,8 @@ static int link_channel(const link_opts *o, sim_channel_cfg *ch)
         ch->csi = CH_CSI_NONE;
     else
         return input_error("--csi '%s': expected perfect or none", o->csi);
+    if (ch->kind == SIM_CH_AWGN && ch->csi != CH_CSI_PERFECT)
+        return input_error("--csi applies to fading channels (rayleigh, rician), not to %s", o->channel);
     return EXIT_DONE;
 }
 
@@ -529,6 +545,9 @@ static int cmd_theory(int argc, char **argv)
         return report(AE_EINVAL);
     if ((rc = link_channel(&o, &ch)) != EXIT_DONE)
         return rc;
+    if (family == MOD_PAM && ch.kind != SIM_CH_AWGN)
+        return input_error("%s is real-valued and runs on AWGN only; use qam or psk on fading channels",
+                           o.scheme);
     double *grid;
     size_t n;
     if (sim_grid_parse(o.grid, &grid, &n) != AE_OK)
@@ -577,6 +596,9 @@ static int cmd_ber(int argc, char **argv)
         return input_error("--demapper '%s': expected hard, exact or maxlog", o.demapper);
     if ((rc = link_channel(&o, &sys.channel)) != EXIT_DONE)
         return rc;
+    if (sys.mod_family == MOD_PAM && sys.channel.kind != SIM_CH_AWGN)
+        return input_error("%s is real-valued and runs on AWGN only; use qam or psk on fading channels",
+                           o.scheme);
     double *grid;
     size_t n_grid;
     if (sim_grid_parse(o.grid, &grid, &n_grid) != AE_OK)

@@ -61,7 +61,7 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
     fprintf(f, "# %s.gp: %s against %s for %s; rerun with `gnuplot %s.gp` in this folder.\n", what,
             ber ? "BER" : "BLER", ex->grid_esno ? "Es/N0" : "Eb/N0", ex->name, what);
     fprintf(f, "set datafile separator ','\n");
-    fprintf(f, "set terminal pngcairo size 960,680 enhanced font 'DejaVu Sans,11'\n");
+    fprintf(f, "set terminal pngcairo size 1180,680 enhanced font 'DejaVu Sans,11'\n");
     // aesim passes outfile (a temporary name, renamed over the figure once gnuplot succeeded)
     fprintf(f, "if (!exists('outfile')) outfile = '%s.png'\nset output outfile\n", what);
     // the channel of every system, or "several channels"
@@ -89,7 +89,9 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
     }
     fprintf(f, "set xrange [%g:%g]\nset yrange [%g:1]\n", x0, x1, floor_y);
     fprintf(f, "cut(y) = y >= %g ? y : 1/0\n", floor_y);
-    fprintf(f, "set grid xtics ytics mytics lc rgb '#d0d0d0'\nset key top right box opaque noenhanced\n");
+    // an interval reaching 0 (few errors) is drawn down to the axis, which a log scale cannot show
+    fprintf(f, "low(y) = y > 0 ? y : %g\n", floor_y);
+    fprintf(f, "set grid xtics ytics mytics lc rgb '#d0d0d0'\nset key outside right top box noenhanced\n");
     fprintf(f, "sel(name, col) = (strcol(1) eq name) ? column(col) : 1/0\n");
     int xcol = ex->grid_esno ? 4 : 3; // results.csv: ebno_db is column 3, esno_db column 4
     fprintf(f, "plot \\\n");
@@ -99,7 +101,8 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
         double b, r;
         int learned = ex->systems[s].type == SIM_SYS_AUTOENCODER;
         fprintf(f,
-                "  'results.csv' every ::1 using (sel('%s', %d)):%d:%d:%d with yerrorbars pt %d ps %s lw 1.5 "
+                "  'results.csv' every ::1 using (sel('%s', %d)):%d:(low(column(%d))):%d with yerrorbars pt "
+                "%d ps %s lw 1.5 "
                 "lc rgb '%s' title '%s'",
                 nm, xcol, col, col + 1, col + 2, learned ? points_open[s % 8] : points_filled[s % 8],
                 learned ? "2.2" : "1.1", c, nm);

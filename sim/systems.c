@@ -37,6 +37,10 @@ int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, dou
         unsigned m = 0;
         while ((1u << m) < s->mod_M)
             m++;
+        // the closed forms describe nearest-point detection: hard decisions, or max-log LLR signs (the
+        // bit of the nearest point); exact-LLR bit decisions differ for M > 4 (bit-wise MAP)
+        if (s->demapper == MOD_DEMAP_EXACT && s->mod_M > 4)
+            return 0;
         double esno_db = ebno_db + 10.0 * log10((double)m), ser;
         if (theory_scheme(s->mod_family, s->mod_M, channels[s->channel.kind], s->channel.k_factor, esno_db,
                           &ser, ber) != AE_OK)

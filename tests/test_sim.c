@@ -368,10 +368,10 @@ Test(engine_modem, awgn_schemes_match_exact_theory)
     check_modem("qam64", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 10.0, 200000);
     check_modem("qam256", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 14.0, 200000);
     check_modem("pam4", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 5.0, 200000);
-    // the LLR path decides bit by bit: for Gray QAM on AWGN the sign of the exact LLR is the per-axis
-    // nearest-level decision, so the same closed forms hold
-    check_modem("qam16", MOD_DEMAP_EXACT, SIM_CH_AWGN, 0, 6.0, 200000);
-    check_modem("qpsk", MOD_DEMAP_MAXLOG, SIM_CH_AWGN, 0, 3.0, 200000);
+    // the LLR path decides bit by bit from the signs: a max-log LLR's sign is the bit of the nearest
+    // point, and for QPSK the exact LLR is the max-log one, so the nearest-point closed forms hold
+    check_modem("qam16", MOD_DEMAP_MAXLOG, SIM_CH_AWGN, 0, 6.0, 200000);
+    check_modem("qpsk", MOD_DEMAP_EXACT, SIM_CH_AWGN, 0, 3.0, 200000);
 }
 
 Test(engine_modem, fading_schemes_match_averaged_theory)
