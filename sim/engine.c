@@ -1,4 +1,4 @@
-// engine.c - chunked, thread-count-invariant Monte Carlo over one transceiver and AWGN.
+// engine.c - chunked, thread-count-invariant Monte Carlo over one transceiver and its channel.
 #include "engine.h"
 
 #include <math.h>
@@ -19,8 +19,7 @@
 // One thread's buffers, made once per engine.
 typedef struct sim_slot {
     void *txrx_ws;     // transceiver scratch
-    float *h;          // [batch][S] complex fading gains (fading channels only)
-    float *sigma2_sym; // [batch][S] noise variance per real dimension after equalisation (perfect CSI)
+    sim_chan_ws *cw;   // channel scratch
     float *llr;        // [batch][k] LLRs (soft evaluation only)
     gsl_rng *r_fade;   // fading gains of the current chunk
     uint32_t *msg;     // [batch]
@@ -33,7 +32,8 @@ typedef struct sim_slot {
 
 struct sim_engine {
     const txrx *t;
-    sim_eval_cfg cfg;
+    sim_eval_cfg cfg; // batch, chunk_blocks and max_blocks rounded to the channel's quantum
+    sim_chan *chan;
     sim_slot *slots;  // [cfg.threads]
     sim_counts *wave; // [cfg.threads] counts of the chunks of one wave
     int *wave_status; // [cfg.threads]
@@ -48,74 +48,6 @@ const char *sim_stop_name(int stop)
     case SIM_STOP_MAX_BLOCKS: return "max_blocks";
     default: return "";
     }
-}
-
-void sim_channel_cfg_default(sim_channel_cfg *c)
-{
-    c->kind = SIM_CH_AWGN;
-    c->k_factor = 0.0;
-    c->coherence = 1;
-    c->csi = CH_CSI_PERFECT;
-}
-
-const char *sim_channel_kind_name(int kind)
-{
-    switch (kind) {
-    case SIM_CH_AWGN: return "awgn";
-    case SIM_CH_RAYLEIGH: return "rayleigh";
-    case SIM_CH_RICIAN: return "rician";
-    default: return "?";
-    }
-}
-
-int sim_channel_kind_parse(const char *name)
-{
-    for (int k = SIM_CH_AWGN; k <= SIM_CH_RICIAN; k++)
-        if (strcmp(name, sim_channel_kind_name(k)) == 0)
-            return k;
-    return -1;
-}
-
-const char *sim_channel_describe(const sim_channel_cfg *c, char *buf, size_t len)
-{
-    if (c->kind == SIM_CH_AWGN) {
-        snprintf(buf, len, "awgn");
-        return buf;
-    }
-    char k[48] = "", coh[48] = "";
-    if (c->kind == SIM_CH_RICIAN)
-        snprintf(k, sizeof k, "-k%g", c->k_factor);
-    if (c->coherence != 1)
-        snprintf(coh, sizeof coh, "-coh%zu", c->coherence);
-    snprintf(buf, len, "%s%s-csi_%s%s", sim_channel_kind_name(c->kind), k,
-             c->csi == CH_CSI_PERFECT ? "perfect" : "none", coh);
-    return buf;
-}
-
-int sim_channel_check(const sim_channel_cfg *c, const txrx *t, const char *system)
-{
-    if (c->kind < SIM_CH_AWGN || c->kind > SIM_CH_RICIAN)
-        return AE_ERROR(AE_EINVAL, "%s: unknown channel %d", system, c->kind);
-    if (c->kind == SIM_CH_AWGN)
-        return AE_OK;
-    ch_fading_cfg fc = {c->k_factor, c->coherence};
-    if (ch_fading_cfg_validate(&fc) != AE_OK) {
-        char why[512]; // the message is rewritten below: copy it out of the error slot first
-        snprintf(why, sizeof why, "%s", ae_err_message());
-        return AE_ERROR(AE_EINVAL, "%s: %s", system, why);
-    }
-    if (t->n % 2 != 0)
-        return AE_ERROR(AE_EINVAL,
-                        "%s: n = %zu real channel uses on a %s channel; expected an even n (pairs of real "
-                        "channel uses form the complex symbols that fade)",
-                        system, t->n, sim_channel_kind_name(c->kind));
-    if (t->coherent && c->csi != CH_CSI_PERFECT)
-        return AE_ERROR(
-            AE_EINVAL,
-            "%s: a coherent classical receiver on a %s channel needs csi = \"perfect\" (only learned "
-            "receivers can run without CSI)",
-            system, sim_channel_kind_name(c->kind));
-    return AE_OK;
 }
 
 void sim_eval_cfg_default(sim_eval_cfg *c)
@@ -155,8 +87,7 @@ void sim_engine_destroy(sim_engine *e)
                 e->t->vt->ws_destroy(s->txrx_ws);
             free(s->msg);
             free(s->msg_hat);
-            free(s->h);
-            free(s->sigma2_sym);
+            sim_chan_ws_destroy(s->cw);
             free(s->llr);
             if (s->r_fade)
                 gsl_rng_free(s->r_fade);
@@ -172,6 +103,7 @@ void sim_engine_destroy(sim_engine *e)
     free(e->wave);
     free(e->wave_status);
     free(e->wave_msg);
+    sim_chan_destroy(e->chan);
     free(e);
 }
 
@@ -193,7 +125,17 @@ sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
     e->cfg = *cfg;
     size_t nt = (size_t)cfg->threads;
     size_t batch = cfg->batch < cfg->chunk_blocks ? cfg->batch : cfg->chunk_blocks;
+    e->chan = sim_chan_create(&cfg->channel, t, batch);
+    if (!e->chan) {
+        free(e);
+        return NULL;
+    }
+    // whole quanta (OFDM symbols) per call, per chunk and per point
+    size_t q = sim_chan_quantum(e->chan);
+    batch = (batch + q - 1) / q * q;
     e->cfg.batch = batch;
+    e->cfg.chunk_blocks = (cfg->chunk_blocks + q - 1) / q * q;
+    e->cfg.max_blocks = (cfg->max_blocks + q - 1) / q * q;
     e->slots = calloc(nt, sizeof *e->slots);
     e->wave = calloc(nt, sizeof *e->wave);
     e->wave_status = calloc(nt, sizeof *e->wave_status);
@@ -206,12 +148,11 @@ sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
         s->msg_hat = malloc(batch * sizeof *s->msg_hat);
         s->x = malloc(batch * t->n * sizeof *s->x);
         s->y = malloc(batch * t->n * sizeof *s->y);
-        size_t S = t->n / 2 > 0 ? t->n / 2 : 1;
-        s->h = malloc(batch * S * 2 * sizeof *s->h);
-        s->sigma2_sym = malloc(batch * S * sizeof *s->sigma2_sym);
         s->llr = malloc(batch * t->k * sizeof *s->llr);
-        if (!s->msg || !s->msg_hat || !s->x || !s->y || !s->h || !s->sigma2_sym || !s->llr)
+        if (!s->msg || !s->msg_hat || !s->x || !s->y || !s->llr)
             goto nomem;
+        if (!(s->cw = sim_chan_ws_create(e->chan)))
+            goto fail;
         s->r_msg = sim_rng_alloc();
         s->r_noise = sim_rng_alloc();
         s->r_fade = sim_rng_alloc();
@@ -285,17 +226,11 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
                      sim_counts *counts)
 {
     const txrx *t = e->t;
-    const sim_channel_cfg *ch = &e->cfg.channel;
     sim_slot *s = &e->slots[slot];
     int64_t tag = sim_mdb(ebno_db);
-    int fading = ch->kind != SIM_CH_AWGN;
-    size_t S = t->n / 2;
-    ch_fading_cfg fc = {ch->kind == SIM_CH_RICIAN ? ch->k_factor : 0.0, ch->coherence};
-    double sigma = sqrt(sigma2);
     sim_rng_seed(s->r_msg, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_MESSAGES));
     sim_rng_seed(s->r_noise, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_NOISE));
-    if (fading)
-        sim_rng_seed(s->r_fade, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_FADING));
+    sim_rng_seed(s->r_fade, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_FADING));
     memset(counts, 0, sizeof *counts);
     msg_source src = {s->r_msg, 0, 0};
     uint64_t todo = chunk_size(&e->cfg, c);
@@ -306,24 +241,10 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
         int rc = t->vt->transmit(t->st, s->txrx_ws, s->msg, s->x, b);
         if (rc != AE_OK)
             return rc;
-        txrx_noise noise = {sigma2, NULL};
-        if (fading) {
-            ch_fading_draw(&fc, s->r_fade, s->h, b, S);
-            ch_fading_apply(s->y, s->x, s->h, b, S);
-            ch_awgn_forward(s->y, s->y, b * t->n, sigma2, s->r_noise);
-            if (ch->csi == CH_CSI_PERFECT) {
-                ch_fading_equalize(s->y, s->sigma2_sym, s->y, s->h, sigma2, b, S);
-                noise.sigma2_sym = s->sigma2_sym;
-            }
-        } else if (t->real_only) {
-            // the imaginary parts carry nothing and are never read: noise on the real parts only
-            for (size_t i = 0; i < b * t->n; i += 2) {
-                s->y[i] = s->x[i] + (float)gsl_ran_gaussian_ziggurat(s->r_noise, sigma);
-                s->y[i + 1] = 0.0f;
-            }
-        } else {
-            ch_awgn_forward(s->y, s->x, b * t->n, sigma2, s->r_noise);
-        }
+        txrx_noise noise;
+        if ((rc = sim_chan_forward(e->chan, s->cw, s->r_fade, s->r_noise, s->x, s->y, &noise, b, sigma2)) !=
+            AE_OK)
+            return rc;
         if (e->cfg.soft) {
             // decisions from the LLR signs (L < 0: bit 1), and the information each LLR carries
             rc = t->vt->receive_llr(t->st, s->txrx_ws, s->y, &noise, s->llr, b);
@@ -344,11 +265,21 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
             if (rc != AE_OK)
                 return rc;
         }
-        for (size_t i = 0; i < b; i++) {
-            uint64_t err = popcount32(s->msg[i] ^ s->msg_hat[i]);
-            counts->bit_errors += err;
-            counts->bit_errors_sq += err * err;
-            counts->block_errors += err != 0;
+        // errors per block, and per group of blocks that share a channel realisation
+        size_t g = sim_chan_group(e->chan, b);
+        for (size_t i0 = 0; i0 < b; i0 += g) {
+            uint64_t gbits = 0, gblocks = 0;
+            for (size_t i = i0; i < i0 + g && i < b; i++) {
+                uint64_t err = popcount32(s->msg[i] ^ s->msg_hat[i]);
+                counts->bit_errors_sq += err * err;
+                gbits += err;
+                gblocks += err != 0;
+            }
+            counts->bit_errors += gbits;
+            counts->block_errors += gblocks;
+            counts->group_bit_sq += gbits * gbits;
+            counts->group_block_sq += gblocks * gblocks;
+            counts->groups++;
         }
         counts->blocks += b;
         todo -= b;
@@ -368,7 +299,7 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     const txrx *t = e->t;
     const sim_eval_cfg *cfg = &e->cfg;
     memset(out, 0, sizeof *out);
-    double sigma2 = ch_sigma2_from_ebno(ebno_db, t->block_energy, t->k);
+    double sigma2 = ch_sigma2_from_ebno(ebno_db, t->block_energy * sim_chan_eb_factor(e->chan), t->k);
     if (!(sigma2 > 0.0) || !isfinite(sigma2))
         return AE_ERROR(AE_EINVAL, "Eb/N0 = %g dB gives no usable noise variance; expected a finite value",
                         ebno_db);
@@ -399,6 +330,9 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
             out->block_errors += e->wave[i].block_errors;
             out->bit_errors += e->wave[i].bit_errors;
             out->bit_errors_sq += e->wave[i].bit_errors_sq;
+            out->groups += e->wave[i].groups;
+            out->group_bit_sq += e->wave[i].group_bit_sq;
+            out->group_block_sq += e->wave[i].group_block_sq;
             info_sum += e->wave[i].info_sum;
             if (cfg->target_bit_errors && out->bit_errors >= cfg->target_bit_errors)
                 stop = SIM_STOP_TARGET_BIT_ERRORS;
@@ -413,9 +347,14 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     out->bits = out->blocks * t->k;
     out->bler = (double)out->block_errors / (double)out->blocks;
     out->ber = (double)out->bit_errors / (double)out->bits;
-    sim_wilson(out->block_errors, out->blocks, SIM_Z95, &out->bler_lo, &out->bler_hi);
-    sim_ber_interval(out->bit_errors, out->bit_errors_sq, out->blocks, t->k, SIM_Z95, out->bler_hi,
-                     &out->ber_lo, &out->ber_hi);
+    out->group_blocks = out->blocks / out->groups;
+    if (out->group_blocks == 1)
+        sim_wilson(out->block_errors, out->blocks, SIM_Z95, &out->bler_lo, &out->bler_hi);
+    else
+        sim_group_interval(out->block_errors, out->group_block_sq, out->groups, out->group_blocks, SIM_Z95,
+                           &out->bler_lo, &out->bler_hi);
+    sim_ber_interval(out->bit_errors, out->group_bit_sq, out->groups, t->k * (unsigned)out->group_blocks,
+                     SIM_Z95, out->bler_hi, &out->ber_lo, &out->ber_hi);
     out->bmi = cfg->soft ? info_sum / (double)out->bits : NAN;
     out->seconds = now_seconds() - t0;
     return AE_OK;

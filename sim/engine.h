@@ -1,6 +1,7 @@
 // engine.h - the Monte Carlo BER/BLER engine (sim/).
 //
-// One point = one transceiver at one Eb/N0 over AWGN. Blocks are simulated in fixed-size chunks; chunk c
+// One point = one transceiver at one Eb/N0 over its channel. Blocks are simulated in fixed-size chunks;
+// chunk c
 // draws its messages and noise from generators derived from (seed, Eb/N0 in integer milli-dB, c,
 // stream) - values, not grid indices, and not the system's name, so systems with the same block shape
 // see the same messages and the same noise. Chunks run in parallel (OpenMP) in waves; their counts are
@@ -13,38 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fading.h"
+#include "channel.h"
 #include "txrx.h"
-
-enum sim_channel_kind {
-    SIM_CH_AWGN = 0,     // y = x + w
-    SIM_CH_RAYLEIGH = 1, // y = h x + w, flat Rayleigh block fading on complex symbols
-    SIM_CH_RICIAN = 2    // y = h x + w, flat Rician block fading (K factor) on complex symbols
-};
-
-// A channel as the engine and the training loop run it.
-typedef struct sim_channel_cfg {
-    int kind;         // enum sim_channel_kind (default AWGN)
-    double k_factor;  // Rician K, linear, >= 0 (Rician only; default 0)
-    size_t coherence; // complex symbols per fading realisation, >= 1 (fading only; default 1)
-    int csi;          // enum ch_csi (fading only; default CH_CSI_PERFECT)
-} sim_channel_cfg;
-
-// AWGN defaults.
-void sim_channel_cfg_default(sim_channel_cfg *c);
-
-// The channel's word in configs ("awgn", "rayleigh", "rician") and back (-1 if unknown).
-const char *sim_channel_kind_name(int kind);
-int sim_channel_kind_parse(const char *name);
-
-// Canonical description for results.csv's channel column: "awgn", "rayleigh-csi_perfect",
-// "rician-k3-csi_none", with "-coh<L>" appended when the coherence length L is not 1.
-const char *sim_channel_describe(const sim_channel_cfg *c, char *buf, size_t len);
-
-// Check c and that transceiver t can run over it: fading needs an even n (pairs of real channel uses
-// form complex symbols), and a coherent (classical) receiver needs perfect CSI. AE_EINVAL with a message
-// naming the system otherwise.
-int sim_channel_check(const sim_channel_cfg *c, const txrx *t, const char *system);
 
 enum sim_stop {
     SIM_STOP_NONE = 0,
@@ -82,9 +53,14 @@ typedef struct sim_point {
     uint64_t block_errors;         // blocks whose decided message differs from the sent one
     uint64_t bits;                 // blocks * k
     uint64_t bit_errors;           // sum over blocks of popcount(sent ^ decided)
-    uint64_t bit_errors_sq;        // sum over blocks of (bit errors of the block)^2, for the BER interval
-    double bler, bler_lo, bler_hi; // block error rate and its 95% Wilson interval
-    double ber, ber_lo, ber_hi;    // bit error rate and its 95% normal interval (see sim_ber_interval)
+    uint64_t bit_errors_sq;        // sum over blocks of (bit errors of the block)^2
+    uint64_t groups;               // independent channel realisation groups (blocks, or OFDM symbols/frames)
+    uint64_t group_blocks;         // blocks per group (1 unless blocks share a realisation)
+    uint64_t group_bit_sq;         // sum over groups of (bit errors of the group)^2, for the BER interval
+    uint64_t group_block_sq;       // sum over groups of (block errors of the group)^2, for the BLER interval
+    double bler, bler_lo, bler_hi; // block error rate and its 95% interval: Wilson on blocks when blocks are
+                                   // independent, else normal from the per-group block errors
+    double ber, ber_lo, ber_hi;    // bit error rate and its 95% normal interval from the per-group bit errors
     double bmi;     // bitwise mutual information per bit from the LLRs (NAN without soft output)
     double seconds; // wall time of the point
     int stop;       // enum sim_stop
@@ -93,13 +69,16 @@ typedef struct sim_point {
 // Per-chunk counts (exposed so that tests and MPI can sum them in chunk order).
 typedef struct sim_counts {
     uint64_t blocks, block_errors, bit_errors, bit_errors_sq;
+    uint64_t groups, group_bit_sq, group_block_sq; // as in sim_point
     double info_sum; // sum over bits of 1 - log2(1 + exp(-(1 - 2b) L)) (soft output only)
 } sim_counts;
 
 typedef struct sim_engine sim_engine;
 
-// An engine for one transceiver: per-thread workspaces (transceiver scratch, message, signal and
-// decision buffers, two generators) made once here. The engine borrows t. NULL with AE_ERROR.
+// An engine for one transceiver: the channel runtime and per-thread workspaces (transceiver and channel
+// scratch, message, signal and decision buffers, generators) made once here. The batch and the chunk
+// size are rounded up to multiples of the channel's quantum (whole OFDM symbols), and so is max_blocks.
+// The engine borrows t. NULL with AE_ERROR.
 sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg);
 void sim_engine_destroy(sim_engine *e);
 

@@ -41,3 +41,25 @@ void sim_ber_interval(uint64_t bit_errors, uint64_t bit_errors_sq, uint64_t bloc
     *lo = fmax(0.0, ber - half);
     *hi = fmin(1.0, ber + half);
 }
+
+void sim_group_interval(uint64_t errors, uint64_t errors_sq, uint64_t groups, uint64_t per_group, double z,
+                        double *lo, double *hi)
+{
+    if (groups == 0 || per_group == 0) {
+        *lo = 0.0;
+        *hi = 1.0;
+        return;
+    }
+    double ng = (double)groups, mean = (double)errors / ng, rate = mean / (double)per_group;
+    if (errors == 0) {
+        *lo = 0.0;
+        *hi = 1.0 - pow(0.05, 1.0 / ng);
+        return;
+    }
+    double var = groups > 1 ? ((double)errors_sq - ng * mean * mean) / (ng - 1.0) : 0.0;
+    if (var < 0.0)
+        var = 0.0;
+    double half = z * sqrt(var / ng) / (double)per_group;
+    *lo = fmax(0.0, rate - half);
+    *hi = fmin(1.0, rate + half);
+}

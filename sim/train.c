@@ -7,7 +7,6 @@
 
 #include "ae_err.h"
 #include "ch.h"
-#include "fading.h"
 #include "nn.h"
 #include "rng.h"
 
@@ -80,24 +79,27 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *
     sim_channel_cfg_default(&awgn);
     if (!ch)
         ch = &awgn;
-    size_t B = cfg->batch, n = ae->cfg.n, S = n / 2;
-    int fading = ch->kind != SIM_CH_AWGN, csi = fading && ch->csi == CH_CSI_PERFECT;
-    if (fading && n % 2 != 0)
-        return AE_ERROR(AE_EINVAL, "n = %zu on a fading channel; expected an even n", n);
-    ch_fading_cfg fc = {ch->kind == SIM_CH_RICIAN ? ch->k_factor : 0.0, ch->coherence};
-    double sigma2 = ch_sigma2_from_ebno(cfg->ebno_db, (double)n, ae->cfg.k);
+    size_t n = ae->cfg.n;
+    // the channel sees the encoder's blocks; a learned receiver needs no CSI
+    txrx shape = {.k = ae->cfg.k, .n = n, .symbols_per_block = n, .is_complex = ch->kind != SIM_CH_AWGN};
+    sim_chan *chan = sim_chan_create(ch, &shape, cfg->batch);
+    if (!chan)
+        return ae_err_forward(AE_EINVAL, ae_err_message());
+    // whole quanta (OFDM symbols) per step
+    size_t q = sim_chan_quantum(chan), B = (cfg->batch + q - 1) / q * q;
+    double sigma2 = ch_sigma2_from_ebno(cfg->ebno_db, (double)n * sim_chan_eb_factor(chan), ae->cfg.k);
     uint32_t mask = (uint32_t)(ae->M - 1);
     nn_adam_cfg adam;
     nn_adam_cfg_default(&adam);
 
     ae_ws *ws = ae_ws_create(ae, B);
+    sim_chan_ws *cw = sim_chan_ws_create(chan);
     uint32_t *msg = malloc(B * sizeof *msg);
     float *x = malloc(B * n * sizeof *x), *y = malloc(B * n * sizeof *y);
     float *dx = malloc(B * n * sizeof *dx), *dy = malloc(B * n * sizeof *dy);
-    float *h = malloc((S ? S : 1) * 2 * B * sizeof *h), *dq = malloc(B * n * sizeof *dq);
     gsl_rng *r_init = sim_rng_alloc(), *r_msg = sim_rng_alloc(), *r_noise = sim_rng_alloc();
     gsl_rng *r_fade = sim_rng_alloc();
-    if (!ws || !msg || !x || !y || !dx || !dy || !h || !dq || !r_init || !r_msg || !r_noise || !r_fade) {
+    if (!ws || !cw || !msg || !x || !y || !dx || !dy || !r_init || !r_msg || !r_noise || !r_fade) {
         rc = AE_ERROR(AE_ENOMEM, "cannot allocate training buffers for batch %zu", B);
         goto done;
     }
@@ -120,15 +122,9 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *
         // forward: encoder -> channel -> decoder -> loss
         if ((rc = ae_tx_forward(ae, ws, msg, x, B)) != AE_OK)
             goto done;
-        if (fading) {
-            ch_fading_draw(&fc, r_fade, h, B, S);
-            ch_fading_apply(y, x, h, B, S);
-            ch_awgn_forward(y, y, B * n, sigma2, r_noise);
-            if (csi)
-                ch_fading_equalize(y, NULL, y, h, sigma2, B, S);
-        } else {
-            ch_awgn_forward(y, x, B * n, sigma2, r_noise);
-        }
+        txrx_noise noise;
+        if ((rc = sim_chan_forward(chan, cw, r_fade, r_noise, x, y, &noise, B, sigma2)) != AE_OK)
+            goto done;
         if (!ae_rx_forward(ae, ws, y, B)) {
             rc = AE_EBADLEN;
             goto done;
@@ -144,18 +140,8 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *
         if ((rc = ae_rx_backward(ae, ws, dy, B)) != AE_OK)
             goto done;
         memset(dx, 0, B * n * sizeof *dx);
-        if (fading) {
-            // decoder input <- equaliser <- noise (identity) <- fading gains
-            const float *g = dy;
-            if (csi) {
-                memset(dq, 0, B * n * sizeof *dq);
-                ch_fading_equalize_backward(dq, dy, h, B, S);
-                g = dq;
-            }
-            ch_fading_apply_backward(dx, g, h, B, S);
-        } else {
-            ch_awgn_backward(dx, dy, B * n);
-        }
+        if ((rc = sim_chan_backward(chan, cw, dy, dx, B, sigma2)) != AE_OK)
+            goto done;
         if ((rc = ae_tx_backward(ae, ws, dx, B)) != AE_OK)
             goto done;
         double lr = sim_train_lr(cfg, t);
@@ -172,20 +158,20 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *
     rc = ae_eval_prepare(ae);
 done:
     ae_ws_destroy(ws);
+    sim_chan_ws_destroy(cw);
+    sim_chan_destroy(chan);
     free(msg);
     free(x);
     free(y);
     free(dx);
     free(dy);
-    free(h);
-    free(dq);
-    if (r_fade)
-        gsl_rng_free(r_fade);
     if (r_init)
         gsl_rng_free(r_init);
     if (r_msg)
         gsl_rng_free(r_msg);
     if (r_noise)
         gsl_rng_free(r_noise);
+    if (r_fade)
+        gsl_rng_free(r_fade);
     return rc;
 }

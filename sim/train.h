@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "ae.h"
-#include "engine.h"
+#include "channel.h"
 
 enum sim_lr_schedule {
     SIM_LR_CONSTANT = 0,   // lr throughout (the paper's recipe)
