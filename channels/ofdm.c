@@ -175,12 +175,12 @@ ch_ofdm *ch_ofdm_create(const ch_ofdm_cfg *cfg, size_t max_symbols)
     o->nd = U - o->np;
     o->max_symbols = max_symbols;
     o->scale = (float)(1.0 / sqrt((double)N));
-    // +1 keeps the pilot tables non-empty (malloc(0) may return NULL) without a special case
-    o->data_idx = malloc(o->nd * sizeof *o->data_idx);
+    // +1 keeps every table non-empty (malloc(0) may return NULL) without a special case
+    o->data_idx = malloc((o->nd + 1) * sizeof *o->data_idx);
     o->pilot_idx = malloc((o->np + 1) * sizeof *o->pilot_idx);
     o->pilot_val = malloc(2 * (o->np + 1) * sizeof *o->pilot_val);
-    o->interp_left = malloc(o->nd * sizeof *o->interp_left);
-    o->interp_w = malloc(o->nd * sizeof *o->interp_w);
+    o->interp_left = malloc((o->nd + 1) * sizeof *o->interp_left);
+    o->interp_w = malloc((o->nd + 1) * sizeof *o->interp_w);
     o->plan_in = fftwf_alloc_complex(N);
     o->plan_out = fftwf_alloc_complex(N);
     if (!o->data_idx || !o->pilot_idx || !o->pilot_val || !o->interp_left || !o->interp_w || !o->plan_in ||
@@ -266,14 +266,16 @@ void ch_ofdm_pilot_value(size_t i, float *out)
 }
 
 // ------------------------------------------------------------------------------------------------
-// transforms
+// transforms: the workspace buffers are viewed as interleaved (re, im) floats, which is the layout
+// FFTW documents for fftwf_complex, so they copy to and from the callers' buffers pair by pair
 
 // w->out = plan(w->in) / sqrt(N): the one place the unitary scaling is applied, both directions.
 static void run_unitary(const ch_ofdm *o, fftwf_plan plan, ch_ofdm_ws *w)
 {
     fftwf_execute_dft(plan, w->in, w->out);
-    for (size_t k = 0; k < o->n; k++)
-        w->out[k] *= o->scale;
+    float *out = (float *)w->out;
+    for (size_t i = 0; i < 2 * o->n; i++)
+        out[i] *= o->scale;
 }
 
 static int check_batch(const ch_ofdm *o, const ch_ofdm_ws *w, size_t S)
@@ -292,25 +294,27 @@ int ch_ofdm_modulate(const ch_ofdm *o, ch_ofdm_ws *w, const float *data, float *
     if (rc != AE_OK)
         return rc;
     const size_t N = o->n, cp = o->cp, nd = o->nd, L = N + cp;
+    float *in = (float *)w->in;
+    const float *out = (const float *)w->out;
     for (size_t s = 0; s < S; s++) {
         const float *ds = data + 2 * s * nd;
         float *ts = time + 2 * s * L;
-        for (size_t k = 0; k < N; k++)
-            w->in[k] = 0.0f;
-        for (size_t d = 0; d < nd; d++)
-            w->in[o->data_idx[d]] = CMPLXF(ds[2 * d], ds[2 * d + 1]);
-        for (size_t p = 0; p < o->np; p++)
-            w->in[o->pilot_idx[p]] = CMPLXF(o->pilot_val[2 * p], o->pilot_val[2 * p + 1]);
+        for (size_t i = 0; i < 2 * N; i++)
+            in[i] = 0.0f;
+        for (size_t d = 0; d < nd; d++) {
+            in[2 * o->data_idx[d]] = ds[2 * d];
+            in[2 * o->data_idx[d] + 1] = ds[2 * d + 1];
+        }
+        for (size_t p = 0; p < o->np; p++) {
+            in[2 * o->pilot_idx[p]] = o->pilot_val[2 * p];
+            in[2 * o->pilot_idx[p] + 1] = o->pilot_val[2 * p + 1];
+        }
         run_unitary(o, o->inv, w);
-        for (size_t n = 0; n < N; n++) {
-            ts[2 * (cp + n)] = crealf(w->out[n]);
-            ts[2 * (cp + n) + 1] = cimagf(w->out[n]);
-        }
+        for (size_t i = 0; i < 2 * N; i++)
+            ts[2 * cp + i] = out[i];
         // the CP is the symbol's last cp samples: body sample N - cp + c sits at cp + (N - cp + c) = N + c
-        for (size_t c = 0; c < cp; c++) {
-            ts[2 * c] = ts[2 * (N + c)];
-            ts[2 * c + 1] = ts[2 * (N + c) + 1];
-        }
+        for (size_t i = 0; i < 2 * cp; i++)
+            ts[i] = ts[2 * N + i];
     }
     return AE_OK;
 }
@@ -321,19 +325,21 @@ int ch_ofdm_modulate_backward(const ch_ofdm *o, ch_ofdm_ws *w, const float *dtim
     if (rc != AE_OK)
         return rc;
     const size_t N = o->n, cp = o->cp, nd = o->nd, L = N + cp;
+    float *in = (float *)w->in;
+    const float *out = (const float *)w->out;
     for (size_t s = 0; s < S; s++) {
         const float *gs = dtime + 2 * s * L;
         float *dd = ddata + 2 * s * nd;
-        for (size_t n = 0; n < N; n++)
-            w->in[n] = CMPLXF(gs[2 * (cp + n)], gs[2 * (cp + n) + 1]);
+        for (size_t i = 0; i < 2 * N; i++)
+            in[i] = gs[2 * cp + i];
         // CP sample c copies body sample N - cp + c
-        for (size_t c = 0; c < cp; c++)
-            w->in[N - cp + c] += CMPLXF(gs[2 * c], gs[2 * c + 1]);
+        for (size_t i = 0; i < 2 * cp; i++)
+            in[2 * (N - cp) + i] += gs[i];
         // the adjoint of the unitary inverse DFT is the unitary forward DFT
         run_unitary(o, o->fwd, w);
         for (size_t d = 0; d < nd; d++) {
-            dd[2 * d] += crealf(w->out[o->data_idx[d]]);
-            dd[2 * d + 1] += cimagf(w->out[o->data_idx[d]]);
+            dd[2 * d] += out[2 * o->data_idx[d]];
+            dd[2 * d + 1] += out[2 * o->data_idx[d] + 1];
         }
     }
     return AE_OK;
@@ -345,16 +351,16 @@ int ch_ofdm_demodulate(const ch_ofdm *o, ch_ofdm_ws *w, const float *time, float
     if (rc != AE_OK)
         return rc;
     const size_t N = o->n, cp = o->cp, L = N + cp;
+    float *in = (float *)w->in;
+    const float *out = (const float *)w->out;
     for (size_t s = 0; s < S; s++) {
         const float *ts = time + 2 * s * L;
         float *gs = grid + 2 * s * N;
-        for (size_t n = 0; n < N; n++)
-            w->in[n] = CMPLXF(ts[2 * (cp + n)], ts[2 * (cp + n) + 1]);
+        for (size_t i = 0; i < 2 * N; i++)
+            in[i] = ts[2 * cp + i];
         run_unitary(o, o->fwd, w);
-        for (size_t k = 0; k < N; k++) {
-            gs[2 * k] = crealf(w->out[k]);
-            gs[2 * k + 1] = cimagf(w->out[k]);
-        }
+        for (size_t i = 0; i < 2 * N; i++)
+            gs[i] = out[i];
     }
     return AE_OK;
 }
@@ -365,17 +371,17 @@ int ch_ofdm_demodulate_backward(const ch_ofdm *o, ch_ofdm_ws *w, const float *dg
     if (rc != AE_OK)
         return rc;
     const size_t N = o->n, cp = o->cp, L = N + cp;
+    float *in = (float *)w->in;
+    const float *out = (const float *)w->out;
     for (size_t s = 0; s < S; s++) {
         const float *gs = dgrid + 2 * s * N;
         float *ts = dtime + 2 * s * L;
-        for (size_t k = 0; k < N; k++)
-            w->in[k] = CMPLXF(gs[2 * k], gs[2 * k + 1]);
+        for (size_t i = 0; i < 2 * N; i++)
+            in[i] = gs[i];
         // the adjoint of the unitary forward DFT is the unitary inverse DFT; the CP was dropped: it gets 0
         run_unitary(o, o->inv, w);
-        for (size_t n = 0; n < N; n++) {
-            ts[2 * (cp + n)] += crealf(w->out[n]);
-            ts[2 * (cp + n) + 1] += cimagf(w->out[n]);
-        }
+        for (size_t i = 0; i < 2 * N; i++)
+            ts[2 * cp + i] += out[i];
     }
     return AE_OK;
 }

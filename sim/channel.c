@@ -1,6 +1,7 @@
 // channel.c - configured channels: description, checks, forward and backward for engine and training.
 #include "channel.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,53 @@ int sim_channel_check(const sim_channel_cfg *c, const txrx *t, const char *syste
             "receivers can run without CSI)",
             system, sim_channel_kind_name(c->kind));
     return AE_OK;
+}
+
+int sim_channel_parse_ofdm_size(const char *text, ch_ofdm_cfg *o)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(text, &end, 10);
+    if (errno || end == text || *end != ':')
+        return AE_ERROR(AE_EINVAL, "OFDM '%s': expected N:CP, e.g. 64:16", text);
+    const char *cp_text = end + 1;
+    unsigned long cp = strtoul(cp_text, &end, 10);
+    if (errno || end == cp_text || *end != '\0')
+        return AE_ERROR(AE_EINVAL, "OFDM '%s': expected N:CP, e.g. 64:16", text);
+    o->nfft = n;
+    o->cp = cp;
+    return AE_OK;
+}
+
+int sim_channel_parse_pilots(const char *text, ch_ofdm_cfg *o)
+{
+    if (strcmp(text, "none") == 0) {
+        o->pilots = CH_OFDM_PILOTS_NONE;
+        return AE_OK;
+    }
+    char *end;
+    errno = 0;
+    if (strncmp(text, "comb:", 5) == 0) {
+        unsigned long sp = strtoul(text + 5, &end, 10);
+        if (!errno && end != text + 5 && *end == '\0' && sp >= 2 && sp <= 65536) {
+            o->pilots = CH_OFDM_PILOTS_COMB;
+            o->pilot_spacing = sp;
+            return AE_OK;
+        }
+    }
+    return AE_ERROR(AE_EINVAL, "pilots '%s': expected comb:SPACING (SPACING >= 2, e.g. comb:4) or none", text);
+}
+
+void sim_channel_format_taps(const ch_mp_cfg *mp, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t l = 0; l < mp->n_taps && used < len; l++) {
+        int w = snprintf(buf + used, len - used, "%s%.9g%+.9gj", l ? "," : "", mp->taps[2 * l], mp->taps[2 * l + 1]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
 }
 
 static size_t gcd(size_t a, size_t b)

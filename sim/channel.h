@@ -51,6 +51,15 @@ const char *sim_channel_eb_charges(const sim_channel_cfg *c);
 // system otherwise.
 int sim_channel_check(const sim_channel_cfg *c, const txrx *t, const char *system);
 
+// Parse "N:CP" (e.g. "64:16") into o->nfft and o->cp. AE_EINVAL naming the text otherwise.
+int sim_channel_parse_ofdm_size(const char *text, ch_ofdm_cfg *o);
+
+// Parse "comb:SPACING" or "none" into o->pilots and o->pilot_spacing. AE_EINVAL otherwise.
+int sim_channel_parse_pilots(const char *text, ch_ofdm_cfg *o);
+
+// Write a fixed tap vector in the form ch_mp_parse_taps reads ("0.8,0+0.6j").
+void sim_channel_format_taps(const ch_mp_cfg *mp, char *buf, size_t len);
+
 typedef struct sim_chan sim_chan;
 typedef struct sim_chan_ws sim_chan_ws;
 

@@ -21,6 +21,8 @@
 
 static const char *const keys_top[] = {"seed", "channel", "eval", "systems", "memory_limit_mib", NULL};
 static const char *const keys_channel[] = {"type", "k_factor", "coherence", "csi", NULL};
+static const char *const keys_ofdm[] = {"type",  "nfft",   "cp",        "null_dc", "guard_low", "guard_high", "taps",
+                                        "pdp",   "csi",    "pilots",    "equalizer", "fading", "charge",  NULL};
 static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
 static const char *const keys_eval[] = {
     "ebno_db", "target_block_errors", "target_bit_errors", "max_blocks", "chunk_blocks",
@@ -389,6 +391,78 @@ static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_exper
 // ---------------------------------------------------------------------------------------------
 // systems
 
+// Pick one of the words of `words` (NULL-terminated) for key `key` of group g; *out is its index.
+static int get_choice(const cfg_ctx *cx, const config_setting_t *g, const char *key, const char *const *words,
+                      const char *expect, int *out)
+{
+    const char *w = NULL;
+    int rc = get_string(cx, g, key, expect, &w);
+    if (rc != AE_OK || !w)
+        return rc;
+    for (int i = 0; words[i]; i++)
+        if (strcmp(w, words[i]) == 0) {
+            *out = i;
+            return AE_OK;
+        }
+    return cfg_fail(cx, config_setting_get_member(g, key), NULL, "unknown value '%s', expected %s", w, expect);
+}
+
+// An OFDM channel group (see sim/channel.h and channels/ofdm_link.h for the meaning of each key).
+static int parse_ofdm_channel(const cfg_ctx *cx, const config_setting_t *s, sim_channel_cfg *c)
+{
+    int rc = check_keys(cx, s, keys_ofdm, "an ofdm channel");
+    if (rc != AE_OK)
+        return rc;
+    c->kind = SIM_CH_OFDM;
+    ch_ofdm_link_cfg *o = &c->ofdm;
+    static const char *const csi_words[] = {"perfect", "ls", NULL};
+    static const char *const eq_words[] = {"zf", "mmse", NULL};
+    static const char *const fade_words[] = {"symbol", "frame", NULL};
+    static const char *const charge_words[] = {"data", "data+cp+pilots", NULL};
+    const char *taps = NULL, *pilots = NULL;
+    if ((rc = get_size(cx, s, "nfft", 4, 65536, &o->ofdm.nfft)) != AE_OK ||
+        (rc = get_size(cx, s, "cp", 0, 65536, &o->ofdm.cp)) != AE_OK ||
+        (rc = get_bool(cx, s, "null_dc", &o->ofdm.null_dc)) != AE_OK ||
+        (rc = get_size(cx, s, "guard_low", 0, 65536, &o->ofdm.guard_low)) != AE_OK ||
+        (rc = get_size(cx, s, "guard_high", 0, 65536, &o->ofdm.guard_high)) != AE_OK ||
+        (rc = get_string(cx, s, "taps", "a tap list such as \"0.8,0,0,0.6j\"", &taps)) != AE_OK ||
+        (rc = get_string(cx, s, "pilots", "comb:SPACING or none", &pilots)) != AE_OK ||
+        (rc = get_choice(cx, s, "csi", csi_words, "perfect or ls", &o->csi)) != AE_OK ||
+        (rc = get_choice(cx, s, "equalizer", eq_words, "zf or mmse", &o->equalizer)) != AE_OK ||
+        (rc = get_choice(cx, s, "fading", fade_words, "symbol or frame", &o->fade)) != AE_OK ||
+        (rc = get_choice(cx, s, "charge", charge_words, "data or data+cp+pilots", &o->charge)) != AE_OK)
+        return rc;
+    const config_setting_t *ps = config_setting_get_member(s, "pdp");
+    if (taps && ps)
+        return cfg_fail(cx, ps, NULL, "give either taps (a fixed channel) or pdp (random taps), not both");
+    if (taps && ch_mp_parse_taps(taps, &o->mp) != AE_OK)
+        return cfg_fail(cx, config_setting_get_member(s, "taps"), NULL, "%s", ae_err_message());
+    if (ps) {
+        // "exp:TAPS:DECAY_DB", or a list of powers
+        char text[2048] = "";
+        if (config_setting_type(ps) == CONFIG_TYPE_STRING) {
+            snprintf(text, sizeof text, "%s", config_setting_get_string(ps));
+        } else if (config_setting_type(ps) == CONFIG_TYPE_ARRAY || config_setting_type(ps) == CONFIG_TYPE_LIST) {
+            size_t used = 0;
+            for (int i = 0; i < config_setting_length(ps) && used < sizeof text; i++) {
+                const config_setting_t *e = config_setting_get_elem(ps, (unsigned)i);
+                if (!is_number(e))
+                    return cfg_fail(cx, ps, NULL, "element %d: expected a power (a number >= 0)", i);
+                used += (size_t)snprintf(text + used, sizeof text - used, "%s%.17g", i ? "," : "", number_of(e));
+            }
+        } else {
+            return cfg_fail(cx, ps, NULL, "expected \"exp:TAPS:DECAY_DB\" or a list of powers [1.0, 0.5]");
+        }
+        if (ch_mp_parse_pdp(text, &o->mp) != AE_OK)
+            return cfg_fail(cx, ps, NULL, "%s", ae_err_message());
+    }
+    if (pilots && sim_channel_parse_pilots(pilots, &o->ofdm) != AE_OK)
+        return cfg_fail(cx, config_setting_get_member(s, "pilots"), NULL, "%s", ae_err_message());
+    if (ch_ofdm_link_cfg_validate(o) != AE_OK)
+        return cfg_fail(cx, s, NULL, "%s", ae_err_message());
+    return AE_OK;
+}
+
 // A channel: a word ("awgn", "rayleigh", "rician": defaults for the rest) or a group
 // { type; k_factor; coherence; csi; }.
 static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_channel_cfg *c)
@@ -398,12 +472,15 @@ static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_chann
     if (config_setting_type(s) == CONFIG_TYPE_STRING) {
         type = config_setting_get_string(s);
     } else if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+        const config_setting_t *ts = config_setting_get_member(s, "type");
+        if (ts && config_setting_type(ts) == CONFIG_TYPE_STRING && strcmp(config_setting_get_string(ts), "ofdm") == 0)
+            return parse_ofdm_channel(cx, s, c);
         int rc = check_keys(cx, s, keys_channel, "a channel");
         if (rc != AE_OK)
             return rc;
         const char *csi = NULL;
         uint64_t coh = 1;
-        if ((rc = get_string(cx, s, "type", "awgn, rayleigh or rician", &type)) != AE_OK ||
+        if ((rc = get_string(cx, s, "type", "awgn, rayleigh, rician or ofdm", &type)) != AE_OK ||
             (rc = get_double(cx, s, "k_factor", 0, 1e6, "a Rician K factor (linear) in 0..1e6",
                              &c->k_factor)) != AE_OK ||
             (rc = get_u64(cx, s, "coherence", 1, 1000000000, &coh)) != AE_OK ||
@@ -428,7 +505,7 @@ static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_chann
     }
     c->kind = sim_channel_kind_parse(type);
     if (c->kind < 0)
-        return cfg_fail(cx, s, NULL, "unknown channel '%s', expected awgn, rayleigh or rician", type);
+        return cfg_fail(cx, s, NULL, "unknown channel '%s', expected awgn, rayleigh, rician or ofdm", type);
     if (c->kind != SIM_CH_RICIAN && c->k_factor != 0.0)
         return cfg_fail(cx, s, "k_factor", "applies to rician channels only");
     if (c->kind == SIM_CH_AWGN && (c->coherence != 1 || c->csi != CH_CSI_PERFECT))
@@ -874,6 +951,32 @@ static void put_widths(FILE *f, size_t count, const size_t *w)
 
 static void put_channel(FILE *f, const sim_channel_cfg *c)
 {
+    if (c->kind == SIM_CH_OFDM) {
+        const ch_ofdm_link_cfg *o = &c->ofdm;
+        fprintf(f, "{ type = \"ofdm\"; nfft = %zu; cp = %zu; null_dc = %s; guard_low = %zu; guard_high = %zu;\n      ",
+                o->ofdm.nfft, o->ofdm.cp, o->ofdm.null_dc ? "true" : "false", o->ofdm.guard_low, o->ofdm.guard_high);
+        if (o->mp.kind == CH_MP_FIXED) {
+            char taps[4096];
+            sim_channel_format_taps(&o->mp, taps, sizeof taps);
+            fprintf(f, "taps = \"%s\"; ", taps);
+        } else {
+            fprintf(f, "pdp = [");
+            for (size_t l = 0; l < o->mp.n_taps; l++) {
+                fputs(l ? ", " : "", f);
+                put_float(f, o->mp.pdp[l]);
+            }
+            fprintf(f, "]; ");
+        }
+        if (o->ofdm.pilots == CH_OFDM_PILOTS_COMB)
+            fprintf(f, "pilots = \"comb:%zu\"; ", o->ofdm.pilot_spacing);
+        else
+            fprintf(f, "pilots = \"none\"; ");
+        fprintf(f, "csi = \"%s\"; equalizer = \"%s\"; fading = \"%s\"; charge = \"%s\"; }",
+                o->csi == CH_OFDM_CSI_LS ? "ls" : "perfect", o->equalizer == CH_OFDM_MMSE ? "mmse" : "zf",
+                o->fade == CH_OFDM_FADE_FRAME ? "frame" : "symbol",
+                o->charge == CH_OFDM_CHARGE_ALL ? "data+cp+pilots" : "data");
+        return;
+    }
     fprintf(f, "{ type = \"%s\"; k_factor = ", sim_channel_kind_name(c->kind));
     put_float(f, c->k_factor);
     fprintf(f, "; coherence = %zu; csi = \"%s\"; }", c->coherence,

@@ -280,6 +280,7 @@ static int cmd_run(int argc, char **argv)
             memset(row, 0, sizeof *row);
             snprintf(row->system, sizeof row->system, "%s", sys->name);
             sim_channel_describe(&sys->channel, row->channel, sizeof row->channel);
+            snprintf(row->eb_charges, sizeof row->eb_charges, "%s", sim_channel_eb_charges(&sys->channel));
             double ebno_db = ex.grid_esno ? ch_ebno_db_from_esno(ex.ebno_db[i], t->k, t->symbols_per_block)
                                           : ex.ebno_db[i];
             rc = sim_engine_point(e, ebno_db, &row->pt, &g_cancel);
@@ -349,6 +350,14 @@ static const char *const usage_ber =
     "  --target-block-errors N stop a point at N block (symbol) errors (default 0 = off)\n"
     "  --max-bits N | --max-blocks N   stop a point after this many (default 10^8 bits)\n"
     "  --threads T             worker threads (same counts for any T)\n"
+    "OFDM link (--ofdm implies --channel ofdm):\n"
+    "  --ofdm N:CP             N subcarriers, CP cyclic-prefix samples (unitary FFTs)\n"
+    "  --taps \"0.8,0,0,0.6j\"  fixed complex taps, or --pdp exp:TAPS:DECAY_DB (or \"1,0.5,0.25\"): random\n"
+    "                          taps drawn per OFDM symbol from that power delay profile (default: one tap 1)\n"
+    "  --csi perfect|ls        true response, or LS at the pilots with linear interpolation\n"
+    "  --pilots comb:SPACING   comb pilots (needed by --csi ls)\n"
+    "  --equalizer zf|mmse     one-tap equaliser (default zf)\n"
+    "  --charge-cp             Eb pays for the CP and the pilots too (default: useful data energy only)\n"
     "  --seed S                master seed (default 1)\n"
     "\n"
     "A point with no error ends the sweep. Exit codes as for aesim run.\n";
@@ -400,6 +409,8 @@ static int parse_real(const char *s, double *out)
 // Options shared by ber and theory.
 typedef struct link_opts {
     const char *scheme, *channel, *grid, *csi, *demapper;
+    const char *ofdm, *taps, *pdp, *pilots, *equalizer; // OFDM link (ber only)
+    int charge_cp;
     int esno, threads;
     double k_factor;
     uint64_t coherence, target_bits, target_blocks, max_bits, max_blocks, seed;
@@ -421,7 +432,13 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         O_MAXBITS,
         O_MAXBLOCKS,
         O_THREADS,
-        O_SEED
+        O_SEED,
+        O_OFDM,
+        O_TAPS,
+        O_PDP,
+        O_PILOTS,
+        O_EQ,
+        O_CHARGE
     };
     static const struct option opts[] = {{"scheme", required_argument, NULL, O_SCHEME},
                                          {"channel", required_argument, NULL, O_CHANNEL},
@@ -430,6 +447,12 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                                          {"ebno", required_argument, NULL, O_EBNO},
                                          {"esno", required_argument, NULL, O_ESNO},
                                          {"demapper", required_argument, NULL, O_DEMAP},
+                                         {"ofdm", required_argument, NULL, O_OFDM},
+                                         {"taps", required_argument, NULL, O_TAPS},
+                                         {"pdp", required_argument, NULL, O_PDP},
+                                         {"pilots", required_argument, NULL, O_PILOTS},
+                                         {"equalizer", required_argument, NULL, O_EQ},
+                                         {"charge-cp", no_argument, NULL, O_CHARGE},
                                          {"target-errors", required_argument, NULL, O_TE},
                                          {"target-block-errors", required_argument, NULL, O_TBE},
                                          {"max-bits", required_argument, NULL, O_MAXBITS},
@@ -469,6 +492,12 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
             grids++;
             break;
         case O_DEMAP: o->demapper = optarg; break;
+        case O_OFDM: o->ofdm = optarg; break;
+        case O_TAPS: o->taps = optarg; break;
+        case O_PDP: o->pdp = optarg; break;
+        case O_PILOTS: o->pilots = optarg; break;
+        case O_EQ: o->equalizer = optarg; break;
+        case O_CHARGE: o->charge_cp = 1; break;
         case O_TE:
             if (!parse_count(optarg, &o->target_bits))
                 return input_error("--target-errors '%s': expected an integer >= 0", optarg);
@@ -501,12 +530,50 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         return input_error("unexpected argument '%s'", argv[optind]);
     if (!o->scheme)
         return input_error("missing --scheme%s (e.g. --scheme qam16)", "");
+    if (o->ofdm && !o->channel)
+        o->channel = "ofdm";
     if (!o->channel)
-        return input_error("missing --channel%s (awgn, rayleigh or rician)", "");
+        return input_error("missing --channel%s (awgn, rayleigh or rician; or --ofdm N:CP)", "");
     if (grids != 1)
         return input_error("give exactly one of --ebno GRID or --esno GRID%s", "");
     if (o->max_bits && o->max_blocks)
         return input_error("give --max-bits or --max-blocks, not both%s", "");
+    return EXIT_DONE;
+}
+
+// The channel of a link from its options; EXIT_DONE or EXIT_INPUT (after printing).
+// The OFDM link of `aesim ber` from its options; EXIT_DONE or EXIT_INPUT (after printing).
+static int link_ofdm(const link_opts *o, sim_channel_cfg *ch)
+{
+    ch_ofdm_link_cfg *l = &ch->ofdm;
+    if (!o->ofdm)
+        return input_error("--channel ofdm needs --ofdm N:CP%s", "");
+    if (sim_channel_parse_ofdm_size(o->ofdm, &l->ofdm) != AE_OK)
+        return report(AE_EINVAL);
+    if (o->taps && o->pdp)
+        return input_error("give --taps (a fixed channel) or --pdp (random taps), not both%s", "");
+    if (o->taps && ch_mp_parse_taps(o->taps, &l->mp) != AE_OK)
+        return report(AE_EINVAL);
+    if (o->pdp && ch_mp_parse_pdp(o->pdp, &l->mp) != AE_OK)
+        return report(AE_EINVAL);
+    if (o->pilots && sim_channel_parse_pilots(o->pilots, &l->ofdm) != AE_OK)
+        return report(AE_EINVAL);
+    if (strcmp(o->csi, "perfect") == 0)
+        l->csi = CH_OFDM_CSI_PERFECT;
+    else if (strcmp(o->csi, "ls") == 0)
+        l->csi = CH_OFDM_CSI_LS;
+    else
+        return input_error("--csi '%s': expected perfect or ls on an OFDM link", o->csi);
+    const char *eq = o->equalizer ? o->equalizer : "zf";
+    if (strcmp(eq, "zf") == 0)
+        l->equalizer = CH_OFDM_ZF;
+    else if (strcmp(eq, "mmse") == 0)
+        l->equalizer = CH_OFDM_MMSE;
+    else
+        return input_error("--equalizer '%s': expected zf or mmse", eq);
+    l->charge = o->charge_cp ? CH_OFDM_CHARGE_ALL : CH_OFDM_CHARGE_DATA;
+    if (ch_ofdm_link_cfg_validate(l) != AE_OK)
+        return report(AE_EINVAL);
     return EXIT_DONE;
 }
 
@@ -516,7 +583,14 @@ static int link_channel(const link_opts *o, sim_channel_cfg *ch)
     sim_channel_cfg_default(ch);
     ch->kind = sim_channel_kind_parse(o->channel);
     if (ch->kind < 0)
-        return input_error("--channel '%s': expected awgn, rayleigh or rician", o->channel);
+        return input_error("--channel '%s': expected awgn, rayleigh, rician or ofdm", o->channel);
+    int ofdm_opts = o->ofdm || o->taps || o->pdp || o->pilots || o->equalizer || o->charge_cp;
+    if (ch->kind == SIM_CH_OFDM)
+        return link_ofdm(o, ch);
+    if (ofdm_opts)
+        return input_error("--ofdm, --taps, --pdp, --pilots, --equalizer and --charge-cp apply to an OFDM link, "
+                           "not to --channel %s",
+                           o->channel);
     if (ch->kind != SIM_CH_RICIAN && o->k_factor != 0.0)
         return input_error("--k-factor applies to --channel rician only%s", "");
     ch->k_factor = o->k_factor;
@@ -652,6 +726,7 @@ static int cmd_ber(int argc, char **argv)
         }
         snprintf(row.system, sizeof row.system, "%s", sys.name);
         sim_channel_describe(&sys.channel, row.channel, sizeof row.channel);
+        snprintf(row.eb_charges, sizeof row.eb_charges, "%s", sim_channel_eb_charges(&sys.channel));
         sim_system_theory(&sys, ebno, &row.theory_bler, &row.theory_ber);
         sim_results_print_row(stdout, &row);
         fflush(stdout);

@@ -9,7 +9,7 @@
 
 const char *const sim_results_header =
     "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,"
-    "bits,bit_errors,ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi";
+    "bits,bit_errors,ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges";
 
 // A rate with enough digits for tails; an empty field for NAN.
 static void put_rate(FILE *f, double v)
@@ -36,7 +36,7 @@ void sim_results_print_row(FILE *f, const sim_row *r)
     put_rate(f, r->theory_ber);
     fprintf(f, ",%.3f,%s", p->seconds, sim_stop_name(p->stop));
     put_rate(f, p->bmi);
-    fputc('\n', f);
+    fprintf(f, ",%s\n", r->eb_charges);
 }
 
 int sim_results_write(const char *path, const sim_row *rows, size_t n)

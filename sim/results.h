@@ -3,10 +3,11 @@
 // results.csv has a header and these columns, in this order, empty where not applicable (later releases
 // may append columns, never rename or reorder them):
 //   system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,ber,ber_lo,
-//   ber_hi,theory_bler,theory_ber,seconds,stop,bmi
+//   ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges
 // Eb/N0 and Es/N0 in dB; rates linear; *_lo/*_hi are 95% intervals (Wilson on blocks for BLER, normal
 // from per-block bit-error counts for BER); seconds is wall time; stop is why the point ended; bmi is
-// the bitwise mutual information estimated from the LLRs (bits per bit; empty for hard decisions).
+// the bitwise mutual information estimated from the LLRs (bits per bit; empty for hard decisions);
+// eb_charges says what Eb pays for on an OFDM link ("data" or "data+cp+pilots"; empty otherwise).
 #ifndef AESIM_RESULTS_H
 #define AESIM_RESULTS_H
 
@@ -21,10 +22,11 @@ extern const char *const sim_results_header;
 
 typedef struct sim_row {
     char system[SIM_NAME_MAX];
-    char channel[32];
+    char channel[96];
     sim_point pt;
     double theory_bler; // NAN: no closed form (empty field)
     double theory_ber;  // NAN: no closed form (empty field)
+    char eb_charges[16]; // "", "data" or "data+cp+pilots"
 } sim_row;
 
 // Print one results.csv row (no header) to f.

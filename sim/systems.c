@@ -2,6 +2,7 @@
 #include "systems.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "ae_err.h"
 #include "classical.h"
@@ -28,6 +29,51 @@ txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem)
     }
 }
 
+// A modem over an OFDM link with perfect CSI, ZF and no inter-symbol interference (taps <= CP + 1): each
+// data subcarrier k is a flat channel of gain H_k at the symbol's Es/N0 divided by the Eb bookkeeping's
+// factor. Random taps (a PDP summing to 1) make every H_k Rayleigh with E|H_k|^2 = 1; fixed taps give
+// the mean over data subcarriers of the AWGN rates at |H_k|^2 Es/N0. Blocks of several symbols share a
+// realisation, so only one-symbol blocks get a BLER. Returns 1 when it applies.
+static int ofdm_theory(const sim_system_cfg *s, double esno_db, double *bler, double *ber)
+{
+    const ch_ofdm_link_cfg *c = &s->channel.ofdm;
+    if (c->csi != CH_OFDM_CSI_PERFECT || c->equalizer != CH_OFDM_ZF || c->mp.n_taps > c->ofdm.cp + 1)
+        return 0;
+    ch_ofdm_link *l = ch_ofdm_link_create(c, 1);
+    if (!l)
+        return 0;
+    double esno = esno_db - 10.0 * log10(ch_ofdm_link_eb_factor(l)), ser = NAN;
+    int ok = 0;
+    if (c->mp.kind == CH_MP_PDP) {
+        ok = theory_scheme(s->mod_family, s->mod_M, THEORY_RAYLEIGH, 0.0, esno, &ser, ber) == AE_OK;
+    } else {
+        size_t nd = ch_ofdm_link_data_carriers(l);
+        float *g = malloc(nd * sizeof *g);
+        if (g && ch_ofdm_link_fixed_gains(l, g) == AE_OK) {
+            double sum_ser = 0.0, sum_ber = 0.0, e_ser, e_ber;
+            ok = 1;
+            for (size_t d = 0; d < nd && ok; d++) {
+                // a subcarrier in a null of the response decides at random
+                double snr_db = g[d] > 0.0f ? esno + 10.0 * log10((double)g[d]) : -300.0;
+                ok = theory_scheme(s->mod_family, s->mod_M, THEORY_AWGN, 0.0, snr_db, &e_ser, &e_ber) == AE_OK;
+                sum_ser += e_ser;
+                sum_ber += e_ber;
+            }
+            ser = sum_ser / (double)nd;
+            *ber = sum_ber / (double)nd;
+        }
+        free(g);
+    }
+    ch_ofdm_link_destroy(l);
+    if (!ok) {
+        *ber = NAN;
+        return 0;
+    }
+    if (s->symbols == 1)
+        *bler = ser;
+    return 1;
+}
+
 int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, double *ber)
 {
     *bler = NAN;
@@ -42,6 +88,8 @@ int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, dou
         if (s->demapper == MOD_DEMAP_EXACT && s->mod_M > 4)
             return 0;
         double esno_db = ebno_db + 10.0 * log10((double)m), ser;
+        if (s->channel.kind == SIM_CH_OFDM)
+            return ofdm_theory(s, esno_db, bler, ber);
         if (theory_scheme(s->mod_family, s->mod_M, channels[s->channel.kind], s->channel.k_factor, esno_db,
                           &ser, ber) != AE_OK)
             return 0;

@@ -70,6 +70,13 @@ static void bench_close(bench *b)
     ch_ofdm_destroy(b->o);
 }
 
+// The complex number (re, im) from an interleaved pair (CMPLX is missing from some libc/compiler pairs;
+// the values here are finite, so re + im I is exact).
+static double complex cpx(double re, double im)
+{
+    return re + im * I;
+}
+
 static float *fvec(size_t n)
 {
     float *p = calloc(n, sizeof *p);
@@ -228,7 +235,7 @@ static void convolve(float *y, const float *x, size_t T, const float complex *h,
     for (size_t t = 0; t < T; t++) {
         float complex acc = 0.0f;
         for (size_t l = 0; l < taps && l <= t; l++)
-            acc += h[l] * CMPLXF(x[2 * (t - l)], x[2 * (t - l) + 1]);
+            acc += h[l] * cpx(x[2 * (t - l)], x[2 * (t - l) + 1]);
         y[2 * t] = crealf(acc);
         y[2 * t + 1] = cimagf(acc);
     }
@@ -253,7 +260,7 @@ static double one_tap_error(const ch_ofdm_cfg *c, const float complex *h, size_t
             Hk += h[l] * cexp(-2.0 * I * M_PI * (double)(k * l % b.N) / (double)b.N);
         for (size_t s = 0; s < b.S; s++) {
             const size_t i = 2 * (s * b.N + k);
-            const double complex want = Hk * CMPLX(X[i], X[i + 1]), got = CMPLX(Y[i], Y[i + 1]);
+            const double complex want = Hk * cpx(X[i], X[i + 1]), got = cpx(Y[i], Y[i + 1]);
             worst = fmax(worst, cabs(got - want));
         }
     }
@@ -297,7 +304,7 @@ static void receive_grid(const bench *b, const float *data, const float complex 
     for (size_t s = 0; s < b->S; s++)
         for (size_t k = 0; k < b->N; k++) {
             const size_t i = 2 * (s * b->N + k);
-            const float complex y = Hk[s * b->N + k] * CMPLXF(Y[i], Y[i + 1]);
+            const float complex y = Hk[s * b->N + k] * cpx(Y[i], Y[i + 1]);
             Y[i] = crealf(y);
             Y[i + 1] = cimagf(y);
         }
@@ -312,7 +319,7 @@ static double estimate_error(const bench *b, const float *Hest, const float comp
         for (size_t k = 0; k < b->N; k++) {
             const size_t i = 2 * (s * b->N + k);
             if (is_data(b->o, k) || is_pilot(b->o, k))
-                worst = fmax(worst, cabsf(CMPLXF(Hest[i], Hest[i + 1]) - Hk[s * b->N + k]));
+                worst = fmax(worst, cabs(cpx(Hest[i], Hest[i + 1]) - Hk[s * b->N + k]));
             else
                 cr_assert(Hest[i] == 0.0f && Hest[i + 1] == 0.0f, "null k = %zu estimated nonzero", k);
         }
@@ -429,11 +436,11 @@ Test(ofdm, zf_and_mmse_match_hand_formulas)
         for (size_t s = 0; s < b.S; s++)
             for (size_t d = 0; d < b.nd; d++) {
                 const size_t k = ch_ofdm_data_index(b.o, d), i = 2 * (s * b.N + k), j = s * b.nd + d;
-                const double complex y = CMPLX(Y[i], Y[i + 1]), h = CMPLX(H[i], H[i + 1]);
+                const double complex y = cpx(Y[i], Y[i + 1]), h = cpx(H[i], H[i + 1]);
                 const double g = creal(h * conj(h));
                 const double complex x = eq == CH_OFDM_ZF ? y / h : conj(h) * y / (g + n0);
                 const double v = eq == CH_OFDM_ZF ? n0 / g : n0 / (g + n0);
-                cr_assert(cabs(CMPLX(X[2 * j], X[2 * j + 1]) - x) < 1e-5 * (1.0 + cabs(x)),
+                cr_assert(cabs(cpx(X[2 * j], X[2 * j + 1]) - x) < 1e-5 * (1.0 + cabs(x)),
                           "eq %d symbol %zu data %zu: (%g, %g) vs (%g, %g)", eq, s, d, X[2 * j], X[2 * j + 1],
                           creal(x), cimag(x));
                 cr_assert_float_eq(V[j], v, 1e-5 * v, "eq %d nvar %g vs %g", eq, V[j], v);
@@ -624,6 +631,11 @@ Test(ofdm, batch_above_max_symbols_is_refused)
     cr_assert_eq(ch_ofdm_demodulate(b.o, b.w, time, grid, 3), AE_EBADLEN);
     cr_assert_eq(ch_ofdm_demodulate_backward(b.o, b.w, grid, time, 3), AE_EBADLEN);
     cr_assert_eq(ch_ofdm_modulate(b.o, b.w, data, time, 2), AE_OK);
+    // a workspace made for another nfft is refused, not overrun
+    ch_ofdm_cfg c8 = mkcfg(8, 0, 0, 0, 0, CH_OFDM_PILOTS_NONE, 0);
+    bench b8 = bench_open(&c8, 1, 1);
+    cr_assert_eq(ch_ofdm_demodulate(b.o, b8.w, time, grid, 1), AE_EINVAL);
+    bench_close(&b8);
     free(data);
     free(time);
     free(grid);
