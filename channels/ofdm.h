@@ -45,9 +45,9 @@ int ch_ofdm_cfg_validate(const ch_ofdm_cfg *cfg);
 typedef struct ch_ofdm ch_ofdm;       // plans and subcarrier tables, read-only after create
 typedef struct ch_ofdm_ws ch_ofdm_ws; // one thread's fftwf_malloc'd buffers
 
-// Make the plans (FFTW_ESTIMATE, one OFDM symbol and a many-plan of max_symbols) and the subcarrier
-// tables. NULL with AE_ERROR (AE_EINVAL, AE_ENOMEM, or AE_ERUNTIME if FFTW returns no plan).
-// Call from one thread (FFTW's planner is not thread-safe).
+// Make the plans (FFTW_ESTIMATE, one forward and one inverse N-point plan, executed once per OFDM symbol
+// on the workspace's buffers) and the subcarrier tables. NULL with AE_ERROR (AE_EINVAL, AE_ENOMEM, or
+// AE_ERUNTIME if FFTW returns no plan). Call from one thread (FFTW's planner is not thread-safe).
 ch_ofdm *ch_ofdm_create(const ch_ofdm_cfg *cfg, size_t max_symbols);
 void ch_ofdm_destroy(ch_ofdm *o);
 ch_ofdm_ws *ch_ofdm_ws_create(const ch_ofdm *o);

@@ -86,7 +86,8 @@ Test(ofdm_link, fixed_taps_give_the_mean_awgn_ber_over_subcarriers)
     double want = 0.0;
     for (size_t d = 0; d < nd; d++) {
         double ser, ber;
-        cr_assert_eq(theory_scheme(MOD_QAM, 16, THEORY_AWGN, 0.0, p.esno_db + 10.0 * log10(g[d]), &ser, &ber), AE_OK);
+        cr_assert_eq(theory_scheme(MOD_QAM, 16, THEORY_AWGN, 0.0, p.esno_db + 10.0 * log10(g[d]), &ser, &ber),
+                     AE_OK);
         want += ber / (double)nd;
     }
     assert_ber(&p, want, 4, "qam16 fixed taps");
@@ -103,7 +104,8 @@ Test(ofdm_link, charging_cp_and_pilots_shifts_the_curve)
     c.ofdm.ofdm.pilots = CH_OFDM_PILOTS_COMB;
     c.ofdm.ofdm.pilot_spacing = 4;
     ch_ofdm_link *l = ch_ofdm_link_create(&c.ofdm, 1);
-    double nd = (double)ch_ofdm_link_data_carriers(l), np = (double)ch_ofdm_pilot_carriers(ch_ofdm_link_ofdm(l));
+    double nd = (double)ch_ofdm_link_data_carriers(l),
+           np = (double)ch_ofdm_pilot_carriers(ch_ofdm_link_ofdm(l));
     cr_assert_float_eq(ch_ofdm_link_eb_factor(l), 1.0, 1e-15);
     ch_ofdm_link_destroy(l);
     c.ofdm.charge = CH_OFDM_CHARGE_ALL;
@@ -195,7 +197,8 @@ Test(ofdm_link, gradient_through_the_whole_link)
                     l[sgn] += (double)dout[j] * y[j];
             }
             double fd = (l[0] - l[1]) / 2e-2;
-            cr_assert(fabs(fd - dx[i]) < 2e-3 * (1.0 + fabs(fd)), "eq %d: dx[%zu] = %g, fd %g", eq, i, dx[i], fd);
+            cr_assert(fabs(fd - dx[i]) < 2e-3 * (1.0 + fabs(fd)), "eq %d: dx[%zu] = %g, fd %g", eq, i, dx[i],
+                      fd);
             maxg = fmax(maxg, fabs(dx[i]));
         }
         cr_assert(maxg > 0.1);
