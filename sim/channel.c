@@ -189,7 +189,8 @@ int sim_channel_parse_pilots(const char *text, ch_ofdm_cfg *o)
             return AE_OK;
         }
     }
-    return AE_ERROR(AE_EINVAL, "pilots '%s': expected comb:SPACING (SPACING >= 2, e.g. comb:4) or none", text);
+    return AE_ERROR(AE_EINVAL, "pilots '%s': expected comb:SPACING (SPACING >= 2, e.g. comb:4) or none",
+                    text);
 }
 
 void sim_channel_format_taps(const ch_mp_cfg *mp, char *buf, size_t len)
@@ -197,7 +198,8 @@ void sim_channel_format_taps(const ch_mp_cfg *mp, char *buf, size_t len)
     size_t used = 0;
     buf[0] = '\0';
     for (size_t l = 0; l < mp->n_taps && used < len; l++) {
-        int w = snprintf(buf + used, len - used, "%s%.9g%+.9gj", l ? "," : "", mp->taps[2 * l], mp->taps[2 * l + 1]);
+        int w = snprintf(buf + used, len - used, "%s%.9g%+.9gj", l ? "," : "", mp->taps[2 * l],
+                         mp->taps[2 * l + 1]);
         if (w < 0)
             break;
         used += (size_t)w;

@@ -21,8 +21,9 @@
 
 static const char *const keys_top[] = {"seed", "channel", "eval", "systems", "memory_limit_mib", NULL};
 static const char *const keys_channel[] = {"type", "k_factor", "coherence", "csi", NULL};
-static const char *const keys_ofdm[] = {"type",  "nfft",   "cp",        "null_dc", "guard_low", "guard_high", "taps",
-                                        "pdp",   "csi",    "pilots",    "equalizer", "fading", "charge",  NULL};
+static const char *const keys_ofdm[] = {"type",       "nfft",   "cp",     "null_dc", "guard_low",
+                                        "guard_high", "taps",   "pdp",    "csi",     "pilots",
+                                        "equalizer",  "fading", "charge", NULL};
 static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
 static const char *const keys_eval[] = {
     "ebno_db", "target_block_errors", "target_bit_errors", "max_blocks", "chunk_blocks",
@@ -404,7 +405,8 @@ static int get_choice(const cfg_ctx *cx, const config_setting_t *g, const char *
             *out = i;
             return AE_OK;
         }
-    return cfg_fail(cx, config_setting_get_member(g, key), NULL, "unknown value '%s', expected %s", w, expect);
+    return cfg_fail(cx, config_setting_get_member(g, key), NULL, "unknown value '%s', expected %s", w,
+                    expect);
 }
 
 // An OFDM channel group (see sim/channel.h and channels/ofdm_link.h for the meaning of each key).
@@ -442,13 +444,15 @@ static int parse_ofdm_channel(const cfg_ctx *cx, const config_setting_t *s, sim_
         char text[2048] = "";
         if (config_setting_type(ps) == CONFIG_TYPE_STRING) {
             snprintf(text, sizeof text, "%s", config_setting_get_string(ps));
-        } else if (config_setting_type(ps) == CONFIG_TYPE_ARRAY || config_setting_type(ps) == CONFIG_TYPE_LIST) {
+        } else if (config_setting_type(ps) == CONFIG_TYPE_ARRAY ||
+                   config_setting_type(ps) == CONFIG_TYPE_LIST) {
             size_t used = 0;
             for (int i = 0; i < config_setting_length(ps) && used < sizeof text; i++) {
                 const config_setting_t *e = config_setting_get_elem(ps, (unsigned)i);
                 if (!is_number(e))
                     return cfg_fail(cx, ps, NULL, "element %d: expected a power (a number >= 0)", i);
-                used += (size_t)snprintf(text + used, sizeof text - used, "%s%.17g", i ? "," : "", number_of(e));
+                used +=
+                    (size_t)snprintf(text + used, sizeof text - used, "%s%.17g", i ? "," : "", number_of(e));
             }
         } else {
             return cfg_fail(cx, ps, NULL, "expected \"exp:TAPS:DECAY_DB\" or a list of powers [1.0, 0.5]");
@@ -473,7 +477,8 @@ static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_chann
         type = config_setting_get_string(s);
     } else if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
         const config_setting_t *ts = config_setting_get_member(s, "type");
-        if (ts && config_setting_type(ts) == CONFIG_TYPE_STRING && strcmp(config_setting_get_string(ts), "ofdm") == 0)
+        if (ts && config_setting_type(ts) == CONFIG_TYPE_STRING &&
+            strcmp(config_setting_get_string(ts), "ofdm") == 0)
             return parse_ofdm_channel(cx, s, c);
         int rc = check_keys(cx, s, keys_channel, "a channel");
         if (rc != AE_OK)
@@ -687,12 +692,6 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         return rc;
     if (sys->channel.kind != SIM_CH_AWGN) {
         const config_setting_t *where = cs ? cs : g;
-        if (sys->n % 2 != 0)
-            return cfg_fail(
-                cx, where, NULL,
-                "system '%s' has n = %zu real channel uses; a %s channel needs an even n (pairs form "
-                "complex symbols)",
-                sys->name, sys->n, sim_channel_kind_name(sys->channel.kind));
         if (sys->type == SIM_SYS_UNCODED_BPSK || sys->type == SIM_SYS_HAMMING74)
             return cfg_fail(cx, where, NULL,
                             "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
@@ -703,6 +702,12 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
                             "system '%s': PAM is real-valued and runs on AWGN only; use qam or psk on a %s "
                             "channel",
                             sys->name, sim_channel_kind_name(sys->channel.kind));
+        if (sys->n % 2 != 0)
+            return cfg_fail(
+                cx, where, NULL,
+                "system '%s' has n = %zu real channel uses; a %s channel needs an even n (pairs form "
+                "complex symbols)",
+                sys->name, sys->n, sim_channel_kind_name(sys->channel.kind));
         if (sys->type != SIM_SYS_AUTOENCODER && sys->channel.csi != CH_CSI_PERFECT)
             return cfg_fail(cx, where, NULL,
                             "system '%s' is a coherent classical scheme: on a %s channel it needs csi = "
@@ -953,8 +958,11 @@ static void put_channel(FILE *f, const sim_channel_cfg *c)
 {
     if (c->kind == SIM_CH_OFDM) {
         const ch_ofdm_link_cfg *o = &c->ofdm;
-        fprintf(f, "{ type = \"ofdm\"; nfft = %zu; cp = %zu; null_dc = %s; guard_low = %zu; guard_high = %zu;\n      ",
-                o->ofdm.nfft, o->ofdm.cp, o->ofdm.null_dc ? "true" : "false", o->ofdm.guard_low, o->ofdm.guard_high);
+        fprintf(f,
+                "{ type = \"ofdm\"; nfft = %zu; cp = %zu; null_dc = %s; guard_low = %zu; guard_high = %zu;\n "
+                "     ",
+                o->ofdm.nfft, o->ofdm.cp, o->ofdm.null_dc ? "true" : "false", o->ofdm.guard_low,
+                o->ofdm.guard_high);
         if (o->mp.kind == CH_MP_FIXED) {
             char taps[4096];
             sim_channel_format_taps(&o->mp, taps, sizeof taps);

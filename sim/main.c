@@ -353,7 +353,8 @@ static const char *const usage_ber =
     "OFDM link (--ofdm implies --channel ofdm):\n"
     "  --ofdm N:CP             N subcarriers, CP cyclic-prefix samples (unitary FFTs)\n"
     "  --taps \"0.8,0,0,0.6j\"  fixed complex taps, or --pdp exp:TAPS:DECAY_DB (or \"1,0.5,0.25\"): random\n"
-    "                          taps drawn per OFDM symbol from that power delay profile (default: one tap 1)\n"
+    "                          taps drawn per OFDM symbol from that power delay profile (default: one tap "
+    "1)\n"
     "  --csi perfect|ls        true response, or LS at the pilots with linear interpolation\n"
     "  --pilots comb:SPACING   comb pilots (needed by --csi ls)\n"
     "  --equalizer zf|mmse     one-tap equaliser (default zf)\n"
@@ -588,9 +589,10 @@ static int link_channel(const link_opts *o, sim_channel_cfg *ch)
     if (ch->kind == SIM_CH_OFDM)
         return link_ofdm(o, ch);
     if (ofdm_opts)
-        return input_error("--ofdm, --taps, --pdp, --pilots, --equalizer and --charge-cp apply to an OFDM link, "
-                           "not to --channel %s",
-                           o->channel);
+        return input_error(
+            "--ofdm, --taps, --pdp, --pilots, --equalizer and --charge-cp apply to an OFDM link, "
+            "not to --channel %s",
+            o->channel);
     if (ch->kind != SIM_CH_RICIAN && o->k_factor != 0.0)
         return input_error("--k-factor applies to --channel rician only%s", "");
     ch->k_factor = o->k_factor;

@@ -24,8 +24,8 @@ typedef struct sim_row {
     char system[SIM_NAME_MAX];
     char channel[96];
     sim_point pt;
-    double theory_bler; // NAN: no closed form (empty field)
-    double theory_ber;  // NAN: no closed form (empty field)
+    double theory_bler;  // NAN: no closed form (empty field)
+    double theory_ber;   // NAN: no closed form (empty field)
     char eb_charges[16]; // "", "data" or "data+cp+pilots"
 } sim_row;
 

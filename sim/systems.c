@@ -55,7 +55,8 @@ static int ofdm_theory(const sim_system_cfg *s, double esno_db, double *bler, do
             for (size_t d = 0; d < nd && ok; d++) {
                 // a subcarrier in a null of the response decides at random
                 double snr_db = g[d] > 0.0f ? esno + 10.0 * log10((double)g[d]) : -300.0;
-                ok = theory_scheme(s->mod_family, s->mod_M, THEORY_AWGN, 0.0, snr_db, &e_ser, &e_ber) == AE_OK;
+                ok =
+                    theory_scheme(s->mod_family, s->mod_M, THEORY_AWGN, 0.0, snr_db, &e_ser, &e_ber) == AE_OK;
                 sum_ser += e_ser;
                 sum_ber += e_ber;
             }

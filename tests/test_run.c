@@ -498,6 +498,57 @@ Test(config, modem_and_channel_errors)
     expect_config_error(
         GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam256\"; symbols = 4; } );\n",
         "systems.[0].symbols", "<= 24");
+    expect_config_error(
+        GOOD_EVAL
+        "systems = ( { name = \"b\"; type = \"uncoded_bpsk\"; k = 2; channel = \"rayleigh\"; } );\n",
+        "real-valued AWGN baseline", "scheme = \"bpsk\"");
+    expect_config_error(
+        GOOD_EVAL
+        "systems = ( { name = \"p\"; type = \"modem\"; scheme = \"pam4\"; channel = \"rician\"; } );\n",
+        "AWGN only", NULL);
+    expect_config_error(GOOD_EVAL "channel = { type = \"awgn\"; csi = \"none\"; };\n" GOOD_SYS,
+                        "fading channels only", NULL);
+    // OFDM channel groups
+    expect_config_error(GOOD_EVAL
+                        "channel = { type = \"ofdm\"; nfft = 64; cp = 16; csi = \"ls\"; };\n" GOOD_SYS,
+                        "needs pilots", NULL);
+    expect_config_error(GOOD_EVAL "channel = { type = \"ofdm\"; taps = \"1,x\"; };\n" GOOD_SYS,
+                        "channel.taps", "x");
+    expect_config_error(GOOD_EVAL
+                        "channel = { type = \"ofdm\"; pdp = \"exp:4:3\"; taps = \"1\"; };\n" GOOD_SYS,
+                        "not both", NULL);
+    expect_config_error(GOOD_EVAL "channel = { type = \"ofdm\"; equaliser = \"zf\"; };\n" GOOD_SYS,
+                        "did you mean 'equalizer'", NULL);
+}
+
+Test(config, ofdm_channel_round_trips)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/o.cfg", dir);
+    write_file(path,
+               "channel = { type = \"ofdm\"; nfft = 32; cp = 8; null_dc = true; pdp = \"exp:4:3\";\n"
+               "  pilots = \"comb:4\"; csi = \"ls\"; equalizer = \"mmse\"; charge = \"data+cp+pilots\"; };\n"
+               "eval = { ebno_db = [0.0]; max_blocks = 1000; };\n"
+               "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qpsk\"; },\n"
+               "  { name = \"t\"; type = \"modem\"; scheme = \"qpsk\";\n"
+               "    channel = { type = \"ofdm\"; taps = \"0.8,0,0.6j\"; }; } );\n");
+    sim_experiment a, b;
+    cr_assert_eq(sim_config_load(path, &a), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(a.systems[0].channel.kind, SIM_CH_OFDM);
+    cr_assert_eq(a.systems[0].channel.ofdm.ofdm.nfft, 32);
+    cr_assert_eq(a.systems[0].channel.ofdm.csi, CH_OFDM_CSI_LS);
+    cr_assert_eq(a.systems[1].channel.ofdm.mp.n_taps, 3);
+    snprintf(path, sizeof path, "%s/resolved.cfg", dir);
+    cr_assert_eq(sim_config_write_resolved(&a, path, "test"), AE_OK);
+    cr_assert_eq(sim_config_load(path, &b), AE_OK, "%s", ae_err_message());
+    for (size_t i = 0; i < 2; i++) {
+        sim_system_cfg x = a.systems[i], y = b.systems[i];
+        x.line = y.line = 0;
+        cr_assert(memcmp(&x.channel, &y.channel, sizeof x.channel) == 0, "system %zu's channel differs", i);
+    }
+    sim_experiment_free(&a);
+    sim_experiment_free(&b);
 }
 
 Test(cli, ber_and_theory_print_csv)
@@ -529,10 +580,24 @@ Test(cli, ber_and_theory_print_csv)
                          "ber --scheme qpsk --channel rayleigh --csi none --ebno 0",
                          "ber --scheme qpsk --channel awgn --ebno 0:-1:5",
                          "theory --scheme qpsk --channel foo --ebno 0",
-                         "ber --scheme qpsk --channel awgn --ebno 0 --max-bits 10 --max-blocks 10"};
-    const char *needle[] = {"power of 4", "--ebno", "needs csi", "STEP > 0", "awgn, rayleigh or rician",
-                            "not both"};
-    for (int i = 0; i < 6; i++) {
+                         "ber --scheme qpsk --channel awgn --ebno 0 --max-bits 10 --max-blocks 10",
+                         "theory --scheme qpsk --channel awgn --ebno 0 --threads 2",
+                         "ber --scheme pam4 --channel rayleigh --ebno 0",
+                         "ber --scheme qpsk --ofdm 64:16 --csi ls --ebno 0",
+                         "ber --scheme qpsk --channel awgn --taps 1 --ebno 0",
+                         "ber --scheme qpsk --ofdm 64:80 --ebno 0"};
+    const char *needle[] = {"qam8: square QAM needs M a power of 4",
+                            "--ebno",
+                            "needs csi",
+                            "STEP > 0",
+                            "awgn, rayleigh, rician or ofdm",
+                            "not both",
+                            "--threads applies to `aesim ber` only",
+                            "AWGN only",
+                            "needs pilots",
+                            "apply to an OFDM link",
+                            "cp"};
+    for (int i = 0; i < 11; i++) {
         snprintf(cmd, sizeof cmd, "%s %s", bin(), bad[i]);
         cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", bad[i], err);
         cr_assert(strstr(err, needle[i]), "%s: message lacks '%s': %s", bad[i], needle[i], err);
