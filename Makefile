@@ -108,8 +108,8 @@ test: deps
 	AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR) $(BUILD)/test_aesim --jobs $(THREADS)
 
 bench: bench-deps
-	$(MAKE) $(BIN) $(BUILD)/bench_ber
-	bench/run.sh $(BUILD)/bench_ber
+	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm
+	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
@@ -124,10 +124,10 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] models/*.[ch] channels/*.[ch] sim/*.[ch] tests/*.[ch] bench/*.[ch])
 
-$(BUILD)/bench_ber: $(BUILD)/bench/bench_ber.o $(BUILD)/libaesim.a
+$(BUILD)/bench_%: $(BUILD)/bench/bench_%.o $(BUILD)/libaesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf build aesim
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d

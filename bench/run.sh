@@ -6,6 +6,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=${1:-$ROOT/build/bench_ber}
+BENCH_OFDM=${2:-$ROOT/build/bench_ofdm}
 PEERS_SRC=${PEERS_SRC:-$ROOT/../shared/peers}
 WORK=$ROOT/build/peers
 REPS=${REPS:-5}
@@ -39,6 +40,11 @@ for r in $(seq "$REPS"); do
         if [ -x "$WORK/itpp_ber" ]; then add "itpp,$s,1" "$("$WORK/itpp_ber" "$s" 6 "$PEER_BITS" $((100 + r)) | kv bits_per_s)"; fi
         if [ -x "$WORK/liquid_ber" ]; then add "liquid,$s,1" "$("$WORK/liquid_ber" "$s" 6 "$PEER_BITS" $((100 + r)) | kv bits_per_s)"; fi
     done
+    if [ -x "$BENCH_OFDM" ]; then
+        line=$("$BENCH_OFDM" 100000 1)
+        add "ofdm,aesim" "$(printf '%s' "$line" | kv aesim_symbols_per_s)"
+        add "ofdm,floor" "$(printf '%s' "$line" | kv floor_symbols_per_s)"
+    fi
     if [ -x "$WORK/limits" ]; then
         # the fused GSL BPSK loop: the best "+ ziggurat" row (one Gaussian per bit)
         add "gsl_ceiling,bpsk,1" "$("$WORK/limits" -r 1 -t 0.04 | awk -F'|' '/\+ ziggurat \|/ {gsub(/ /,"",$3); if ($3+0 > m) m = $3+0} END {print m}')"
@@ -61,10 +67,14 @@ med() { printf '%s' "${vals[$1]:-}" | grep -v '^$' | median; }
             echo "ber_${s}_awgn,gsl_ceiling,1,$(awk -v c="$c" -v f="$f" 'BEGIN {printf "%.0f", c * f}'),bit/s"
         fi
     done
+    if [ -n "${vals[ofdm,aesim]:-}" ]; then
+        echo "ofdm_qpsk_n64_cp16,aesim,1,$(med ofdm,aesim),symbols/s"
+        echo "ofdm_qpsk_n64_cp16,floor,1,$(med ofdm,floor),symbols/s"
+    fi
 } > "$OUT"
 
 echo "bench-results.csv (medians of $REPS, interleaved; Mbit/s):"
-awk -F, 'NR > 1 {v[$1","$2","$3] = $4; cases[$1] = 1}
+awk -F, 'NR > 1 && $1 ~ /^ber_/ {v[$1","$2","$3] = $4; cases[$1] = 1}
 END {
     printf "%-16s %10s %10s %10s %10s %10s %12s %12s %10s\n", "case", "aesim", "aesim x2", "itpp", "liquid",
            "ceiling", "aesim/best", "aesim/ceil", "2T scale"
@@ -77,3 +87,5 @@ END {
         printf "%-16s %10.1f %10.1f %10.1f %10.1f %10.1f %12s %12s %10.2f\n", c, a / 1e6, a2 / 1e6, i / 1e6, l / 1e6, g / 1e6, rb, rc, sc
     }
 }' "$OUT" | sort
+awk -F, '$1 == "ofdm_qpsk_n64_cp16" {v[$2] = $4}
+END { if (v["aesim"] > 0) printf "ofdm_qpsk_n64_cp16: aesim %.0f OFDM symbols/s, floor %.0f (two FFTs and the noise alone): floor/aesim = %.2f\n", v["aesim"], v["floor"], v["floor"] / v["aesim"] }' "$OUT"

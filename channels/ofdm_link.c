@@ -14,6 +14,7 @@ struct ch_ofdm_link {
     ch_ofdm *o;
     size_t max_symbols;
     size_t n, ns, nd; // N, N + CP, Nd
+    float *tw;        // [N][L] twiddles for the perfect-CSI response (NULL: too large, trigonometry instead)
 };
 
 struct ch_ofdm_link_ws {
@@ -60,6 +61,7 @@ void ch_ofdm_link_destroy(ch_ofdm_link *l)
     if (!l)
         return;
     ch_ofdm_destroy(l->o);
+    free(l->tw);
     free(l);
 }
 
@@ -82,6 +84,10 @@ ch_ofdm_link *ch_ofdm_link_create(const ch_ofdm_link_cfg *c, size_t max_symbols)
     l->n = c->ofdm.nfft;
     l->ns = ch_ofdm_samples(l->o);
     l->nd = ch_ofdm_data_carriers(l->o);
+    // a twiddle table spares the sine and cosine per subcarrier and tap of every OFDM symbol
+    size_t L = c->mp.n_taps;
+    if (l->n * L <= ((size_t)1 << 20) && (l->tw = malloc(2 * l->n * L * sizeof *l->tw)))
+        ch_mp_twiddles(l->tw, l->n, L);
     return l;
 }
 
@@ -177,8 +183,12 @@ int ch_ofdm_link_forward(const ch_ofdm_link *l, ch_ofdm_link_ws *w, gsl_rng *r_f
         if ((rc = ch_ofdm_estimate_ls(l->o, w->grid, w->H, S)) != AE_OK)
             return rc;
     } else {
-        for (size_t s = 0; s < S; s++)
-            ch_mp_freq_response(w->H + 2 * s * N, N, w->taps + 2 * s * L, L);
+        for (size_t s = 0; s < S; s++) {
+            if (l->tw)
+                ch_mp_freq_response_table(w->H + 2 * s * N, N, w->taps + 2 * s * L, L, l->tw);
+            else
+                ch_mp_freq_response(w->H + 2 * s * N, N, w->taps + 2 * s * L, L);
+        }
     }
     ch_ofdm_equalize(l->o, l->cfg.equalizer, w->grid, w->H, n0, data_eq, nvar, S);
     w->last_S = S;
