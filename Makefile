@@ -41,7 +41,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 
 DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-dev libconfig-dev libjansson-dev \
-            libcriterion-dev gnuplot-nox
+            libcriterion-dev gnuplot-nox python3-numpy
 
 CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2

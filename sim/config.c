@@ -864,7 +864,92 @@ static int check_wide_integers(const char *path)
     return rc;
 }
 
+// Apply one "path=value" override to cfg.
+static int apply_override(config_t *cfg, const char *file, const char *set)
+{
+    const char *eq = strchr(set, '=');
+    if (!eq || eq == set)
+        return AE_ERROR(AE_ECONFIG, "--set '%s': expected path.to.key=value", set);
+    char path[512];
+    size_t plen = (size_t)(eq - set);
+    if (plen >= sizeof path)
+        return AE_ERROR(AE_ECONFIG, "--set '%s': path too long", set);
+    memcpy(path, set, plen);
+    path[plen] = '\0';
+    const char *value = eq + 1;
+    // walk the path, creating missing groups; the last component is the key
+    config_setting_t *g = config_root_setting(cfg);
+    char *save = NULL, *tok = strtok_r(path, ".", &save);
+    while (tok) {
+        char *next = strtok_r(NULL, ".", &save);
+        if (!next)
+            break;
+        config_setting_t *child;
+        if (tok[0] == '[') {
+            char *end;
+            long idx = strtol(tok + 1, &end, 10);
+            child = (*end == ']' && idx >= 0 && config_setting_is_aggregate(g))
+                        ? config_setting_get_elem(g, (unsigned)idx)
+                        : NULL;
+            if (!child)
+                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': no element %s", file, set, tok);
+        } else {
+            child = config_setting_get_member(g, tok);
+            if (!child && config_setting_is_group(g))
+                child = config_setting_add(g, tok, CONFIG_TYPE_GROUP);
+            if (!child || !config_setting_is_group(child))
+                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': '%s' is not a group", file, set, tok);
+        }
+        g = child;
+        tok = next;
+    }
+    if (!tok || tok[0] == '[' || !config_setting_is_group(g))
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': expected a key path such as eval.max_blocks", file, set);
+    if (config_setting_get_member(g, tok))
+        config_setting_remove(g, tok);
+    // the value's type from its form
+    char *end;
+    errno = 0;
+    long long iv = strtoll(value, &end, 10);
+    int is_int = *value && *end == '\0' && errno == 0;
+    errno = 0;
+    double dv = strtod(value, &end);
+    int is_num = *value && *end == '\0' && errno == 0;
+    config_setting_t *v;
+    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+        v = config_setting_add(g, tok, CONFIG_TYPE_BOOL);
+        if (v)
+            config_setting_set_bool(v, value[0] == 't');
+    } else if (is_int) {
+        v = config_setting_add(g, tok, CONFIG_TYPE_INT64);
+        if (v)
+            config_setting_set_int64(v, iv);
+    } else if (is_num) {
+        v = config_setting_add(g, tok, CONFIG_TYPE_FLOAT);
+        if (v)
+            config_setting_set_float(v, dv);
+    } else {
+        char str[512];
+        size_t len = strlen(value);
+        if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
+            snprintf(str, sizeof str, "%.*s", (int)(len - 2), value + 1);
+        else
+            snprintf(str, sizeof str, "%s", value);
+        v = config_setting_add(g, tok, CONFIG_TYPE_STRING);
+        if (v)
+            config_setting_set_string(v, str);
+    }
+    if (!v)
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': cannot set it", file, set);
+    return AE_OK;
+}
+
 int sim_config_load(const char *path, sim_experiment *ex)
+{
+    return sim_config_load_overrides(path, NULL, 0, ex);
+}
+
+int sim_config_load_overrides(const char *path, const char *const *sets, size_t n_sets, sim_experiment *ex)
 {
     memset(ex, 0, sizeof *ex);
     struct stat st;
@@ -900,6 +985,13 @@ int sim_config_load(const char *path, sim_experiment *ex)
         }
         config_destroy(&cfg);
         return rc;
+    }
+    for (size_t i = 0; i < n_sets; i++) {
+        int orc = apply_override(&cfg, path, sets[i]);
+        if (orc != AE_OK) {
+            config_destroy(&cfg);
+            return orc;
+        }
     }
     snprintf(ex->path, sizeof ex->path, "%s", path);
     base_name(path, ex->name, sizeof ex->name);

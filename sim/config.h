@@ -90,6 +90,13 @@ int sim_system_type_parse(const char *name);
 // *ex is left empty (nothing to free).
 int sim_config_load(const char *path, sim_experiment *ex);
 
+// As sim_config_load, with overrides applied to the file's settings before validation: each of
+// sets[0..n_sets-1] is "path.to.key=value" (libconfig paths; list elements as "systems.[0].train.lr";
+// missing groups along the path are created). The value's type follows its form: true/false, an integer,
+// a float (with '.' or an exponent), a quoted or bare string. AE_ECONFIG naming the override when it is
+// malformed or its path does not exist; the usual checks (unknown keys, types, ranges) then apply.
+int sim_config_load_overrides(const char *path, const char *const *sets, size_t n_sets, sim_experiment *ex);
+
 // Write the experiment with every default filled in, as a config file sim_config_load reads back to
 // the same experiment (temporary file, then rename). AE_EIO on failure.
 int sim_config_write_resolved(const sim_experiment *ex, const char *path, const char *version);

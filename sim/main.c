@@ -259,6 +259,9 @@ static int cmd_run(int argc, char **argv)
                                       : sim_loss_write(path, cx.loss, cx.n_loss);
             if (rc == AE_OK)
                 rc = wrc;
+            if (rc == AE_OK)
+                rc = sim_plot_constellation(dir, sys->name, ae->codebook, ae->M, sys->n, sys->k,
+                                            sys->channel.kind != SIM_CH_AWGN);
             if (rc == AE_OK && !(t = ae_txrx_create(ae)))
                 rc = AE_ENOMEM;
             if (rc == AE_OK && sys->channel.kind != SIM_CH_AWGN) {
@@ -320,6 +323,8 @@ static int cmd_run(int argc, char **argv)
     }
     if (rc == AE_OK)
         rc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber);
+    if (rc == AE_OK)
+        rc = sim_plot_loss(dir, &ex);
     else if (rc == AE_EINTR && n_rows > 0)
         (void)sim_plot_figures(dir, &ex, ymin_bler, ymin_ber); // draw what was saved; still interrupted
     if (rc == AE_OK && !quiet)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,6 +12,8 @@
 #include "ae_err.h"
 #include "fileio.h"
 #include "ch.h"
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
 #include "systems.h"
 
 // Distinct colours (colour-blind-safe Okabe-Ito palette) and point types, one per system.
@@ -174,5 +177,203 @@ int sim_plot_figures(const char *dir, const sim_experiment *ex, double ymin_bler
         if (rename(tmp, png) != 0)
             return AE_ERROR(AE_EIO, "cannot save %s: %s", png, strerror(errno));
     }
+    return AE_OK;
+}
+
+int sim_plot_loss(const char *dir, const sim_experiment *ex)
+{
+    int learned = 0;
+    for (size_t s = 0; s < ex->n_systems; s++)
+        learned += ex->systems[s].type == SIM_SYS_AUTOENCODER;
+    if (!learned)
+        return AE_OK;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/loss.gp", dir);
+    sim_file out;
+    int rc = sim_file_open(&out, path);
+    if (rc != AE_OK)
+        return rc;
+    FILE *f = out.f;
+    fprintf(f, "# loss.gp: training loss of %s; rerun with `gnuplot loss.gp` in this folder.\n", ex->name);
+    fprintf(
+        f, "set datafile separator ','\nset terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11'\n");
+    fprintf(f, "if (!exists('outfile')) outfile = 'loss.png'\nset output outfile\n");
+    fprintf(f,
+            "set title \"%s: training loss (softmax cross-entropy, mean over the steps since the previous "
+            "point)\" noenhanced\n",
+            ex->name);
+    fprintf(f, "set xlabel 'Adam step'\nset ylabel 'Loss (nats)'\nset logscale y\nset format y '10^{%%L}'\n");
+    fprintf(f, "set grid lc rgb '#d0d0d0'\nset key outside right top box noenhanced\n");
+    fprintf(f, "sel(name, col) = (strcol(1) eq name) ? column(col) : 1/0\nplot \\\n");
+    int i = 0;
+    for (size_t s = 0; s < ex->n_systems; s++) {
+        if (ex->systems[s].type != SIM_SYS_AUTOENCODER)
+            continue;
+        fprintf(f, "%s  'loss.csv' every ::1 using (sel('%s', 2)):3 with lines lw 1.5 lc rgb '%s' title '%s'",
+                i ? ", \\\n" : "", ex->systems[s].name, colours[i % 8], ex->systems[s].name);
+        i++;
+    }
+    fprintf(f, "\n");
+    if ((rc = sim_file_commit(&out)) != AE_OK)
+        return rc;
+    char tmp[4200], png[4200];
+    snprintf(tmp, sizeof tmp, "%s/loss.png.tmp", dir);
+    snprintf(png, sizeof png, "%s/loss.png", dir);
+    if ((rc = run_gnuplot(dir, "loss.gp", "loss.png.tmp")) != AE_OK) {
+        remove(tmp);
+        return rc;
+    }
+    if (rename(tmp, png) != 0)
+        return AE_ERROR(AE_EIO, "cannot save %s: %s", png, strerror(errno));
+    return AE_OK;
+}
+
+// The two leading principal axes of the M codewords: e1, e2 [n] (unit vectors). AE_OK or AE_ENOMEM.
+static int principal_axes(const float *cb, size_t M, size_t n, double *e1, double *e2)
+{
+    gsl_matrix *cov = gsl_matrix_calloc(n, n), *vec = gsl_matrix_alloc(n, n);
+    gsl_vector *val = gsl_vector_alloc(n), *mean = gsl_vector_calloc(n);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
+    int rc = AE_OK;
+    if (!cov || !vec || !val || !mean || !w) {
+        rc = AE_ERROR(AE_ENOMEM, "out of memory for the constellation projection");
+    } else {
+        for (size_t m = 0; m < M; m++)
+            for (size_t i = 0; i < n; i++)
+                gsl_vector_set(mean, i, gsl_vector_get(mean, i) + cb[m * n + i] / (double)M);
+        for (size_t m = 0; m < M; m++)
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < n; j++) {
+                    double a = cb[m * n + i] - gsl_vector_get(mean, i),
+                           b = cb[m * n + j] - gsl_vector_get(mean, j);
+                    gsl_matrix_set(cov, i, j, gsl_matrix_get(cov, i, j) + a * b);
+                }
+        gsl_eigen_symmv(cov, val, vec, w);
+        gsl_eigen_symmv_sort(val, vec, GSL_EIGEN_SORT_VAL_DESC);
+        for (size_t i = 0; i < n; i++) {
+            e1[i] = gsl_matrix_get(vec, i, 0);
+            e2[i] = n > 1 ? gsl_matrix_get(vec, i, 1) : 0.0;
+        }
+    }
+    gsl_eigen_symmv_free(w);
+    gsl_vector_free(mean);
+    gsl_vector_free(val);
+    gsl_matrix_free(vec);
+    gsl_matrix_free(cov);
+    return rc;
+}
+
+int sim_plot_constellation(const char *dir, const char *system, const float *codebook, size_t M, size_t n,
+                           unsigned k, int complex)
+{
+    char path[4200], name[256];
+    snprintf(name, sizeof name, "constellation_%s", system);
+    snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+    double *e1 = calloc(n, sizeof *e1), *e2 = calloc(n, sizeof *e2);
+    if (!e1 || !e2) {
+        free(e1);
+        free(e2);
+        return AE_ERROR(AE_ENOMEM, "out of memory");
+    }
+    int mode = n == 2 ? 0 : complex ? 1 : 2; // plane, I/Q overlay, principal components
+    int rc = mode == 2 ? principal_axes(codebook, M, n, e1, e2) : AE_OK;
+    sim_file out;
+    if (rc == AE_OK)
+        rc = sim_file_open(&out, path);
+    if (rc != AE_OK) {
+        free(e1);
+        free(e2);
+        return rc;
+    }
+    FILE *f = out.f;
+    fprintf(f, "message,bits");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, ",x%zu", i);
+    fprintf(f, ",p1,p2\n");
+    for (size_t m = 0; m < M; m++) {
+        const float *x = codebook + m * n;
+        size_t rows = mode == 1 ? n / 2 : 1; // I/Q overlay: one row per complex symbol
+        for (size_t r = 0; r < rows; r++) {
+            fprintf(f, "%zu,", m);
+            for (unsigned b = 0; b < k; b++)
+                fputc('0' + (int)((m >> (k - 1 - b)) & 1u), f);
+            for (size_t i = 0; i < n; i++)
+                fprintf(f, ",%.6g", x[i]);
+            double p1 = 0.0, p2 = 0.0;
+            if (mode == 0) {
+                p1 = x[0];
+                p2 = x[1];
+            } else if (mode == 1) {
+                p1 = x[2 * r];
+                p2 = x[2 * r + 1];
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    p1 += e1[i] * x[i];
+                    p2 += e2[i] * x[i];
+                }
+            }
+            fprintf(f, ",%.6g,%.6g\n", p1, p2);
+        }
+    }
+    free(e1);
+    free(e2);
+    if ((rc = sim_file_commit(&out)) != AE_OK)
+        return rc;
+    snprintf(path, sizeof path, "%s/%s.gp", dir, name);
+    if ((rc = sim_file_open(&out, path)) != AE_OK)
+        return rc;
+    f = out.f;
+    static const char *const titles[] = {"the plane of its 2 real channel uses",
+                                         "every complex symbol of every message in the I/Q plane",
+                                         "projection on the two principal components of the codewords"};
+    static const char *const xl[] = {"x_0", "In-phase", "Principal component 1"};
+    static const char *const yl[] = {"x_1", "Quadrature", "Principal component 2"};
+    fprintf(f, "# %s.gp: the learned constellation of %s; rerun with `gnuplot %s.gp` in this folder.\n", name,
+            system, name);
+    fprintf(
+        f, "set datafile separator ','\nset terminal pngcairo size 720,720 enhanced font 'DejaVu Sans,11'\n");
+    fprintf(f, "if (!exists('outfile')) outfile = '%s.png'\nset output outfile\n", name);
+    fprintf(f, "set title \"%s: learned constellation (%zu messages)\\n%s\" noenhanced\n", system, M,
+            titles[mode]);
+    fprintf(f, "set xlabel '%s'\nset ylabel '%s'\nset size square\nset grid lc rgb '#d0d0d0'\n", xl[mode],
+            yl[mode]);
+    // a symmetric square frame around the points
+    fprintf(
+        f,
+        "set key outside bottom center horizontal noenhanced\nstats '%s.csv' using "
+        "(column('p1')):(column('p2')) "
+        "nooutput\nr = 1.25 * ((abs(STATS_min_x) > abs(STATS_max_x) ? abs(STATS_min_x) : abs(STATS_max_x)) > "
+        "(abs(STATS_min_y) > abs(STATS_max_y) ? abs(STATS_min_y) : abs(STATS_max_y)) ? (abs(STATS_min_x) > "
+        "abs(STATS_max_x) ? abs(STATS_min_x) : abs(STATS_max_x)) : (abs(STATS_min_y) > abs(STATS_max_y) ? "
+        "abs(STATS_min_y) : abs(STATS_max_y)))\nset xrange [-r:r]\nset yrange [-r:r]\n",
+        name);
+    // column names: gnuplot takes the header line as names, so no row is skipped
+    fprintf(f,
+            "plot '%s.csv' using (column('p1')):(column('p2')) with points pt 7 ps 1.5 lc rgb '#0072B2' "
+            "title 'learned'",
+            name);
+    if (M <= 64)
+        fprintf(f,
+                ", \\\n  '%s.csv' using (column('p1')):(column('p2')):2 with labels offset 0,1 "
+                "font ',9' notitle",
+                name);
+    if (mode == 0 && M == 4)
+        fprintf(f,
+                ", \\\n  '-' using 1:2 with points pt 6 ps 2.5 lc rgb '#D55E00' title 'uncoded BPSK (2,2), "
+                "same energy'\n1,1\n1,-1\n-1,1\n-1,-1\ne");
+    fprintf(f, "\n");
+    if ((rc = sim_file_commit(&out)) != AE_OK)
+        return rc;
+    char script[300], tmp_name[300], tmp[4200], png[4200];
+    snprintf(script, sizeof script, "%s.gp", name);
+    snprintf(tmp_name, sizeof tmp_name, "%s.png.tmp", name);
+    snprintf(tmp, sizeof tmp, "%s/%s", dir, tmp_name);
+    snprintf(png, sizeof png, "%s/%s.png", dir, name);
+    if ((rc = run_gnuplot(dir, script, tmp_name)) != AE_OK) {
+        remove(tmp);
+        return rc;
+    }
+    if (rename(tmp, png) != 0)
+        return AE_ERROR(AE_EIO, "cannot save %s: %s", png, strerror(errno));
     return AE_OK;
 }

@@ -17,4 +17,17 @@
 // missing or fails (results.csv is untouched either way).
 int sim_plot_figures(const char *dir, const sim_experiment *ex, double ymin_bler, double ymin_ber);
 
+// loss.gp -> loss.png from dir/loss.csv: the training loss (nats, log axis) against the step, one line per
+// learned system. AE_OK (also when there is no learned system: nothing drawn), AE_EIO, AE_ERUNTIME.
+int sim_plot_loss(const char *dir, const sim_experiment *ex);
+
+// A learned constellation: write dir/constellation_<system>.csv (message, its bits MSB first, the n
+// coordinates, and the two plotted coordinates p1, p2) and draw constellation_<system>.png: for n = 2 the
+// plane itself, beside the square {+-1}^2 of uncoded BPSK at the same energy; on a complex channel
+// (complex = 1) every complex symbol of every message overlaid in the I/Q plane; otherwise the
+// projection on the two principal components of the M codewords (the axis labels say so).
+// codebook [M][n]. AE_OK, AE_EIO, AE_ERUNTIME.
+int sim_plot_constellation(const char *dir, const char *system, const float *codebook, size_t M, size_t n,
+                           unsigned k, int complex);
+
 #endif

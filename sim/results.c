@@ -1,8 +1,11 @@
 // results.c - CSV writers; every file is replaced atomically.
 #include "results.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ae_err.h"
 #include "fileio.h"
@@ -63,4 +66,178 @@ int sim_loss_write(const char *path, const sim_loss_row *rows, size_t n)
         fprintf(out.f, "%s,%llu,%.6e,%.6e\n", rows[i].system, (unsigned long long)rows[i].step, rows[i].loss,
                 rows[i].lr);
     return sim_file_commit(&out);
+}
+
+// Split line (modified in place) at commas into at most max fields; returns the count.
+static size_t split_csv(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    while (n < max) {
+        fields[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+static double field_rate(const char *f)
+{
+    return *f ? strtod(f, NULL) : NAN;
+}
+
+static uint64_t field_count(const char *f)
+{
+    return *f ? strtoull(f, NULL, 10) : 0;
+}
+
+// The whole file as a NUL-terminated string (malloc'd), or NULL with AE_ERROR.
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        AE_ERROR(AE_EIO, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        len += fread(buf + len, 1, cap - len - 1, f);
+        if (len + 1 < cap)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    fclose(f);
+    if (!buf) {
+        AE_ERROR(AE_ENOMEM, "out of memory reading %s", path);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+int sim_results_read(const char *path, sim_row **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    char *text = slurp(path);
+    if (!text)
+        return ae_err_forward(AE_EIO, ae_err_message());
+    size_t hlen = strlen(sim_results_header), cap = 0;
+    int rc = AE_OK;
+    // the header: the fixed columns first
+    if (strncmp(text, sim_results_header, hlen) != 0 || (text[hlen] != '\n' && text[hlen] != ',')) {
+        free(text);
+        return AE_ERROR(AE_ECONFIG, "%s:1: not an aesim results.csv (header differs)", path);
+    }
+    char *save = NULL;
+    char *line = strtok_r(text, "\n", &save); // header
+    size_t lineno = 1;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        lineno++;
+        char *f[32];
+        size_t nf = split_csv(line, f, 32);
+        if (nf < 18) {
+            rc = AE_ERROR(AE_ECONFIG, "%s:%zu: %zu fields, expected at least 18", path, lineno, nf);
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            sim_row *bigger = realloc(*rows, cap * sizeof **rows);
+            if (!bigger) {
+                rc = AE_ERROR(AE_ENOMEM, "out of memory reading %s", path);
+                break;
+            }
+            *rows = bigger;
+        }
+        sim_row *r = &(*rows)[(*n)++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->system, sizeof r->system, "%s", f[0]);
+        snprintf(r->channel, sizeof r->channel, "%s", f[1]);
+        sim_point *p = &r->pt;
+        p->ebno_db = strtod(f[2], NULL);
+        p->esno_db = strtod(f[3], NULL);
+        p->blocks = field_count(f[4]);
+        p->block_errors = field_count(f[5]);
+        p->bler = field_rate(f[6]);
+        p->bler_lo = field_rate(f[7]);
+        p->bler_hi = field_rate(f[8]);
+        p->bits = field_count(f[9]);
+        p->bit_errors = field_count(f[10]);
+        p->ber = field_rate(f[11]);
+        p->ber_lo = field_rate(f[12]);
+        p->ber_hi = field_rate(f[13]);
+        r->theory_bler = field_rate(f[14]);
+        r->theory_ber = field_rate(f[15]);
+        p->seconds = field_rate(f[16]);
+        p->stop = SIM_STOP_NONE;
+        for (int st = SIM_STOP_TARGET_BIT_ERRORS; st <= SIM_STOP_MAX_BLOCKS; st++)
+            if (strcmp(f[17], sim_stop_name(st)) == 0)
+                p->stop = st;
+        p->bmi = nf > 18 ? field_rate(f[18]) : NAN;
+        if (nf > 19)
+            snprintf(r->eb_charges, sizeof r->eb_charges, "%s", f[19]);
+    }
+    free(text);
+    if (rc != AE_OK) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int sim_loss_read(const char *path, sim_loss_row **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    char *text = slurp(path);
+    if (!text)
+        return ae_err_forward(AE_EIO, ae_err_message());
+    if (strncmp(text, "system,step,loss,lr\n", 20) != 0 && strcmp(text, "system,step,loss,lr") != 0) {
+        free(text);
+        return AE_ERROR(AE_ECONFIG, "%s:1: not an aesim loss.csv (header differs)", path);
+    }
+    size_t cap = 0, lineno = 1;
+    int rc = AE_OK;
+    char *save = NULL, *line = strtok_r(text, "\n", &save);
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        lineno++;
+        char *f[4];
+        if (split_csv(line, f, 4) != 4) {
+            rc = AE_ERROR(AE_ECONFIG, "%s:%zu: expected 4 fields", path, lineno);
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            sim_loss_row *bigger = realloc(*rows, cap * sizeof **rows);
+            if (!bigger) {
+                rc = AE_ERROR(AE_ENOMEM, "out of memory reading %s", path);
+                break;
+            }
+            *rows = bigger;
+        }
+        sim_loss_row *r = &(*rows)[(*n)++];
+        snprintf(r->system, sizeof r->system, "%s", f[0]);
+        r->step = field_count(f[1]);
+        r->loss = strtod(f[2], NULL);
+        r->lr = strtod(f[3], NULL);
+    }
+    free(text);
+    if (rc != AE_OK) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
 }

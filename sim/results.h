@@ -35,6 +35,11 @@ void sim_results_print_row(FILE *f, const sim_row *r);
 // Rewrite results.csv whole from rows (temporary file and rename). AE_EIO on failure.
 int sim_results_write(const char *path, const sim_row *rows, size_t n);
 
+// Read a results.csv written by aesim (its header must start with the 18 columns above, in order; later
+// columns are optional). *rows is malloc'd (free it); empty fields read as NAN (rates) or "" (text).
+// Returns AE_OK, AE_EIO if the file cannot be read, AE_ECONFIG naming the line for a malformed one.
+int sim_results_read(const char *path, sim_row **rows, size_t *n);
+
 typedef struct sim_loss_row {
     char system[SIM_NAME_MAX];
     uint64_t step; // Adam updates done
@@ -44,5 +49,8 @@ typedef struct sim_loss_row {
 
 // Rewrite loss.csv (header system,step,loss,lr) whole from rows. AE_EIO on failure.
 int sim_loss_write(const char *path, const sim_loss_row *rows, size_t n);
+
+// Read a loss.csv written by aesim. *rows is malloc'd. AE_OK, AE_EIO, or AE_ECONFIG naming the line.
+int sim_loss_read(const char *path, sim_loss_row **rows, size_t *n);
 
 #endif
