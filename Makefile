@@ -81,6 +81,10 @@ install-missing:
 	  echo "  apt-get update && apt-get install -y$$missing"; exit 1; \
 	fi
 
+# the commit the binary is built from, for metadata.json
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+$(BUILD)/sim/main.o: CFLAGS += -DAESIM_GIT_COMMIT='"$(GIT_COMMIT)"'
+
 $(BIN): $(BUILD)/sim/main.o $(BUILD)/libaesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 ifneq ($(BIN),aesim)

@@ -34,8 +34,8 @@ static const char *const keys_ae[] = {"name",      "type",      "k",     "n",   
                                       "tx_hidden", "rx_hidden", "train", "channel", NULL};
 static const char *const keys_bpsk[] = {"name", "type", "k", "channel", NULL};
 static const char *const keys_hamming[] = {"name", "type", "decoder", "channel", NULL};
-static const char *const keys_train[] = {"steps",   "batch", "lr",        "lr_final", "schedule",
-                                         "ebno_db", "seed",  "log_every", NULL};
+static const char *const keys_train[] = {"steps",   "batch", "lr",        "lr_final",         "schedule",
+                                         "ebno_db", "seed",  "log_every", "checkpoint_every", NULL};
 
 const char *sim_system_type_name(int type)
 {
@@ -544,6 +544,7 @@ static int parse_train(const cfg_ctx *cx, const config_setting_t *g, sim_train_c
         (rc = get_double(cx, g, "ebno_db", -100, 100, "Eb/N0 in dB, -100..100", &tc->ebno_db)) != AE_OK ||
         (rc = get_u64(cx, g, "seed", 0, UINT64_MAX, &tc->seed)) != AE_OK ||
         (rc = get_u64(cx, g, "log_every", 1, UINT64_MAX, &tc->log_every)) != AE_OK ||
+        (rc = get_u64(cx, g, "checkpoint_every", 0, UINT64_MAX, &tc->checkpoint_every)) != AE_OK ||
         (rc = get_string(cx, g, "schedule", "constant, cosine or exponential", &sched)) != AE_OK)
         return rc;
     if (sched) {
@@ -616,6 +617,8 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
             return rc;
         if (tg && (rc = parse_train(cx, tg, &sys->train)) != AE_OK)
             return rc;
+        if (sim_train_cfg_validate(&sys->train) != AE_OK)
+            return cfg_fail(cx, tg ? tg : g, tg ? NULL : "train", "%s", ae_err_message());
         break;
     }
     case SIM_SYS_UNCODED_BPSK:
@@ -897,8 +900,8 @@ static int apply_override(config_t *cfg, const char *file, const char *set)
             child = config_setting_get_member(g, tok);
             if (!child && config_setting_is_group(g))
                 child = config_setting_add(g, tok, CONFIG_TYPE_GROUP);
-            if (!child || !config_setting_is_group(child))
-                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': '%s' is not a group", file, set, tok);
+            if (!child || !config_setting_is_aggregate(child))
+                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': '%s' is not a group or list", file, set, tok);
         }
         g = child;
         tok = next;
@@ -1124,8 +1127,9 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
             put_float(f, t->lr_final);
             fprintf(f, "; schedule = \"%s\"; ebno_db = ", sim_lr_schedule_name(t->schedule));
             put_float(f, t->ebno_db);
-            fprintf(f, ";\n              seed = %lluL; log_every = %lluL; };", (unsigned long long)t->seed,
-                    (unsigned long long)t->log_every);
+            fprintf(f, ";\n              seed = %lluL; log_every = %lluL; checkpoint_every = %lluL; };",
+                    (unsigned long long)t->seed, (unsigned long long)t->log_every,
+                    (unsigned long long)t->checkpoint_every);
             break;
         }
         case SIM_SYS_UNCODED_BPSK: fprintf(f, " k = %u;", s->k); break;
@@ -1147,6 +1151,24 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
         fprintf(f, "%s\n", i + 1 < ex->n_systems ? "," : "");
     }
     fprintf(f, ");\n");
+}
+
+char *sim_config_resolved_text(const sim_experiment *ex)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        AE_ERROR(AE_ENOMEM, "out of memory");
+        return NULL;
+    }
+    write_experiment(f, ex);
+    if (fclose(f) != 0) {
+        free(text);
+        AE_ERROR(AE_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return text;
 }
 
 int sim_config_write_resolved(const sim_experiment *ex, const char *path, const char *version)

@@ -101,6 +101,10 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
 // the same experiment (temporary file, then rename). AE_EIO on failure.
 int sim_config_write_resolved(const sim_experiment *ex, const char *path, const char *version);
 
+// The resolved experiment as config text, without the comment header (malloc'd; NULL with AE_ERROR):
+// what two runs compare to tell whether a results folder belongs to the same experiment.
+char *sim_config_resolved_text(const sim_experiment *ex);
+
 // Free what sim_config_load allocated (safe on a zeroed or freed experiment).
 void sim_experiment_free(sim_experiment *ex);
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -23,7 +25,10 @@
 #include "ch.h"
 #include "engine.h"
 #include "modem.h"
+#include "checkpoint.h"
 #include "fileio.h"
+#include "metadata.h"
+#include "rng.h"
 #include "grid.h"
 #include "plot.h"
 #include "results.h"
@@ -31,6 +36,10 @@
 #include "theory.h"
 #include "train.h"
 #include "version.h"
+
+#ifndef AESIM_GIT_COMMIT
+#define AESIM_GIT_COMMIT "unknown"
+#endif
 
 enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_INPUT = 2, EXIT_SIGINT = 130, EXIT_SIGTERM = 143 };
 
@@ -58,6 +67,10 @@ static const char *const usage_main =
     "        a one-off classical link: results.csv rows on stdout (see `aesim ber --help`)\n"
     "  theory --scheme S --channel C [--k-factor K] (--ebno|--esno) GRID\n"
     "        closed-form SER and BER as CSV on stdout\n"
+    "  train CONFIG [--out DIR]            train the learned systems only (checkpoints, loss)\n"
+    "  eval CONFIG --checkpoints DIR       evaluate with the parameters of DIR/<system>.safetensors\n"
+    "  plot DIR                            redraw the figures of a results folder\n"
+    "  check CONFIG                        validate; print the resolved config and the work it implies\n"
     "  list  print every config key with its default (a complete example config)\n"
     "\n"
     "options:\n"
@@ -70,8 +83,34 @@ static const char *const usage_main =
     "\n"
     "example: aesim run experiments/oshea_7_4.cfg --threads 2\n";
 
+static const char *const usage_plot =
+    "usage: aesim plot DIR\n"
+    "\n"
+    "Redraw bler.png, ber.png and loss.png of a results folder from its resolved.cfg,\n"
+    "results.csv and loss.csv.\n";
+
+static const char *const usage_check =
+    "usage: aesim check CONFIG [--set path.to.key=value]...\n"
+    "\n"
+    "Validate CONFIG (with the overrides), print the resolved experiment (every default filled in) and\n"
+    "the work it implies: systems, points, parameters. Exit 0 if valid, 2 with the error otherwise.\n";
+
+static const char *const usage_train =
+    "usage: aesim train CONFIG [--out DIR] [--set path.to.key=value]... [--restart] [--quiet]\n"
+    "\n"
+    "Train the learned systems of CONFIG only: <system>.safetensors checkpoints (every\n"
+    "train.checkpoint_every steps and at the end), loss.csv, loss.png, the learned constellations.\n"
+    "Rerunning the same command resumes from the last checkpoint.\n";
+
+static const char *const usage_eval =
+    "usage: aesim eval CONFIG --checkpoints DIR [--out DIR] [--threads N] [--set ...] [--restart] [--quiet]\n"
+    "\n"
+    "Evaluate every system of CONFIG without training: each learned system's parameters come from\n"
+    "DIR/<system>.safetensors (written by aesim run or aesim train, or by any tool with the same tensor\n"
+    "names and shapes; a checkpoint that does not fit the config is an input error).\n";
+
 static const char *const usage_run =
-    "usage: aesim run CONFIG [--out DIR] [--threads N] [--quiet]\n"
+    "usage: aesim run CONFIG [--out DIR] [--threads N] [--set path.to.key=value]... [--restart] [--quiet]\n"
     "\n"
     "Train every learned system of CONFIG (a libconfig file; see experiments/ and `aesim list`), then\n"
     "simulate every system at every Eb/N0 of the grid until a stop rule ends the point.\n"
@@ -79,13 +118,19 @@ static const char *const usage_run =
     "  -o, --out DIR      results folder (default results/<config name>/, created if missing)\n"
     "  -t, --threads N    worker threads (default: OMP_NUM_THREADS or all cores); the counts are the\n"
     "                     same for any N with the same seed\n"
+    "  -s, --set K=V      override a config key (several allowed), e.g. --set eval.max_blocks=1e6\n"
+    "                     --set systems.[0].train.ebno_db=5.0\n"
+    "  -r, --restart      start over in a folder that holds an earlier run of this experiment\n"
     "  -q, --quiet        no progress on stderr (progress is shown only on a terminal anyway)\n"
     "  -h, --help         this help\n"
     "\n"
     "writes: results.csv (one row per system and Eb/N0 point), loss.csv (training loss), resolved.cfg\n"
     "(the config with every default filled in), theory.csv, and the figures bler.png and ber.png\n"
     "(bler.gp and ber.gp redraw them).\n"
-    "Files are replaced atomically; results.csv is rewritten after every finished point.\n";
+    "Files are replaced atomically; results.csv is rewritten after every finished point, and every\n"
+    "learned system leaves <system>.safetensors. Rerunning the same command in the same folder resumes:\n"
+    "finished points are kept and training continues from its last checkpoint, ending with the same\n"
+    "counts as an uninterrupted run. A folder that holds another experiment is refused (exit 2).\n";
 
 static int input_error(const char *fmt, const char *arg)
 {
@@ -117,7 +162,20 @@ static int report(int rc)
 }
 
 // ---------------------------------------------------------------------------------------------
-// aesim run
+// aesim run / train / eval: one driver, resumable
+
+enum run_mode { MODE_RUN = 0, MODE_TRAIN = 1, MODE_EVAL = 2 };
+
+typedef struct run_opts {
+    int mode;
+    const char *config;
+    const char *out;
+    const char *checkpoints; // eval: folder of <system>.safetensors
+    int threads;             // 0: OMP_NUM_THREADS or all cores
+    int quiet, restart;
+    const char *sets[64];
+    size_t n_sets;
+} run_opts;
 
 typedef struct run_ctx {
     const char *dir;
@@ -126,6 +184,8 @@ typedef struct run_ctx {
     sim_loss_row *loss; // all loss rows so far
     size_t n_loss, cap_loss;
     int alloc_failed;
+    const char *resolved; // resolved config text (checkpoint metadata)
+    char ckpt_path[4200];
 } run_ctx;
 
 static void on_train_log(void *p, uint64_t step, double loss, double lr)
@@ -151,6 +211,24 @@ static void on_train_log(void *p, uint64_t step, double loss, double lr)
                 (unsigned long long)step, loss, lr);
 }
 
+// Checkpoint: the model and the training generators, then the loss rows logged up to this step.
+static int on_train_checkpoint(void *p, const ae_model *ae, gsl_rng *const rngs[SIM_TRAIN_RNGS])
+{
+    run_ctx *cx = p;
+    static const char *const names[SIM_TRAIN_RNGS] = {"train_msg", "train_noise", "train_fade"};
+    sim_ckpt_rng r[SIM_TRAIN_RNGS];
+    for (int i = 0; i < SIM_TRAIN_RNGS; i++)
+        r[i] = (sim_ckpt_rng){names[i], gsl_rng_state(rngs[i]), gsl_rng_size(rngs[i])};
+    int rc = sim_ckpt_save(cx->ckpt_path, ae, r, SIM_TRAIN_RNGS, cx->system, AESIM_VERSION, cx->resolved);
+    if (rc != AE_OK)
+        return rc;
+    if (cx->alloc_failed)
+        return AE_ERROR(AE_ENOMEM, "out of memory for the loss log");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/loss.csv", cx->dir);
+    return sim_loss_write(path, cx->loss, cx->n_loss);
+}
+
 static int parse_threads(const char *s, int *out)
 {
     char *end;
@@ -162,46 +240,139 @@ static int parse_threads(const char *s, int *out)
     return 1;
 }
 
-static int cmd_run(int argc, char **argv)
+static double now_unix(void)
 {
-    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *out_dir = NULL;
-    int threads = 0, quiet = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out_dir = optarg; break;
-        case 't':
-            if (!parse_threads(optarg, &threads))
-                return input_error("--threads '%s': expected an integer 1..1024", optarg);
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(usage_run, stdout); return EXIT_DONE;
-        default: fputs(usage_run, stderr); return EXIT_INPUT;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+// The text of a file without its comment lines (malloc'd), or NULL if it cannot be read.
+static char *read_without_comments(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&out, &len);
+    char line[4096];
+    while (m && fgets(line, sizeof line, f))
+        if (line[0] != '#')
+            fputs(line, m);
+    fclose(f);
+    if (!m || fclose(m) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+// A point of this system at this Eb/N0 in an earlier run's rows, or NULL.
+static const sim_row *find_row(const sim_row *rows, size_t n, const char *system, double ebno_db)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].system, system) == 0 && fabs(rows[i].pt.ebno_db - ebno_db) < 5e-5)
+            return &rows[i];
+    return NULL;
+}
+
+// Train, load or resume the learned system sys into *ae_out (prepared for evaluation).
+static int learned_system(const run_opts *o, const sim_experiment *ex, const sim_system_cfg *sys, int resume,
+                          run_ctx *cx, ae_model **ae_out)
+{
+    ae_model *ae = ae_create(&sys->ae);
+    *ae_out = ae;
+    if (!ae)
+        return AE_ENOMEM;
+    cx->system = sys->name;
+    if (o->mode == MODE_EVAL) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.safetensors", o->checkpoints, sys->name);
+        int rc = sim_ckpt_load(path, ae, NULL, 0, NULL);
+        if (rc != AE_OK)
+            return rc == AE_EIO ? ae_err_forward(AE_ECONFIG, ae_err_message()) : rc;
+        return ae_eval_prepare(ae);
+    }
+    snprintf(cx->ckpt_path, sizeof cx->ckpt_path, "%s/%s.safetensors", cx->dir, sys->name);
+    sim_train_hooks hooks = {.log = on_train_log, .checkpoint = on_train_checkpoint, .ctx = cx};
+    uint8_t state[SIM_TRAIN_RNGS][64];
+    struct stat st;
+    if (resume && stat(cx->ckpt_path, &st) == 0) {
+        // continue from the last checkpoint: the model, its Adam state and the training generators
+        static const char *const names[SIM_TRAIN_RNGS] = {"train_msg", "train_noise", "train_fade"};
+        gsl_rng *probe = sim_rng_alloc();
+        size_t size = probe ? gsl_rng_size(probe) : 0, found = 0;
+        if (probe)
+            gsl_rng_free(probe);
+        if (size == 0 || size > sizeof state[0])
+            return AE_ERROR(AE_ERUNTIME, "unexpected generator state size %zu", size);
+        sim_ckpt_rng r[SIM_TRAIN_RNGS];
+        for (int i = 0; i < SIM_TRAIN_RNGS; i++)
+            r[i] = (sim_ckpt_rng){names[i], state[i], size};
+        int rc = sim_ckpt_load(cx->ckpt_path, ae, r, SIM_TRAIN_RNGS, &found);
+        if (rc != AE_OK)
+            return rc;
+        if (ae->adam_step >= sys->train.steps) {
+            if (cx->progress)
+                fprintf(stderr, "  train %s: done before (step %llu)\n", sys->name,
+                        (unsigned long long)ae->adam_step);
+            return ae_eval_prepare(ae);
         }
+        if (found != SIM_TRAIN_RNGS)
+            return AE_ERROR(AE_ECONFIG,
+                            "%s: a checkpoint at step %llu without its training generators; rerun "
+                            "with --restart",
+                            cx->ckpt_path, (unsigned long long)ae->adam_step);
+        // the loss rows logged after the checkpoint are logged again
+        size_t keep = 0;
+        for (size_t i = 0; i < cx->n_loss; i++)
+            if (strcmp(cx->loss[i].system, sys->name) != 0 || cx->loss[i].step <= ae->adam_step)
+                cx->loss[keep++] = cx->loss[i];
+        cx->n_loss = keep;
+        for (int i = 0; i < SIM_TRAIN_RNGS; i++)
+            hooks.resume[i] = state[i];
+        if (cx->progress)
+            fprintf(stderr, "  train %s: resuming at step %llu\n", sys->name,
+                    (unsigned long long)ae->adam_step);
+    } else {
+        // from scratch: drop this system's old loss rows
+        size_t keep = 0;
+        for (size_t i = 0; i < cx->n_loss; i++)
+            if (strcmp(cx->loss[i].system, sys->name) != 0)
+                cx->loss[keep++] = cx->loss[i];
+        cx->n_loss = keep;
     }
-    if (optind != argc - 1) {
-        fputs(usage_run, stderr);
-        return optind >= argc ? input_error("run: missing CONFIG%s", "")
-                              : input_error("run: unexpected argument '%s'", argv[optind + 1]);
-    }
-    const char *cfg_path = argv[optind];
+    (void)ex;
+    int rc = sim_train_ae_hooks(ae, &sys->train, &sys->channel, &hooks, &g_cancel);
+    if (cx->progress)
+        fputc('\n', stderr);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/loss.csv", cx->dir);
+    int wrc = cx->alloc_failed ? AE_ERROR(AE_ENOMEM, "out of memory for the loss log")
+                               : sim_loss_write(path, cx->loss, cx->n_loss);
+    return rc != AE_OK ? rc : wrc;
+}
+
+static int do_run(const run_opts *o)
+{
+    double t_start = now_unix();
     sim_experiment ex;
-    int rc = sim_config_load(cfg_path, &ex);
+    int rc = sim_config_load_overrides(o->config, o->sets, o->n_sets, &ex);
     if (rc != AE_OK)
         return report(rc);
 #ifdef _OPENMP
-    ex.eval.threads = threads > 0 ? threads : omp_get_max_threads();
+    ex.eval.threads = o->threads > 0 ? o->threads : omp_get_max_threads();
 #else
     ex.eval.threads = 1;
 #endif
-    char dir[4096];
-    if (out_dir)
-        snprintf(dir, sizeof dir, "%s", out_dir);
+    char dir[4096], path[4200];
+    if (o->out && !*o->out) {
+        sim_experiment_free(&ex);
+        return input_error("--out: expected a folder name%s", "");
+    }
+    if (o->out)
+        snprintf(dir, sizeof dir, "%s", o->out);
     else
         snprintf(dir, sizeof dir, "results/%s", ex.name);
     if (sim_mkdir_p(dir) != AE_OK) {
@@ -209,31 +380,70 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "aesim: %s\n", ae_err_message());
         return EXIT_INPUT;
     }
-    char path[4200];
+    char *resolved = sim_config_resolved_text(&ex);
+    if (!resolved) {
+        sim_experiment_free(&ex);
+        return report(AE_ENOMEM);
+    }
+    // the folder's owner: the same resolved config resumes, another one is refused
     snprintf(path, sizeof path, "%s/resolved.cfg", dir);
-    if ((rc = sim_config_write_resolved(&ex, path, AESIM_VERSION)) != AE_OK) {
-        sim_experiment_free(&ex);
-        return report(rc);
+    int resume = 0;
+    char *previous = o->restart ? NULL : read_without_comments(path);
+    if (previous) {
+        if (strcmp(previous, resolved) != 0) {
+            fprintf(stderr,
+                    "aesim: %s holds the results of a different experiment (its resolved.cfg differs from "
+                    "%s's); use --restart to overwrite them or --out for another folder\n",
+                    dir, o->config);
+            free(previous);
+            free(resolved);
+            sim_experiment_free(&ex);
+            return EXIT_INPUT;
+        }
+        resume = 1;
+        free(previous);
     }
-
-    // a run starts its files afresh, so an interrupted run never leaves an older run's results beside
-    // this run's resolved.cfg
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    if ((rc = sim_results_write(path, NULL, 0)) == AE_OK) {
+    run_ctx cx = {.dir = dir, .progress = !o->quiet && isatty(STDERR_FILENO), .resolved = resolved};
+    sim_row *prev = NULL;
+    size_t n_prev = 0;
+    if (resume) {
+        // what the earlier run finished: its points, and its loss rows (trimmed per system below)
+        snprintf(path, sizeof path, "%s/results.csv", dir);
+        if (sim_results_read(path, &prev, &n_prev) != AE_OK)
+            n_prev = 0;
         snprintf(path, sizeof path, "%s/loss.csv", dir);
-        rc = sim_loss_write(path, NULL, 0);
+        if (sim_loss_read(path, &cx.loss, &cx.n_loss) == AE_OK)
+            cx.cap_loss = cx.n_loss;
+        if (cx.progress)
+            fprintf(stderr, "aesim: resuming in %s (%zu points done)\n", dir, n_prev);
+    } else {
+        rc = sim_config_write_resolved(&ex, path, AESIM_VERSION);
+        // a fresh run starts its files afresh
+        if (rc == AE_OK) {
+            snprintf(path, sizeof path, "%s/results.csv", dir);
+            rc = sim_results_write(path, NULL, 0);
+        }
+        if (rc == AE_OK && o->mode != MODE_EVAL) {
+            snprintf(path, sizeof path, "%s/loss.csv", dir);
+            rc = sim_loss_write(path, NULL, 0);
+            for (size_t s = 0; s < ex.n_systems; s++) {
+                snprintf(path, sizeof path, "%s/%s.safetensors", dir, ex.systems[s].name);
+                remove(path);
+            }
+        }
+        if (rc != AE_OK) {
+            free(resolved);
+            sim_experiment_free(&ex);
+            return report(rc);
+        }
     }
-    if (rc != AE_OK) {
-        sim_experiment_free(&ex);
-        return report(rc);
-    }
-    run_ctx cx = {.dir = dir, .progress = !quiet && isatty(STDERR_FILENO)};
-    sim_row *rows = calloc(ex.n_systems * ex.n_ebno, sizeof *rows);
+    sim_row *rows = calloc(ex.n_systems * ex.n_ebno + 1, sizeof *rows);
     size_t n_rows = 0;
     if (!rows) {
+        free(prev);
+        free(resolved);
         sim_experiment_free(&ex);
-        fprintf(stderr, "aesim: out of memory\n");
-        return EXIT_FAILED;
+        return report(AE_ERROR(AE_ENOMEM, "out of memory"));
     }
     sim_blas_single_thread();
     signal(SIGINT, on_signal);
@@ -245,20 +455,7 @@ static int cmd_run(int argc, char **argv)
         mod_modem *modem = NULL;
         txrx *t = NULL;
         if (sys->type == SIM_SYS_AUTOENCODER) {
-            ae = ae_create(&sys->ae);
-            if (!ae) {
-                rc = AE_ENOMEM;
-                break;
-            }
-            cx.system = sys->name;
-            rc = sim_train_ae(ae, &sys->train, &sys->channel, on_train_log, &cx, &g_cancel);
-            if (cx.progress)
-                fputc('\n', stderr);
-            snprintf(path, sizeof path, "%s/loss.csv", dir);
-            int wrc = cx.alloc_failed ? AE_ERROR(AE_ENOMEM, "out of memory for the loss log")
-                                      : sim_loss_write(path, cx.loss, cx.n_loss);
-            if (rc == AE_OK)
-                rc = wrc;
+            rc = learned_system(o, &ex, sys, resume, &cx, &ae);
             if (rc == AE_OK)
                 rc = sim_plot_constellation(dir, sys->name, ae->codebook, ae->M, sys->n, sys->k,
                                             sys->channel.kind != SIM_CH_AWGN);
@@ -269,36 +466,45 @@ static int cmd_run(int argc, char **argv)
                 t->is_complex = 1;
                 t->symbols_per_block = sys->n / 2;
             }
-        } else if (!(t = sim_system_classical(sys, &modem))) {
+        } else if (o->mode != MODE_TRAIN && !(t = sim_system_classical(sys, &modem))) {
             rc = AE_EINVAL;
         }
-        sim_eval_cfg ecfg = ex.eval;
-        ecfg.channel = sys->channel;
-        ecfg.soft = sys->type == SIM_SYS_MODEM && sys->demapper != MOD_DEMAP_HARD;
-        sim_engine *e = rc == AE_OK ? sim_engine_create(t, &ecfg) : NULL;
-        if (rc == AE_OK && !e)
-            rc = AE_ENOMEM;
-        for (size_t i = 0; i < ex.n_ebno && rc == AE_OK; i++) {
+        sim_engine *e = NULL;
+        if (rc == AE_OK && o->mode != MODE_TRAIN) {
+            sim_eval_cfg ecfg = ex.eval;
+            ecfg.channel = sys->channel;
+            ecfg.soft = sys->type == SIM_SYS_MODEM && sys->demapper != MOD_DEMAP_HARD;
+            if (!(e = sim_engine_create(t, &ecfg)))
+                rc = AE_ENOMEM;
+        }
+        for (size_t i = 0; e && i < ex.n_ebno && rc == AE_OK; i++) {
             sim_row *row = &rows[n_rows];
-            memset(row, 0, sizeof *row);
-            snprintf(row->system, sizeof row->system, "%s", sys->name);
-            sim_channel_describe(&sys->channel, row->channel, sizeof row->channel);
-            snprintf(row->eb_charges, sizeof row->eb_charges, "%s", sim_channel_eb_charges(&sys->channel));
             double ebno_db = ex.grid_esno ? ch_ebno_db_from_esno(ex.ebno_db[i], t->k, t->symbols_per_block)
                                           : ex.ebno_db[i];
-            rc = sim_engine_point(e, ebno_db, &row->pt, &g_cancel);
-            if (rc != AE_OK)
-                break;
-            sim_system_theory(sys, ebno_db, &row->theory_bler, &row->theory_ber);
+            const sim_row *done = find_row(prev, n_prev, sys->name, ebno_db);
+            if (done) {
+                *row = *done; // finished by an earlier run of the same experiment
+            } else {
+                memset(row, 0, sizeof *row);
+                snprintf(row->system, sizeof row->system, "%s", sys->name);
+                sim_channel_describe(&sys->channel, row->channel, sizeof row->channel);
+                snprintf(row->eb_charges, sizeof row->eb_charges, "%s",
+                         sim_channel_eb_charges(&sys->channel));
+                rc = sim_engine_point(e, ebno_db, &row->pt, &g_cancel);
+                if (rc != AE_OK)
+                    break;
+                sim_system_theory(sys, ebno_db, &row->theory_bler, &row->theory_ber);
+            }
             n_rows++;
             snprintf(path, sizeof path, "%s/results.csv", dir);
             rc = sim_results_write(path, rows, n_rows);
             if (cx.progress)
                 fprintf(stderr,
                         "  %-20s Eb/N0 %6.2f dB  blocks %12llu  block errors %8llu  BLER %.3e  BER %.3e  "
-                        "%.1f s\n",
+                        "%.1f s%s\n",
                         sys->name, row->pt.ebno_db, (unsigned long long)row->pt.blocks,
-                        (unsigned long long)row->pt.block_errors, row->pt.bler, row->pt.ber, row->pt.seconds);
+                        (unsigned long long)row->pt.block_errors, row->pt.bler, row->pt.ber, row->pt.seconds,
+                        done ? " (earlier run)" : "");
             // early stop of the sweep: later points of this system get no row
             if ((ex.early_stop && row->pt.block_errors == 0) ||
                 (ex.min_bler > 0 && row->pt.bler < ex.min_bler) ||
@@ -310,7 +516,7 @@ static int cmd_run(int argc, char **argv)
         mod_modem_destroy(modem);
         ae_destroy(ae);
     }
-    if (rc == AE_OK) {
+    if (rc == AE_OK && o->mode != MODE_TRAIN) {
         snprintf(path, sizeof path, "%s/results.csv", dir);
         rc = sim_results_write(path, rows, n_rows); // also when no point finished: a header-only file
     }
@@ -321,18 +527,158 @@ static int cmd_run(int argc, char **argv)
         if (rows[i].pt.ber > 0.0 && (ymin_ber == 0.0 || rows[i].pt.ber < ymin_ber))
             ymin_ber = rows[i].pt.ber;
     }
+    int drew = rc == AE_OK || (rc == AE_EINTR && n_rows > 0);
+    if (drew && o->mode != MODE_TRAIN) {
+        int prc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber); // an interruption stays the outcome
+        if (rc == AE_OK)
+            rc = prc;
+    }
+    if ((rc == AE_OK || rc == AE_EINTR) && o->mode != MODE_EVAL) {
+        int prc = sim_plot_loss(dir, &ex);
+        if (rc == AE_OK)
+            rc = prc;
+    }
+    // how the folder was made, also after an interruption
+    sim_run_info info = {AESIM_VERSION, AESIM_GIT_COMMIT, o->config,     ex.eval.seed, ex.eval.threads, 1,
+                         t_start,       now_unix(),       rc == AE_EINTR};
+    snprintf(path, sizeof path, "%s/metadata.json", dir);
+    int mrc = sim_metadata_write(path, &info, rows, n_rows);
     if (rc == AE_OK)
-        rc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber);
-    if (rc == AE_OK)
-        rc = sim_plot_loss(dir, &ex);
-    else if (rc == AE_EINTR && n_rows > 0)
-        (void)sim_plot_figures(dir, &ex, ymin_bler, ymin_ber); // draw what was saved; still interrupted
-    if (rc == AE_OK && !quiet)
-        fprintf(stderr, "aesim: results in %s/ (results.csv, bler.png, ber.png)\n", dir);
+        rc = mrc;
+    if (rc == AE_OK && !o->quiet)
+        fprintf(stderr, "aesim: results in %s/\n", dir);
     free(rows);
+    free(prev);
     free(cx.loss);
+    free(resolved);
     sim_experiment_free(&ex);
     return report(rc);
+}
+
+// Options of run, train and eval.
+static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
+{
+    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"set", required_argument, NULL, 's'},
+                                         {"restart", no_argument, NULL, 'r'},
+                                         {"checkpoints", required_argument, NULL, 'c'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:t:s:rc:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case 't':
+            if (!parse_threads(optarg, &o->threads))
+                return input_error("--threads '%s': expected an integer 1..1024", optarg);
+            break;
+        case 's':
+            if (o->n_sets == sizeof o->sets / sizeof *o->sets)
+                return input_error("too many --set options (at most 64)%s", "");
+            o->sets[o->n_sets++] = optarg;
+            break;
+        case 'r': o->restart = 1; break;
+        case 'c':
+            if (o->mode != MODE_EVAL)
+                return input_error("--checkpoints applies to `aesim eval`%s", "");
+            o->checkpoints = optarg;
+            break;
+        case 'q': o->quiet = 1; break;
+        case 'h': fputs(usage, stdout); return -1;
+        default: fputs(usage, stderr); return EXIT_INPUT;
+        }
+    }
+    if (optind >= argc)
+        return input_error("missing CONFIG%s (see --help)", "");
+    if (optind < argc - 1)
+        return input_error("unexpected argument '%s'", argv[optind + 1]);
+    o->config = argv[optind];
+    if (o->mode == MODE_EVAL && !o->checkpoints)
+        return input_error("aesim eval needs --checkpoints DIR%s", "");
+    return EXIT_DONE;
+}
+
+static int cmd_run_mode(int argc, char **argv, int mode, const char *usage)
+{
+    run_opts o = {.mode = mode};
+    int rc = parse_run(argc, argv, &o, usage);
+    if (rc != EXIT_DONE)
+        return rc < 0 ? EXIT_DONE : rc;
+    return do_run(&o);
+}
+
+// aesim plot DIR: redraw the figures of a results folder from its resolved.cfg and results.csv.
+static int cmd_plot(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        fputs(usage_plot, stdout);
+        return EXIT_DONE;
+    }
+    if (argc != 2)
+        return input_error("usage: aesim plot DIR%s", "");
+    const char *dir = argv[1];
+    char path[4200];
+    snprintf(path, sizeof path, "%s/resolved.cfg", dir);
+    sim_experiment ex;
+    int rc = sim_config_load(path, &ex);
+    if (rc != AE_OK)
+        return report(rc);
+    sim_row *rows = NULL;
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    if ((rc = sim_results_read(path, &rows, &n)) != AE_OK) {
+        sim_experiment_free(&ex);
+        return report(rc == AE_EIO ? AE_ECONFIG : rc);
+    }
+    double ymin_bler = 0.0, ymin_ber = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].pt.bler > 0.0 && (ymin_bler == 0.0 || rows[i].pt.bler < ymin_bler))
+            ymin_bler = rows[i].pt.bler;
+        if (rows[i].pt.ber > 0.0 && (ymin_ber == 0.0 || rows[i].pt.ber < ymin_ber))
+            ymin_ber = rows[i].pt.ber;
+    }
+    rc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber);
+    snprintf(path, sizeof path, "%s/loss.csv", dir);
+    struct stat st;
+    if (rc == AE_OK && stat(path, &st) == 0)
+        rc = sim_plot_loss(dir, &ex);
+    free(rows);
+    sim_experiment_free(&ex);
+    return report(rc);
+}
+
+// aesim check CONFIG: validate, print the resolved config and the work it implies.
+static int cmd_check(int argc, char **argv)
+{
+    run_opts o = {.mode = MODE_RUN};
+    int rc = parse_run(argc, argv, &o, usage_check);
+    if (rc != EXIT_DONE)
+        return rc < 0 ? EXIT_DONE : rc;
+    sim_experiment ex;
+    if ((rc = sim_config_load_overrides(o.config, o.sets, o.n_sets, &ex)) != AE_OK)
+        return report(rc);
+    char *text = sim_config_resolved_text(&ex);
+    printf("# %s: valid. The resolved experiment:\n%s", o.config, text ? text : "");
+    free(text);
+    printf("# work: %zu systems x %zu points (%s %g..%g dB), at most %llu blocks per point\n", ex.n_systems,
+           ex.n_ebno, ex.grid_esno ? "Es/N0" : "Eb/N0", ex.ebno_db[0], ex.ebno_db[ex.n_ebno - 1],
+           (unsigned long long)ex.eval.max_blocks);
+    for (size_t s = 0; s < ex.n_systems; s++) {
+        const sim_system_cfg *sys = &ex.systems[s];
+        char ch[96];
+        sim_channel_describe(&sys->channel, ch, sizeof ch);
+        printf("#   %-20s %-12s k = %2u  n = %3zu  %s", sys->name, sim_system_type_name(sys->type), sys->k,
+               sys->n, ch);
+        if (sys->type == SIM_SYS_AUTOENCODER)
+            printf("  %zu parameters, %llu training steps of %zu", ae_param_count(&sys->ae),
+                   (unsigned long long)sys->train.steps, sys->train.batch);
+        printf("\n");
+    }
+    sim_experiment_free(&ex);
+    return EXIT_DONE;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -767,7 +1113,15 @@ int main(int argc, char **argv)
         return EXIT_DONE;
     }
     if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
+        return cmd_run_mode(argc - 1, argv + 1, MODE_RUN, usage_run);
+    if (strcmp(cmd, "train") == 0)
+        return cmd_run_mode(argc - 1, argv + 1, MODE_TRAIN, usage_train);
+    if (strcmp(cmd, "eval") == 0)
+        return cmd_run_mode(argc - 1, argv + 1, MODE_EVAL, usage_eval);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "ber") == 0)
         return cmd_ber(argc - 1, argv + 1);
     if (strcmp(cmd, "theory") == 0)

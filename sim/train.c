@@ -38,6 +38,7 @@ void sim_train_cfg_default(sim_train_cfg *c)
     c->ebno_db = 4.0;
     c->seed = 1;
     c->log_every = 100;
+    c->checkpoint_every = 1000;
 }
 
 int sim_train_cfg_validate(const sim_train_cfg *c)
@@ -56,6 +57,9 @@ int sim_train_cfg_validate(const sim_train_cfg *c)
         return AE_ERROR(AE_EINVAL, "ebno_db = %g, expected a finite value in dB", c->ebno_db);
     if (c->log_every < 1)
         return AE_ERROR(AE_EINVAL, "log_every = 0, expected >= 1");
+    if (c->checkpoint_every % c->log_every != 0)
+        return AE_ERROR(AE_EINVAL, "checkpoint_every = %llu, expected a multiple of log_every = %llu (or 0)",
+                        (unsigned long long)c->checkpoint_every, (unsigned long long)c->log_every);
     return AE_OK;
 }
 
@@ -72,6 +76,18 @@ double sim_train_lr(const sim_train_cfg *c, uint64_t t)
 int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *ch, sim_train_log_fn log,
                  void *ctx, volatile sig_atomic_t *cancel)
 {
+    sim_train_hooks hooks = {.log = log, .ctx = ctx};
+    return sim_train_ae_hooks(ae, cfg, ch, &hooks, cancel);
+}
+
+int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *ch,
+                       const sim_train_hooks *hooks, volatile sig_atomic_t *cancel)
+{
+    sim_train_hooks none = {0};
+    if (!hooks)
+        hooks = &none;
+    sim_train_log_fn log = hooks->log;
+    void *ctx = hooks->ctx;
     int rc = sim_train_cfg_validate(cfg);
     if (rc != AE_OK)
         return rc;
@@ -108,11 +124,25 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *
     sim_rng_seed(r_msg, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_MSG));
     sim_rng_seed(r_noise, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_NOISE));
     sim_rng_seed(r_fade, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_FADING));
-    ae_init(ae, r_init);
+    gsl_rng *const rngs[SIM_TRAIN_RNGS] = {r_msg, r_noise, r_fade};
+    uint64_t start = 0;
+    if (hooks->resume[0]) {
+        // resume: the model as loaded, the generators where the checkpoint left them
+        for (int i = 0; i < SIM_TRAIN_RNGS; i++)
+            memcpy(gsl_rng_state(rngs[i]), hooks->resume[i], gsl_rng_size(rngs[i]));
+        start = ae->adam_step;
+        if (start > cfg->steps) {
+            rc = AE_ERROR(AE_EINVAL, "the checkpoint is at step %llu, beyond steps = %llu",
+                          (unsigned long long)start, (unsigned long long)cfg->steps);
+            goto done;
+        }
+    } else {
+        ae_init(ae, r_init);
+    }
 
     double loss_sum = 0.0;
     uint64_t loss_count = 0;
-    for (uint64_t t = 0; t < cfg->steps; t++) {
+    for (uint64_t t = start; t < cfg->steps; t++) {
         if (cancel && *cancel) {
             rc = AE_ERROR(AE_EINTR, "training interrupted at step %llu", (unsigned long long)t);
             goto done;
@@ -154,7 +184,12 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *
             loss_sum = 0.0;
             loss_count = 0;
         }
+        if (hooks->checkpoint && cfg->checkpoint_every && (t + 1) % cfg->checkpoint_every == 0 &&
+            t + 1 < cfg->steps && (rc = hooks->checkpoint(ctx, ae, rngs)) != AE_OK)
+            goto done;
     }
+    if (hooks->checkpoint && (rc = hooks->checkpoint(ctx, ae, rngs)) != AE_OK)
+        goto done;
     rc = ae_eval_prepare(ae);
 done:
     ae_ws_destroy(ws);

@@ -20,20 +20,23 @@ const char *sim_lr_schedule_name(int schedule);
 int sim_lr_schedule_parse(const char *name);
 
 typedef struct sim_train_cfg {
-    uint64_t steps;     // Adam updates, >= 1 (default 10000)
-    size_t batch;       // messages per step, >= 1 (default 1000)
-    double lr;          // initial learning rate, > 0 (default 1e-2)
-    double lr_final;    // final learning rate for decaying schedules, > 0 (default 1e-4)
-    int schedule;       // enum sim_lr_schedule (default SIM_LR_COSINE)
-    double ebno_db;     // training Eb/N0 in dB, finite (default 4)
-    uint64_t seed;      // seed of initialisation and batches (default 1)
-    uint64_t log_every; // report the loss every this many steps, >= 1 (default 100)
+    uint64_t steps;            // Adam updates, >= 1 (default 10000)
+    size_t batch;              // messages per step, >= 1 (default 1000)
+    double lr;                 // initial learning rate, > 0 (default 1e-2)
+    double lr_final;           // final learning rate for decaying schedules, > 0 (default 1e-4)
+    int schedule;              // enum sim_lr_schedule (default SIM_LR_COSINE)
+    double ebno_db;            // training Eb/N0 in dB, finite (default 4)
+    uint64_t seed;             // seed of initialisation and batches (default 1)
+    uint64_t log_every;        // report the loss every this many steps, >= 1 (default 100)
+    uint64_t checkpoint_every; // save a checkpoint every this many steps (a multiple of log_every; 0: only at
+                               // the end; default 1000)
 } sim_train_cfg;
 
 // Fill the defaults above.
 void sim_train_cfg_default(sim_train_cfg *c);
 
-// Check ranges; AE_EINVAL naming the field and the expected range otherwise.
+// Check ranges; AE_EINVAL naming the field and the expected range otherwise (checkpoint_every must be a
+// multiple of log_every, so a resumed run logs the same loss rows as an uninterrupted one).
 int sim_train_cfg_validate(const sim_train_cfg *c);
 
 // Learning rate at step t (0-based, t < steps) under the schedule.
@@ -42,6 +45,21 @@ double sim_train_lr(const sim_train_cfg *c, uint64_t t);
 // Called every log_every steps and after the last one: the step count done, the mean loss (nats) over
 // the steps since the last call, and the learning rate of the last step.
 typedef void (*sim_train_log_fn)(void *ctx, uint64_t step, double loss, double lr);
+
+// The generators a training run draws from, in this order (their states go into checkpoints).
+enum { SIM_TRAIN_RNG_MSG = 0, SIM_TRAIN_RNG_NOISE = 1, SIM_TRAIN_RNG_FADE = 2, SIM_TRAIN_RNGS = 3 };
+
+// Called every checkpoint_every steps and after the last step, with the model (adam_step = steps done)
+// and the training generators; a status other than AE_OK stops training with that status.
+typedef int (*sim_train_ckpt_fn)(void *ctx, const ae_model *ae, gsl_rng *const rngs[SIM_TRAIN_RNGS]);
+
+typedef struct sim_train_hooks {
+    sim_train_log_fn log;               // loss reports (may be NULL)
+    sim_train_ckpt_fn checkpoint;       // checkpoints (may be NULL)
+    void *ctx;                          // passed to both
+    const void *resume[SIM_TRAIN_RNGS]; // non-NULL: resume from ae as it is (parameters, moments, adam_step)
+                                        // with the generators in these states (gsl_rng_size bytes each)
+} sim_train_hooks;
 
 // Train ae over the channel ch (NULL: AWGN) at cfg->ebno_db, the noise variance given by
 // ch_sigma2_from_ebno with the block energy n (both constraints; E|h|^2 = 1 on fading channels):
@@ -53,5 +71,10 @@ typedef void (*sim_train_log_fn)(void *ctx, uint64_t step, double loss, double l
 // *cancel becomes nonzero (checked every step); AE_ENOMEM.
 int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *ch, sim_train_log_fn log,
                  void *ctx, volatile sig_atomic_t *cancel);
+
+// As sim_train_ae with checkpoints and resumption (hooks may be NULL). A run resumed from a checkpoint
+// taken at step s continues from s and ends with exactly the model an uninterrupted run ends with.
+int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *ch,
+                       const sim_train_hooks *hooks, volatile sig_atomic_t *cancel);
 
 #endif
