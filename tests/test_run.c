@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -603,4 +604,163 @@ Test(cli, ber_and_theory_print_csv)
         cr_assert(strstr(err, needle[i]), "%s: message lacks '%s': %s", bad[i], needle[i], err);
         free(err);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the research workflow: resume, refusal, eval from checkpoints, overrides
+
+static const char *const resume_cfg =
+    "eval = { ebno_db = [0.0, 2.0, 4.0]; target_block_errors = 500; max_blocks = 2000000; chunk_blocks = "
+    "20000; };\n"
+    "systems = (\n"
+    "  { name = \"ae_7_4\"; type = \"autoencoder\"; n = 7; k = 4;\n"
+    "    train = { steps = 3000; batch = 1000; checkpoint_every = 200; log_every = 100; }; },\n"
+    "  { name = \"hamming_7_4_ml\"; type = \"hamming_7_4\"; decoder = \"ml\"; } );\n";
+
+// Run aesim in the background, send it `sig` after `after_ms`, wait; returns the exit status.
+static int run_interrupted(const char *args, int sig, int after_ms)
+{
+    char cmd[8400];
+    snprintf(cmd, sizeof cmd,
+             "%s %s --quiet </dev/null >/dev/null 2>&1 & pid=$!; sleep %d.%03d; kill -%d $pid 2>/dev/null; "
+             "wait $pid",
+             bin(), args, after_ms / 1000, after_ms % 1000, sig);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
+{
+    char dir[64], cfg[128], cmd[8400], path[256];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/r.cfg", dir);
+    write_file(cfg, resume_cfg);
+    char *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/full --threads 2", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    // interrupted during training, then during the sweep; each rerun picks up where the last stopped
+    char args[4096];
+    snprintf(args, sizeof args, "run %s --out %s/part --threads 2", cfg, dir);
+    int st = run_interrupted(args, SIGINT, 400);
+    cr_assert(st == 130 || st == 0, "exit %d", st);
+    st = run_interrupted(args, SIGTERM, 1500);
+    cr_assert(st == 143 || st == 0, "exit %d", st);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/part --threads 1", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/full/results.csv", dir);
+    char *a = counts_of(path);
+    snprintf(path, sizeof path, "%s/part/results.csv", dir);
+    char *b = counts_of(path);
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    snprintf(path, sizeof path, "%s/full/loss.csv", dir);
+    char *la = read_file(path);
+    snprintf(path, sizeof path, "%s/part/loss.csv", dir);
+    char *lb = read_file(path);
+    cr_assert_str_eq(la, lb);
+    free(la);
+    free(lb);
+    // the checkpoint of the finished run carries the last step, and metadata.json the run
+    snprintf(path, sizeof path, "%s/part/ae_7_4.safetensors", dir);
+    struct stat sb;
+    cr_assert(stat(path, &sb) == 0 && sb.st_size > 0);
+    snprintf(path, sizeof path, "%s/part/metadata.json", dir);
+    char *meta = read_file(path);
+    cr_assert(meta && strstr(meta, "\"aesim_version\"") && strstr(meta, "\"seed\"") &&
+              strstr(meta, "\"threads\""));
+    free(meta);
+
+    // a folder holding another experiment is refused, untouched; --restart overwrites it
+    snprintf(path, sizeof path, "%s/full/results.csv", dir);
+    char *before = read_file(path);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/full --set eval.max_blocks=1000000", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "different experiment") && strstr(err, "--restart"), "%s", err);
+    free(err);
+    char *after = read_file(path);
+    cr_assert_str_eq(before, after);
+    free(before);
+    free(after);
+
+    // eval from the checkpoints of the finished run reproduces its counts
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s/full --out %s/eval --threads 2", bin(), cfg, dir,
+             dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/full/results.csv", dir);
+    a = counts_of(path);
+    snprintf(path, sizeof path, "%s/eval/results.csv", dir);
+    b = counts_of(path);
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    // a checkpoint that does not fit the config: exit 2, naming the tensor
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s/full --out %s/eval2 --set systems.[0].n=6", bin(),
+             cfg, dir, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "ae_7_4.safetensors") && strstr(err, "weight"), "%s", err);
+    free(err);
+}
+
+Test(workflow, check_and_plot_commands)
+{
+    char dir[64], cfg[128], cmd[8400];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/t.cfg", dir);
+    write_file(cfg, tiny_cfg);
+    char *err, *out;
+    snprintf(cmd, sizeof cmd, "%s check %s --set systems.[0].train.lr=0.02", bin(), cfg);
+    cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
+    cr_assert(strstr(out, "lr = 0.02;") && strstr(out, "3 systems x 3 points") &&
+                  strstr(out, "62 parameters"),
+              "%s", out);
+    free(err);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s check %s --set systems.[0].train.lrr=0.02", bin(), cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "did you mean 'lr'"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    char png[256];
+    snprintf(png, sizeof png, "%s/a/bler.png", dir);
+    cr_assert_eq(remove(png), 0);
+    snprintf(cmd, sizeof cmd, "%s plot %s/a", bin(), dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    struct stat sb;
+    cr_assert(stat(png, &sb) == 0 && sb.st_size > 0, "plot did not redraw bler.png");
+    snprintf(png, sizeof png, "%s/a/constellation_ae_2_2.png", dir);
+    cr_assert(stat(png, &sb) == 0 && sb.st_size > 0);
+    snprintf(cmd, sizeof cmd, "%s plot %s/nothing", bin(), dir);
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    free(err);
+}
+
+Test(workflow, a_write_failure_keeps_the_previous_results, .timeout = 120)
+{
+    char dir[64], cfg[128], cmd[8400], path[256];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/t.cfg", dir);
+    write_file(cfg, tiny_cfg);
+    char *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/a/results.csv", dir);
+    char *before = read_file(path);
+    // the test-only fault switch of the one file writer: results.csv cannot be saved (ENOSPC)
+    snprintf(cmd, sizeof cmd, "AESIM_FAULT_WRITE=results.csv %s run %s --out %s/a --restart --quiet", bin(),
+             cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 1);
+    cr_assert(strstr(err, "results.csv") && strstr(err, "No space left"), "%s", err);
+    free(err);
+    char *after = read_file(path);
+    cr_assert_str_eq(before, after);
+    free(before);
+    free(after);
 }
