@@ -65,6 +65,7 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
             ber ? "BER" : "BLER", ex->grid_esno ? "Es/N0" : "Eb/N0", ex->name, what);
     fprintf(f, "set datafile separator ','\n");
     fprintf(f, "set terminal pngcairo size 1180,680 enhanced font 'DejaVu Sans,11'\n");
+    fprintf(f, "if (exists('svg')) set terminal svg size 1180,680 dynamic enhanced font 'DejaVu Sans,11'\n");
     // aesim passes outfile (a temporary name, renamed over the figure once gnuplot succeeded)
     fprintf(f, "if (!exists('outfile')) outfile = '%s.png'\nset output outfile\n", what);
     // the channel of every system, or "several channels"
@@ -123,11 +124,11 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
     return sim_file_commit(&out);
 }
 
-// Run `gnuplot -e "outfile='OUT'" SCRIPT` in dir, quietly.
-static int run_gnuplot(const char *dir, const char *script, const char *out)
+// Run `gnuplot -e "[svg=1; ]outfile='OUT'" SCRIPT` in dir, quietly.
+static int run_gnuplot(const char *dir, const char *script, const char *out, int svg)
 {
-    char define[256];
-    snprintf(define, sizeof define, "outfile='%s'", out);
+    char define[400];
+    snprintf(define, sizeof define, "%soutfile='%s'", svg ? "svg=1; " : "", out);
     pid_t pid = fork();
     if (pid < 0)
         return AE_ERROR(AE_ERUNTIME, "cannot start gnuplot: %s", strerror(errno));
@@ -154,6 +155,28 @@ static int run_gnuplot(const char *dir, const char *script, const char *out)
     return AE_OK;
 }
 
+// Draw dir/BASE.gp into BASE.png and BASE.svg, each through a temporary file renamed over the figure once
+// gnuplot succeeded (a failure leaves the previous figure).
+static int draw(const char *dir, const char *base)
+{
+    char script[320];
+    snprintf(script, sizeof script, "%s.gp", base);
+    for (int svg = 0; svg <= 1; svg++) {
+        char tmp_name[320], tmp[4400], fig[4400];
+        snprintf(tmp_name, sizeof tmp_name, "%s.%s.tmp", base, svg ? "svg" : "png");
+        snprintf(tmp, sizeof tmp, "%s/%s", dir, tmp_name);
+        snprintf(fig, sizeof fig, "%s/%s.%s", dir, base, svg ? "svg" : "png");
+        int rc = run_gnuplot(dir, script, tmp_name, svg);
+        if (rc != AE_OK) {
+            remove(tmp);
+            return rc;
+        }
+        if (rename(tmp, fig) != 0)
+            return AE_ERROR(AE_EIO, "cannot save %s: %s", fig, strerror(errno));
+    }
+    return AE_OK;
+}
+
 int sim_plot_figures(const char *dir, const sim_experiment *ex, double ymin_bler, double ymin_ber)
 {
     char path[4200];
@@ -164,18 +187,9 @@ int sim_plot_figures(const char *dir, const sim_experiment *ex, double ymin_bler
     for (int ber = 0; ber <= 1; ber++) {
         const char *script = ber ? "ber.gp" : "bler.gp";
         snprintf(path, sizeof path, "%s/%s", dir, script);
-        const char *name = ber ? "ber.png" : "bler.png", *tmp_name = ber ? "ber.png.tmp" : "bler.png.tmp";
-        char tmp[4200], png[4200];
-        snprintf(tmp, sizeof tmp, "%s/%s", dir, tmp_name);
-        snprintf(png, sizeof png, "%s/%s", dir, name);
-        if ((rc = write_script(path, ex, ber, ber ? ymin_ber : ymin_bler)) != AE_OK)
+        if ((rc = write_script(path, ex, ber, ber ? ymin_ber : ymin_bler)) != AE_OK ||
+            (rc = draw(dir, ber ? "ber" : "bler")) != AE_OK)
             return rc;
-        if ((rc = run_gnuplot(dir, script, tmp_name)) != AE_OK) {
-            remove(tmp); // the previous figure stays
-            return rc;
-        }
-        if (rename(tmp, png) != 0)
-            return AE_ERROR(AE_EIO, "cannot save %s: %s", png, strerror(errno));
     }
     return AE_OK;
 }
@@ -195,8 +209,9 @@ int sim_plot_loss(const char *dir, const sim_experiment *ex)
         return rc;
     FILE *f = out.f;
     fprintf(f, "# loss.gp: training loss of %s; rerun with `gnuplot loss.gp` in this folder.\n", ex->name);
-    fprintf(
-        f, "set datafile separator ','\nset terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11'\n");
+    fprintf(f,
+            "set datafile separator ','\nset terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11'\n"
+            "if (exists('svg')) set terminal svg size 960,600 dynamic enhanced font 'DejaVu Sans,11'\n");
     fprintf(f, "if (!exists('outfile')) outfile = 'loss.png'\nset output outfile\n");
     fprintf(f,
             "set title \"%s: training loss (softmax cross-entropy, mean over the steps since the previous "
@@ -216,16 +231,7 @@ int sim_plot_loss(const char *dir, const sim_experiment *ex)
     fprintf(f, "\n");
     if ((rc = sim_file_commit(&out)) != AE_OK)
         return rc;
-    char tmp[4200], png[4200];
-    snprintf(tmp, sizeof tmp, "%s/loss.png.tmp", dir);
-    snprintf(png, sizeof png, "%s/loss.png", dir);
-    if ((rc = run_gnuplot(dir, "loss.gp", "loss.png.tmp")) != AE_OK) {
-        remove(tmp);
-        return rc;
-    }
-    if (rename(tmp, png) != 0)
-        return AE_ERROR(AE_EIO, "cannot save %s: %s", png, strerror(errno));
-    return AE_OK;
+    return draw(dir, "loss");
 }
 
 // The two leading principal axes of the M codewords: e1, e2 [n] (unit vectors). AE_OK or AE_ENOMEM.
@@ -330,8 +336,9 @@ int sim_plot_constellation(const char *dir, const char *system, const float *cod
     static const char *const yl[] = {"x_1", "Quadrature", "Principal component 2"};
     fprintf(f, "# %s.gp: the learned constellation of %s; rerun with `gnuplot %s.gp` in this folder.\n", name,
             system, name);
-    fprintf(
-        f, "set datafile separator ','\nset terminal pngcairo size 720,720 enhanced font 'DejaVu Sans,11'\n");
+    fprintf(f,
+            "set datafile separator ','\nset terminal pngcairo size 720,720 enhanced font 'DejaVu Sans,11'\n"
+            "if (exists('svg')) set terminal svg size 720,720 dynamic enhanced font 'DejaVu Sans,11'\n");
     fprintf(f, "if (!exists('outfile')) outfile = '%s.png'\nset output outfile\n", name);
     fprintf(f, "set title \"%s: learned constellation (%zu messages)\\n%s\" noenhanced\n", system, M,
             titles[mode]);
@@ -364,16 +371,5 @@ int sim_plot_constellation(const char *dir, const char *system, const float *cod
     fprintf(f, "\n");
     if ((rc = sim_file_commit(&out)) != AE_OK)
         return rc;
-    char script[300], tmp_name[300], tmp[4200], png[4200];
-    snprintf(script, sizeof script, "%s.gp", name);
-    snprintf(tmp_name, sizeof tmp_name, "%s.png.tmp", name);
-    snprintf(tmp, sizeof tmp, "%s/%s", dir, tmp_name);
-    snprintf(png, sizeof png, "%s/%s.png", dir, name);
-    if ((rc = run_gnuplot(dir, script, tmp_name)) != AE_OK) {
-        remove(tmp);
-        return rc;
-    }
-    if (rename(tmp, png) != 0)
-        return AE_ERROR(AE_EIO, "cannot save %s: %s", png, strerror(errno));
-    return AE_OK;
+    return draw(dir, name);
 }
