@@ -46,7 +46,7 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-dev libconfi
 CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2
 
-.PHONY: all deps bench-deps install-missing run test bench lint format format-check clean help
+.PHONY: all deps bench-deps install-missing run test bench lint format format-check clean help install
 
 all: $(BIN)
 
@@ -57,6 +57,7 @@ help:
 	@echo "make test    build and run the Criterion test suite"
 	@echo "make bench   speed benchmarks (apart from the tests)"
 	@echo "make lint    cppcheck and clang-tidy;  make format: clang-format in place"
+	@echo "make install PREFIX=/usr/local   binary, headers, libaesim.a, aesim.pc, man page"
 	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 THREADS=N CONFIG=file"
 
 BENCH_PKGS := $(DEB_PKGS) g++ libliquid-dev libitpp-dev
@@ -130,6 +131,19 @@ format-check:
 
 $(BUILD)/bench_%: $(BUILD)/bench/bench_%.o $(BUILD)/libaesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/.*AESIM_VERSION "\(.*\)"/\1/p' sim/version.h)
+
+# the binary, the headers, the static library, a pkg-config file and the man page
+install: $(BIN) $(BUILD)/libaesim.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/aesim $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/aesim
+	install -m 644 common/*.h models/*.h channels/*.h sim/*.h $(DESTDIR)$(PREFIX)/include/aesim/
+	install -m 644 $(BUILD)/libaesim.a $(DESTDIR)$(PREFIX)/lib/libaesim.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' doc/aesim.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/aesim.pc
+	install -m 644 doc/aesim.1 $(DESTDIR)$(PREFIX)/share/man/man1/aesim.1
 
 clean:
 	rm -rf build aesim
