@@ -19,7 +19,8 @@
 // ---------------------------------------------------------------------------------------------
 // the schema: valid keys per group, for unknown-key errors and suggestions
 
-static const char *const keys_top[] = {"seed", "channel", "eval", "systems", "memory_limit_mib", NULL};
+static const char *const keys_top[] = {"seed",  "channel", "eval", "systems", "memory_limit_mib",
+                                       "sweep", NULL};
 static const char *const keys_channel[] = {"type", "k_factor", "coherence", "csi", NULL};
 static const char *const keys_ofdm[] = {"type",       "nfft",   "cp",     "null_dc", "guard_low",
                                         "guard_high", "taps",   "pdp",    "csi",     "pilots",
@@ -867,6 +868,182 @@ static int check_wide_integers(const char *path)
     return rc;
 }
 
+// ---------------------------------------------------------------------------------------------
+// sweeps: sweep = { train = { ebno_db = [1.0, 3.0]; }; }; gives one system per value (per combination of
+// values when several keys are swept), named <system>_<dotted.key>-<value as %g>
+
+// Deep copy of setting src as a new member (or element, name NULL) of dst.
+static config_setting_t *copy_setting(config_setting_t *dst, const char *name, const config_setting_t *src)
+{
+    int t = config_setting_type(src);
+    config_setting_t *c = config_setting_add(dst, name, t);
+    if (!c)
+        return NULL;
+    switch (t) {
+    case CONFIG_TYPE_INT: config_setting_set_int(c, config_setting_get_int(src)); break;
+    case CONFIG_TYPE_INT64: config_setting_set_int64(c, config_setting_get_int64(src)); break;
+    case CONFIG_TYPE_FLOAT: config_setting_set_float(c, config_setting_get_float(src)); break;
+    case CONFIG_TYPE_BOOL: config_setting_set_bool(c, config_setting_get_bool(src)); break;
+    case CONFIG_TYPE_STRING: config_setting_set_string(c, config_setting_get_string(src)); break;
+    default:
+        for (int i = 0; i < config_setting_length(src); i++) {
+            const config_setting_t *e = config_setting_get_elem(src, (unsigned)i);
+            if (!copy_setting(c, t == CONFIG_TYPE_GROUP ? config_setting_name(e) : NULL, e))
+                return NULL;
+        }
+    }
+    return c;
+}
+
+enum { MAX_SWEEP_KEYS = 8 };
+
+typedef struct sweep_key {
+    char path[256];                 // dotted path inside a system, e.g. "train.ebno_db"
+    const config_setting_t *values; // the list or array of values
+} sweep_key;
+
+// Collect the leaves (lists or arrays of values) under group g into keys.
+static int collect_sweep(const cfg_ctx *cx, const config_setting_t *g, const char *prefix, sweep_key *keys,
+                         size_t *n)
+{
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        char path[256];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", config_setting_name(e));
+        int t = config_setting_type(e);
+        if (t == CONFIG_TYPE_GROUP) {
+            int rc = collect_sweep(cx, e, path, keys, n);
+            if (rc != AE_OK)
+                return rc;
+        } else if (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) {
+            if (config_setting_length(e) < 1)
+                return cfg_fail(cx, e, NULL, "an empty sweep; expected a list of values");
+            if (*n == MAX_SWEEP_KEYS)
+                return cfg_fail(cx, e, NULL, "more than %d swept keys", MAX_SWEEP_KEYS);
+            snprintf(keys[*n].path, sizeof keys[*n].path, "%s", path);
+            keys[(*n)++].values = e;
+        } else {
+            return cfg_fail(cx, e, NULL, "expected a list of values to sweep, e.g. [1.0, 3.0]");
+        }
+    }
+    return AE_OK;
+}
+
+// Whether a system of this type has the top-level key of path.
+static int system_accepts(const config_setting_t *sys, const char *path)
+{
+    const config_setting_t *ts = config_setting_get_member(sys, "type");
+    const char *type =
+        ts && config_setting_type(ts) == CONFIG_TYPE_STRING ? config_setting_get_string(ts) : "";
+    const char *const *keys = strcmp(type, "autoencoder") == 0    ? keys_ae
+                              : strcmp(type, "uncoded_bpsk") == 0 ? keys_bpsk
+                              : strcmp(type, "hamming_7_4") == 0  ? keys_hamming
+                              : strcmp(type, "modem") == 0        ? keys_modem
+                                                                  : NULL;
+    size_t len = strcspn(path, ".");
+    for (; keys && *keys; keys++)
+        if (strlen(*keys) == len && strncmp(*keys, path, len) == 0 && strcmp(*keys, "name") != 0 &&
+            strcmp(*keys, "type") != 0)
+            return 1;
+    return 0;
+}
+
+// Set the value at dotted path inside group g (creating groups) to a copy of value.
+static int set_path(config_setting_t *g, const char *path, const config_setting_t *value)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *save = NULL, *tok = strtok_r(buf, ".", &save);
+    while (tok) {
+        char *next = strtok_r(NULL, ".", &save);
+        if (!next) {
+            if (config_setting_get_member(g, tok))
+                config_setting_remove(g, tok);
+            return copy_setting(g, tok, value) ? AE_OK : AE_ENOMEM;
+        }
+        config_setting_t *child = config_setting_get_member(g, tok);
+        if (!child)
+            child = config_setting_add(g, tok, CONFIG_TYPE_GROUP);
+        if (!child || !config_setting_is_group(child))
+            return AE_EINVAL;
+        g = child;
+        tok = next;
+    }
+    return AE_EINVAL;
+}
+
+// Replace the systems list by its sweep expansion.
+static int expand_sweeps(const cfg_ctx *cx, config_t *cfg)
+{
+    config_setting_t *root = config_root_setting(cfg), *sweep = config_setting_get_member(root, "sweep");
+    if (!sweep)
+        return AE_OK;
+    if (config_setting_type(sweep) != CONFIG_TYPE_GROUP)
+        return cfg_fail(cx, sweep, NULL, "expected a group: sweep = { train = { ebno_db = [1.0, 3.0]; }; };");
+    sweep_key keys[MAX_SWEEP_KEYS];
+    size_t nk = 0;
+    int rc = collect_sweep(cx, sweep, "", keys, &nk);
+    config_setting_t *systems = config_setting_get_member(root, "systems");
+    if (rc != AE_OK || !systems || config_setting_type(systems) != CONFIG_TYPE_LIST)
+        return rc; // a missing or malformed systems list is reported by parse_root
+    for (size_t k = 0; k < nk; k++) {
+        int any = 0;
+        for (int i = 0; i < config_setting_length(systems); i++)
+            any |= system_accepts(config_setting_get_elem(systems, (unsigned)i), keys[k].path);
+        if (!any)
+            return cfg_fail(cx, keys[k].values, NULL, "no system has the key '%s' to sweep", keys[k].path);
+    }
+    // copy the systems aside, then rebuild the list
+    config_setting_t *orig = config_setting_add(root, "aesimsweepcopy", CONFIG_TYPE_LIST);
+    if (!orig || !copy_setting(orig, NULL, systems) || config_setting_remove(root, "systems") != CONFIG_TRUE)
+        return AE_ERROR(AE_ENOMEM, "out of memory expanding the sweep");
+    orig = config_setting_get_elem(orig, 0);
+    config_setting_t *out = config_setting_add(root, "systems", CONFIG_TYPE_LIST);
+    for (int i = 0; out && i < config_setting_length(orig); i++) {
+        const config_setting_t *sys = config_setting_get_elem(orig, (unsigned)i);
+        // the swept keys this system has, and the product of their value counts
+        size_t mine[MAX_SWEEP_KEYS], nm = 0, combos = 1;
+        for (size_t k = 0; k < nk; k++)
+            if (system_accepts(sys, keys[k].path)) {
+                mine[nm++] = k;
+                combos *= (size_t)config_setting_length(keys[k].values);
+            }
+        if (combos > 10000)
+            return cfg_fail(cx, sweep, NULL, "%zu combinations, expected at most 10000", combos);
+        for (size_t c = 0; c < combos; c++) {
+            config_setting_t *copy = copy_setting(out, NULL, sys);
+            if (!copy)
+                return AE_ERROR(AE_ENOMEM, "out of memory expanding the sweep");
+            const config_setting_t *ns = config_setting_get_member(sys, "name");
+            char name[512];
+            snprintf(name, sizeof name, "%s",
+                     ns && config_setting_type(ns) == CONFIG_TYPE_STRING ? config_setting_get_string(ns)
+                                                                         : "system");
+            size_t rest = c;
+            for (size_t j = 0; j < nm; j++) {
+                const sweep_key *key = &keys[mine[j]];
+                int len = config_setting_length(key->values);
+                const config_setting_t *v =
+                    config_setting_get_elem(key->values, (unsigned)(rest % (size_t)len));
+                rest /= (size_t)len;
+                if (set_path(copy, key->path, v) != AE_OK)
+                    return cfg_fail(cx, key->values, NULL, "cannot set '%s' in system '%s'", key->path, name);
+                size_t l = strlen(name);
+                if (config_setting_type(v) == CONFIG_TYPE_STRING)
+                    snprintf(name + l, sizeof name - l, "_%s-%s", key->path, config_setting_get_string(v));
+                else
+                    snprintf(name + l, sizeof name - l, "_%s-%g", key->path, number_of(v));
+            }
+            config_setting_t *nset = config_setting_get_member(copy, "name");
+            if (nset)
+                config_setting_set_string(nset, name);
+        }
+    }
+    config_setting_remove(root, "aesimsweepcopy");
+    config_setting_remove(root, "sweep");
+    return out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory expanding the sweep");
+}
+
 // Apply one "path=value" override to cfg.
 static int apply_override(config_t *cfg, const char *file, const char *set)
 {
@@ -995,6 +1172,12 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
             config_destroy(&cfg);
             return orc;
         }
+    }
+    cfg_ctx sweep_cx = {path};
+    int src = expand_sweeps(&sweep_cx, &cfg);
+    if (src != AE_OK) {
+        config_destroy(&cfg);
+        return src;
     }
     snprintf(ex->path, sizeof ex->path, "%s", path);
     base_name(path, ex->name, sizeof ex->name);
