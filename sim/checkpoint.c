@@ -417,7 +417,7 @@ static int parse_entry(const char *path, const char *name, const json_t *v, uint
     if (ft->begin > ft->end || ft->end > data_len)
         return AE_ERROR(AE_ECONFIG,
                         "%s: tensor %s: data_offsets [%" PRIu64 ", %" PRIu64
-                        "] are out of range (the data section has %" PRIu64 " bytes)",
+                        "] are out of range (the data section has %" PRIu64 " bytes: truncated?)",
                         path, shown, ft->begin, ft->end, data_len);
     if (ft->end - ft->begin != nbytes)
         return AE_ERROR(AE_ECONFIG,
@@ -505,17 +505,21 @@ static int ckpt_read(const char *path, int header_only, ckpt_file *cf)
     if (!f)
         return AE_ERROR(AE_EIO, "cannot read checkpoint %s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fileno(f), &st) != 0) {
         int err = errno;
         fclose(f);
-        return AE_ERROR(AE_EIO, "cannot read checkpoint %s: %s", path,
-                        err ? strerror(err) : "not a regular file");
+        return AE_ERROR(AE_EIO, "cannot read checkpoint %s: %s", path, strerror(err));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fclose(f);
+        return AE_ERROR(AE_EIO, "cannot read checkpoint %s: not a regular file", path);
     }
     cf->size = (uint64_t)st.st_size;
     if (cf->size > CKPT_FILE_MAX) {
         fclose(f);
-        return AE_ERROR(AE_ECONFIG, "%s: %" PRIu64 " bytes, more than the %" PRIu64 " a checkpoint may have",
-                        path, cf->size, CKPT_FILE_MAX);
+        return AE_ERROR(AE_ECONFIG,
+                        "%s: %" PRIu64 " bytes, more than the %" PRIu64 " bytes a checkpoint may have", path,
+                        cf->size, CKPT_FILE_MAX);
     }
     if (cf->size < 8) {
         fclose(f);
@@ -532,15 +536,18 @@ static int ckpt_read(const char *path, int header_only, ckpt_file *cf)
     if (ok) {
         for (int i = 7; i >= 0; i--)
             cf->hlen = cf->hlen << 8 | cf->buf[i];
-        const char *why = cf->hlen > cf->size - 8      ? "truncated or not a safetensors file"
-                          : cf->hlen > CKPT_HEADER_MAX ? "not an aesim checkpoint"
-                                                       : NULL;
-        if (why) {
+        if (cf->hlen > cf->size - 8) {
             fclose(f);
             return AE_ERROR(AE_ECONFIG,
-                            "%s: %s: header length %" PRIu64 " (%" PRIu64 " bytes follow, at most %" PRIu64
-                            " are accepted)",
-                            path, why, cf->hlen, cf->size - 8, CKPT_HEADER_MAX);
+                            "%s: truncated or not a safetensors file: header length %" PRIu64
+                            " but only %" PRIu64 " bytes follow",
+                            path, cf->hlen, cf->size - 8);
+        }
+        if (cf->hlen > CKPT_HEADER_MAX) {
+            fclose(f);
+            return AE_ERROR(AE_ECONFIG,
+                            "%s: header length %" PRIu64 " exceeds the %" PRIu64 " bytes accepted", path,
+                            cf->hlen, CKPT_HEADER_MAX);
         }
     }
     if (ok && header_only) {

@@ -13,6 +13,7 @@
 #include "ae_err.h"
 #include "ch.h"
 #include <gsl/gsl_randist.h>
+#include "mpi.h"
 #include "rng.h"
 #include "stats.h"
 
@@ -137,9 +138,11 @@ sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
     e->cfg.chunk_blocks = (cfg->chunk_blocks + q - 1) / q * q;
     e->cfg.max_blocks = (cfg->max_blocks + q - 1) / q * q;
     e->slots = calloc(nt, sizeof *e->slots);
-    e->wave = calloc(nt, sizeof *e->wave);
-    e->wave_status = calloc(nt, sizeof *e->wave_status);
-    e->wave_msg = calloc(nt, sizeof *e->wave_msg);
+    // one wave = threads chunks on each rank
+    size_t nw = nt * (size_t)sim_mpi_size();
+    e->wave = calloc(nw, sizeof *e->wave);
+    e->wave_status = calloc(nw, sizeof *e->wave_status);
+    e->wave_msg = calloc(nw, sizeof *e->wave_msg);
     if (!e->slots || !e->wave || !e->wave_status || !e->wave_msg)
         goto nomem;
     for (size_t i = 0; i < nt; i++) {
@@ -311,19 +314,46 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     uint64_t next = 0; // first chunk of the next wave
     int stop = SIM_STOP_NONE;
     double info_sum = 0.0; // summed in chunk order, so the same for any thread count
+    int rank = sim_mpi_rank(), nr = sim_mpi_size(), nw = nt * nr;
     while (stop == SIM_STOP_NONE) {
-        if (cancel && *cancel)
+        // every rank leaves at the same wave
+        if (sim_mpi_any(cancel && *cancel))
             return AE_ERROR(AE_EINTR, "interrupted");
-            // one wave: chunks next .. next+nt-1, one per thread, counts kept per chunk
+        // one wave: chunks next .. next+nw-1; this rank computes its nt of them, one per thread
+        sim_counts *mine = e->wave + (size_t)rank * (size_t)nt;
+        int *mine_status = e->wave_status + (size_t)rank * (size_t)nt;
+        char(*mine_msg)[256] = e->wave_msg + (size_t)rank * (size_t)nt;
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
         for (int i = 0; i < nt; i++) {
-            e->wave_status[i] =
-                sim_engine_chunk(e, (size_t)i, ebno_db, sigma2, next + (uint64_t)i, &e->wave[i]);
-            if (e->wave_status[i] != AE_OK)
-                snprintf(e->wave_msg[i], sizeof e->wave_msg[i], "%s", ae_err_message());
+            uint64_t c = next + (uint64_t)rank * (uint64_t)nt + (uint64_t)i;
+            mine_status[i] = sim_engine_chunk(e, (size_t)i, ebno_db, sigma2, c, &mine[i]);
+            if (mine_status[i] != AE_OK)
+                snprintf(mine_msg[i], sizeof mine_msg[i], "%s", ae_err_message());
+        }
+        if (nr > 1) {
+            // every rank gets every chunk's counts (each rank's block of the wave gathered in rank order)
+            size_t cb = (size_t)nt * sizeof *e->wave, sb = (size_t)nt * sizeof *e->wave_status,
+                   mb = (size_t)nt * sizeof *e->wave_msg;
+            sim_counts *tmp_c = malloc(cb);
+            int *tmp_s = malloc(sb);
+            char *tmp_m = malloc(mb);
+            int grc = tmp_c && tmp_s && tmp_m ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
+            if (grc == AE_OK) {
+                memcpy(tmp_c, mine, cb);
+                memcpy(tmp_s, mine_status, sb);
+                memcpy(tmp_m, mine_msg, mb);
+                if ((grc = sim_mpi_allgather(tmp_c, e->wave, cb)) == AE_OK &&
+                    (grc = sim_mpi_allgather(tmp_s, e->wave_status, sb)) == AE_OK)
+                    grc = sim_mpi_allgather(tmp_m, e->wave_msg, mb);
+            }
+            free(tmp_c);
+            free(tmp_s);
+            free(tmp_m);
+            if (grc != AE_OK)
+                return grc;
         }
         // add in chunk order, stopping at the chunk where a rule is met; later chunks are dropped
-        for (int i = 0; i < nt && stop == SIM_STOP_NONE; i++) {
+        for (int i = 0; i < nw && stop == SIM_STOP_NONE; i++) {
             if (e->wave_status[i] != AE_OK)
                 return ae_err_forward(e->wave_status[i], e->wave_msg[i]);
             out->blocks += e->wave[i].blocks;
@@ -341,7 +371,7 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
             else if (out->blocks >= cfg->max_blocks)
                 stop = SIM_STOP_MAX_BLOCKS;
         }
-        next += (uint64_t)nt;
+        next += (uint64_t)nw;
     }
     out->stop = stop;
     out->bits = out->blocks * t->k;

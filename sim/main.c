@@ -28,6 +28,7 @@
 #include "checkpoint.h"
 #include "fileio.h"
 #include "metadata.h"
+#include "mpi.h"
 #include "rng.h"
 #include "grid.h"
 #include "plot.h"
@@ -215,6 +216,8 @@ static void on_train_log(void *p, uint64_t step, double loss, double lr)
 static int on_train_checkpoint(void *p, const ae_model *ae, gsl_rng *const rngs[SIM_TRAIN_RNGS])
 {
     run_ctx *cx = p;
+    if (sim_mpi_rank() != 0)
+        return AE_OK; // every rank trains the same model; rank 0 saves it
     static const char *const names[SIM_TRAIN_RNGS] = {"train_msg", "train_noise", "train_fade"};
     sim_ckpt_rng r[SIM_TRAIN_RNGS];
     for (int i = 0; i < SIM_TRAIN_RNGS; i++)
@@ -344,19 +347,22 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
         cx->n_loss = keep;
     }
     (void)ex;
+    sim_mpi_any(0); // every rank has read the checkpoint before rank 0 writes the next one
     int rc = sim_train_ae_hooks(ae, &sys->train, &sys->channel, &hooks, &g_cancel);
     if (cx->progress)
         fputc('\n', stderr);
     char path[4200];
     snprintf(path, sizeof path, "%s/loss.csv", cx->dir);
-    int wrc = cx->alloc_failed ? AE_ERROR(AE_ENOMEM, "out of memory for the loss log")
-                               : sim_loss_write(path, cx->loss, cx->n_loss);
+    int wrc = cx->alloc_failed      ? AE_ERROR(AE_ENOMEM, "out of memory for the loss log")
+              : sim_mpi_rank() == 0 ? sim_loss_write(path, cx->loss, cx->n_loss)
+                                    : AE_OK;
     return rc != AE_OK ? rc : wrc;
 }
 
 static int do_run(const run_opts *o)
 {
     double t_start = now_unix();
+    const int writer = sim_mpi_rank() == 0; // under MPI only rank 0 writes files and prints
     sim_experiment ex;
     int rc = sim_config_load_overrides(o->config, o->sets, o->n_sets, &ex);
     if (rc != AE_OK)
@@ -375,7 +381,7 @@ static int do_run(const run_opts *o)
         snprintf(dir, sizeof dir, "%s", o->out);
     else
         snprintf(dir, sizeof dir, "results/%s", ex.name);
-    if (sim_mkdir_p(dir) != AE_OK) {
+    if (writer && sim_mkdir_p(dir) != AE_OK) {
         sim_experiment_free(&ex);
         fprintf(stderr, "aesim: %s\n", ae_err_message());
         return EXIT_INPUT;
@@ -389,6 +395,13 @@ static int do_run(const run_opts *o)
     snprintf(path, sizeof path, "%s/resolved.cfg", dir);
     int resume = 0;
     char *previous = o->restart ? NULL : read_without_comments(path);
+    // rank 0 decides for every rank (the others must not see its new files)
+    int decision = previous ? (strcmp(previous, resolved) == 0 ? 1 : 2) : 0, all[1024];
+    if (sim_mpi_size() > 1 && sim_mpi_size() <= 1024 &&
+        sim_mpi_allgather(&decision, all, sizeof decision) == AE_OK && all[0] != decision) {
+        free(previous);
+        previous = all[0] == 0 ? NULL : read_without_comments(path);
+    }
     if (previous) {
         if (strcmp(previous, resolved) != 0) {
             fprintf(stderr,
@@ -403,7 +416,7 @@ static int do_run(const run_opts *o)
         resume = 1;
         free(previous);
     }
-    run_ctx cx = {.dir = dir, .progress = !o->quiet && isatty(STDERR_FILENO), .resolved = resolved};
+    run_ctx cx = {.dir = dir, .progress = writer && !o->quiet && isatty(STDERR_FILENO), .resolved = resolved};
     sim_row *prev = NULL;
     size_t n_prev = 0;
     if (resume) {
@@ -416,7 +429,7 @@ static int do_run(const run_opts *o)
             cx.cap_loss = cx.n_loss;
         if (cx.progress)
             fprintf(stderr, "aesim: resuming in %s (%zu points done)\n", dir, n_prev);
-    } else {
+    } else if (writer) {
         rc = sim_config_write_resolved(&ex, path, AESIM_VERSION);
         // a fresh run starts its files afresh
         if (rc == AE_OK) {
@@ -456,7 +469,7 @@ static int do_run(const run_opts *o)
         txrx *t = NULL;
         if (sys->type == SIM_SYS_AUTOENCODER) {
             rc = learned_system(o, &ex, sys, resume, &cx, &ae);
-            if (rc == AE_OK)
+            if (rc == AE_OK && writer)
                 rc = sim_plot_constellation(dir, sys->name, ae->codebook, ae->M, sys->n, sys->k,
                                             sys->channel.kind != SIM_CH_AWGN);
             if (rc == AE_OK && !(t = ae_txrx_create(ae)))
@@ -497,7 +510,8 @@ static int do_run(const run_opts *o)
             }
             n_rows++;
             snprintf(path, sizeof path, "%s/results.csv", dir);
-            rc = sim_results_write(path, rows, n_rows);
+            if (writer)
+                rc = sim_results_write(path, rows, n_rows);
             if (cx.progress)
                 fprintf(stderr,
                         "  %-20s Eb/N0 %6.2f dB  blocks %12llu  block errors %8llu  BLER %.3e  BER %.3e  "
@@ -516,7 +530,7 @@ static int do_run(const run_opts *o)
         mod_modem_destroy(modem);
         ae_destroy(ae);
     }
-    if (rc == AE_OK && o->mode != MODE_TRAIN) {
+    if (rc == AE_OK && o->mode != MODE_TRAIN && writer) {
         snprintf(path, sizeof path, "%s/results.csv", dir);
         rc = sim_results_write(path, rows, n_rows); // also when no point finished: a header-only file
     }
@@ -528,12 +542,12 @@ static int do_run(const run_opts *o)
             ymin_ber = rows[i].pt.ber;
     }
     int drew = rc == AE_OK || (rc == AE_EINTR && n_rows > 0);
-    if (drew && o->mode != MODE_TRAIN) {
+    if (drew && o->mode != MODE_TRAIN && writer) {
         int prc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber); // an interruption stays the outcome
         if (rc == AE_OK)
             rc = prc;
     }
-    if ((rc == AE_OK || rc == AE_EINTR) && o->mode != MODE_EVAL) {
+    if ((rc == AE_OK || rc == AE_EINTR) && o->mode != MODE_EVAL && writer) {
         int prc = sim_plot_loss(dir, &ex);
         if (rc == AE_OK)
             rc = prc;
@@ -545,7 +559,7 @@ static int do_run(const run_opts *o)
     int mrc = sim_metadata_write(path, &info, rows, n_rows);
     if (rc == AE_OK)
         rc = mrc;
-    if (rc == AE_OK && !o->quiet)
+    if (rc == AE_OK && !o->quiet && writer)
         fprintf(stderr, "aesim: results in %s/\n", dir);
     free(rows);
     free(prev);
@@ -1096,9 +1110,22 @@ done:
 
 // ---------------------------------------------------------------------------------------------
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off(); // GSL reports through return codes; aesim never aborts inside GSL
+    if (sim_mpi_init(&argc, &argv) != AE_OK) {
+        fprintf(stderr, "aesim: %s\n", ae_err_message());
+        return EXIT_FAILED;
+    }
+    int code = dispatch(argc, argv);
+    sim_mpi_finalize();
+    return code;
+}
+
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_INPUT;
