@@ -16,11 +16,14 @@ ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
 OMPFLAGS := -fopenmp
+ifeq ($(MPI),1)
+MPIFLAGS := -DAESIM_MPI
+endif
 ifeq ($(NO_OMP),1)
 OMPFLAGS :=
 endif
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OMPFLAGS) $(SANFLAGS) -MMD -MP \
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OMPFLAGS) $(MPIFLAGS) $(SANFLAGS) -MMD -MP \
            -Icommon -Imodels -Ichannels -Isim $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm
 LDFLAGS += $(OMPFLAGS) $(SANFLAGS)
@@ -33,6 +36,10 @@ endif
 ifeq ($(NO_OMP),1)
 BUILD   := $(BUILD)/noomp
 endif
+ifeq ($(MPI),1)
+BUILD   := $(BUILD)/mpi
+CC      := mpicc
+endif
 BIN     := $(if $(filter build,$(BUILD)),aesim,$(BUILD)/aesim)
 LIB_SRC := $(wildcard common/*.c models/*.c channels/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -40,13 +47,14 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 
+MPI_PKGS := libopenmpi-dev openmpi-bin
 DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-dev libconfig-dev libjansson-dev \
             libcriterion-dev gnuplot-nox python3-numpy
 
 CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2
 
-.PHONY: all deps bench-deps install-missing run test bench lint format format-check clean help install
+.PHONY: all deps bench-deps install-missing run test test-mpi bench lint format format-check clean help install
 
 all: $(BIN)
 
@@ -58,13 +66,14 @@ help:
 	@echo "make bench   speed benchmarks (apart from the tests)"
 	@echo "make lint    cppcheck and clang-tidy;  make format: clang-format in place"
 	@echo "make install PREFIX=/usr/local   binary, headers, libaesim.a, aesim.pc, man page"
-	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 THREADS=N CONFIG=file"
+	@echo "make test-mpi   build with MPI=1 and check that 2 ranks give the counts of one process"
+	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 MPI=1 THREADS=N CONFIG=file"
 
 BENCH_PKGS := $(DEB_PKGS) g++ libliquid-dev libitpp-dev
 
 # Install what is missing; print the apt-get line when not root.
 deps:
-	@$(MAKE) -s install-missing PKGS_WANTED="$(DEB_PKGS)"
+	@$(MAKE) -s install-missing PKGS_WANTED="$(DEB_PKGS) $(if $(filter 1,$(MPI)),$(MPI_PKGS))"
 
 bench-deps:
 	@$(MAKE) -s install-missing PKGS_WANTED="$(BENCH_PKGS)"
@@ -111,6 +120,12 @@ run: deps
 test: deps
 	$(MAKE) $(BIN) $(BUILD)/test_aesim
 	AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR) $(BUILD)/test_aesim --jobs $(THREADS)
+
+# 2 ranks on loopback against one process, same seed: identical counts (CI runs it)
+test-mpi:
+	$(MAKE) deps MPI=1
+	$(MAKE) MPI=1 build/mpi/aesim
+	tests/mpi_check.sh build/mpi/aesim
 
 bench: bench-deps
 	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm

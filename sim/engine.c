@@ -13,7 +13,7 @@
 #include "ae_err.h"
 #include "ch.h"
 #include <gsl/gsl_randist.h>
-#include "mpi.h"
+#include "ranks.h"
 #include "rng.h"
 #include "stats.h"
 

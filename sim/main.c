@@ -28,7 +28,7 @@
 #include "checkpoint.h"
 #include "fileio.h"
 #include "metadata.h"
-#include "mpi.h"
+#include "ranks.h"
 #include "rng.h"
 #include "grid.h"
 #include "plot.h"
@@ -553,10 +553,10 @@ static int do_run(const run_opts *o)
             rc = prc;
     }
     // how the folder was made, also after an interruption
-    sim_run_info info = {AESIM_VERSION, AESIM_GIT_COMMIT, o->config,     ex.eval.seed, ex.eval.threads, 1,
-                         t_start,       now_unix(),       rc == AE_EINTR};
+    sim_run_info info = {AESIM_VERSION,  AESIM_GIT_COMMIT, o->config,  ex.eval.seed,  ex.eval.threads,
+                         sim_mpi_size(), t_start,          now_unix(), rc == AE_EINTR};
     snprintf(path, sizeof path, "%s/metadata.json", dir);
-    int mrc = sim_metadata_write(path, &info, rows, n_rows);
+    int mrc = writer ? sim_metadata_write(path, &info, rows, n_rows) : AE_OK;
     if (rc == AE_OK)
         rc = mrc;
     if (rc == AE_OK && !o->quiet && writer)

@@ -1,5 +1,5 @@
-// mpi.c - the thin MPI layer (a single process when built without MPI).
-#include "mpi.h"
+// ranks.c - the thin MPI layer (a single process when built without MPI).
+#include "ranks.h"
 
 #include <string.h>
 

@@ -1,12 +1,12 @@
-// mpi.h - optional MPI scale-out (sim/): `make MPI=1` builds with OpenMPI (AESIM_MPI defined); without it
+// ranks.h - optional MPI scale-out (sim/): `make MPI=1` builds with OpenMPI (AESIM_MPI defined); without it
 // every function below behaves as a single process of rank 0.
 //
 // Under `mpirun -np R aesim run CONFIG` every rank runs the same experiment: training is deterministic, so
 // every rank trains the same model; each Monte Carlo wave of chunks is split over the ranks and the
 // per-chunk counts are gathered, so every rank sums the same chunk-ordered prefix and the counts equal a
 // single process's. Only rank 0 writes files and prints progress.
-#ifndef AESIM_MPI_H
-#define AESIM_MPI_H
+#ifndef AESIM_RANKS_H
+#define AESIM_RANKS_H
 
 #include <stddef.h>
 
