@@ -337,15 +337,20 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
             sim_counts *tmp_c = malloc(cb);
             int *tmp_s = malloc(sb);
             char *tmp_m = malloc(mb);
-            int grc = tmp_c && tmp_s && tmp_m ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
-            if (grc == AE_OK) {
-                memcpy(tmp_c, mine, cb);
-                memcpy(tmp_s, mine_status, sb);
-                memcpy(tmp_m, mine_msg, mb);
-                if ((grc = sim_mpi_allgather(tmp_c, e->wave, cb)) == AE_OK &&
-                    (grc = sim_mpi_allgather(tmp_s, e->wave_status, sb)) == AE_OK)
-                    grc = sim_mpi_allgather(tmp_m, e->wave_msg, mb);
+            if (!tmp_c || !tmp_s || !tmp_m) {
+                free(tmp_c);
+                free(tmp_s);
+                free(tmp_m);
+                return AE_ERROR(AE_ENOMEM, "out of memory");
             }
+            memcpy(tmp_c, mine, cb);
+            memcpy(tmp_s, mine_status, sb);
+            memcpy(tmp_m, mine_msg, mb);
+            int grc = sim_mpi_allgather(tmp_c, e->wave, cb);
+            if (grc == AE_OK)
+                grc = sim_mpi_allgather(tmp_s, e->wave_status, sb);
+            if (grc == AE_OK)
+                grc = sim_mpi_allgather(tmp_m, e->wave_msg, mb);
             free(tmp_c);
             free(tmp_s);
             free(tmp_m);

@@ -141,8 +141,9 @@ int sim_results_read(const char *path, sim_row **rows, size_t *n)
         return AE_ERROR(AE_ECONFIG, "%s:1: not an aesim results.csv (header differs)", path);
     }
     char *save = NULL;
-    char *line = strtok_r(text, "\n", &save); // header
+    (void)strtok_r(text, "\n", &save); // the header
     size_t lineno = 1;
+    char *line;
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         lineno++;
         char *f[32];
@@ -210,7 +211,8 @@ int sim_loss_read(const char *path, sim_loss_row **rows, size_t *n)
     }
     size_t cap = 0, lineno = 1;
     int rc = AE_OK;
-    char *save = NULL, *line = strtok_r(text, "\n", &save);
+    char *save = NULL, *line;
+    (void)strtok_r(text, "\n", &save); // the header
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         lineno++;
         char *f[4];
