@@ -119,7 +119,8 @@ run: deps
 
 test: deps
 	$(MAKE) $(BIN) $(BUILD)/test_aesim
-	AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR) $(BUILD)/test_aesim --jobs $(THREADS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR) \
+	  $(BUILD)/test_aesim --jobs $(THREADS)
 
 # 2 ranks on loopback against one process, same seed: identical counts (CI runs it)
 test-mpi:
