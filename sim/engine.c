@@ -62,6 +62,8 @@ void sim_eval_cfg_default(sim_eval_cfg *c)
     c->threads = 1;
     c->soft = 0;
     sim_channel_cfg_default(&c->channel);
+    c->progress = NULL;
+    c->progress_ctx = NULL;
 }
 
 int sim_eval_cfg_validate(const sim_eval_cfg *c)
@@ -225,6 +227,13 @@ static double bit_information(float llr, unsigned bit)
     return 1.0 - softplus / M_LN2;
 }
 
+void sim_engine_set_progress(sim_engine *e,
+                             void (*fn)(void *ctx, const struct sim_point *so_far, double seconds), void *ctx)
+{
+    e->cfg.progress = fn;
+    e->cfg.progress_ctx = ctx;
+}
+
 int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c,
                      sim_counts *counts)
 {
@@ -377,6 +386,8 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
                 stop = SIM_STOP_MAX_BLOCKS;
         }
         next += (uint64_t)nw;
+        if (cfg->progress && stop == SIM_STOP_NONE)
+            cfg->progress(cfg->progress_ctx, out, now_seconds() - t0);
     }
     out->stop = stop;
     out->bits = out->blocks * t->k;

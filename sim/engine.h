@@ -27,6 +27,8 @@ enum sim_stop {
 // The `stop` column's word for a stop reason ("target_bit_errors", ...; "" for SIM_STOP_NONE).
 const char *sim_stop_name(int stop);
 
+struct sim_point; // below
+
 typedef struct sim_eval_cfg {
     uint64_t seed;                // master seed (default 1)
     size_t chunk_blocks;          // blocks per chunk, >= 1 (default 10000)
@@ -37,6 +39,10 @@ typedef struct sim_eval_cfg {
     int threads;                  // OpenMP threads, >= 1 (default 1)
     int soft;                     // 1: decide from the transceiver's LLRs (receive_llr) and estimate the BMI
     sim_channel_cfg channel;      // the channel (default AWGN)
+    // called from the calling thread after every wave with the counts so far and the seconds spent
+    // (progress display; may be NULL)
+    void (*progress)(void *ctx, const struct sim_point *so_far, double seconds);
+    void *progress_ctx;
 } sim_eval_cfg;
 
 // Fill the defaults above.
@@ -87,6 +93,11 @@ void sim_engine_destroy(sim_engine *e);
 // NULL, is polled between waves of chunks: when it becomes nonzero the point stops and AE_EINTR is returned
 // (out is then incomplete). Returns AE_OK, AE_EINVAL (bad Eb/N0), AE_EINTR, or the transceiver's error.
 int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig_atomic_t *cancel);
+
+// Set (or clear, fn = NULL) the progress callback of the engine's later points.
+void sim_engine_set_progress(sim_engine *e,
+                             void (*fn)(void *ctx, const struct sim_point *so_far, double seconds),
+                             void *ctx);
 
 // Simulate chunk c at sigma2 into *counts with the workspace of thread slot `slot` (< threads): the
 // unit of work of sim_engine_point, deterministic in (seed, ebno_db, c). ebno_db only tags the streams.

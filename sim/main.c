@@ -232,6 +232,36 @@ static int on_train_checkpoint(void *p, const ae_model *ae, gsl_rng *const rngs[
     return sim_loss_write(path, cx->loss, cx->n_loss);
 }
 
+// Progress of a point on a terminal: errors of the target, blocks, rate and an estimate of the time left
+// (from whichever stop rule comes first at the current rates).
+typedef struct point_progress {
+    const char *system;
+    double ebno_db;
+    const sim_eval_cfg *cfg;
+    double last;
+} point_progress;
+
+static void on_point_progress(void *p, const sim_point *so_far, double seconds)
+{
+    point_progress *pp = p;
+    if (seconds - pp->last < 0.5)
+        return;
+    pp->last = seconds;
+    const sim_eval_cfg *c = pp->cfg;
+    double rate = (double)so_far->blocks / seconds,
+           eta = ((double)c->max_blocks - (double)so_far->blocks) / rate;
+    if (c->target_block_errors && so_far->block_errors > 0)
+        eta = fmin(eta, ((double)c->target_block_errors - (double)so_far->block_errors) * seconds /
+                            (double)so_far->block_errors);
+    if (c->target_bit_errors && so_far->bit_errors > 0)
+        eta = fmin(eta, ((double)c->target_bit_errors - (double)so_far->bit_errors) * seconds /
+                            (double)so_far->bit_errors);
+    fprintf(
+        stderr, "\r  %-20s Eb/N0 %6.2f dB  block errors %llu/%llu  blocks %llu  %.3g blocks/s  ETA %.0f s   ",
+        pp->system, pp->ebno_db, (unsigned long long)so_far->block_errors,
+        (unsigned long long)c->target_block_errors, (unsigned long long)so_far->blocks, rate, fmax(eta, 0.0));
+}
+
 static int parse_threads(const char *s, int *out)
 {
     char *end;
@@ -503,7 +533,11 @@ static int do_run(const run_opts *o)
                 sim_channel_describe(&sys->channel, row->channel, sizeof row->channel);
                 snprintf(row->eb_charges, sizeof row->eb_charges, "%s",
                          sim_channel_eb_charges(&sys->channel));
+                point_progress pp = {sys->name, ebno_db, &ex.eval, 0.0};
+                sim_engine_set_progress(e, cx.progress ? on_point_progress : NULL, &pp);
                 rc = sim_engine_point(e, ebno_db, &row->pt, &g_cancel);
+                if (cx.progress)
+                    fputc('\r', stderr);
                 if (rc != AE_OK)
                     break;
                 sim_system_theory(sys, ebno_db, &row->theory_bler, &row->theory_ber);
@@ -515,9 +549,10 @@ static int do_run(const run_opts *o)
             if (cx.progress)
                 fprintf(stderr,
                         "  %-20s Eb/N0 %6.2f dB  blocks %12llu  block errors %8llu  BLER %.3e  BER %.3e  "
-                        "%.1f s%s\n",
+                        "%.1f s (%.3g blocks/s)%s        \n",
                         sys->name, row->pt.ebno_db, (unsigned long long)row->pt.blocks,
                         (unsigned long long)row->pt.block_errors, row->pt.bler, row->pt.ber, row->pt.seconds,
+                        row->pt.seconds > 0 ? (double)row->pt.blocks / row->pt.seconds : 0.0,
                         done ? " (earlier run)" : "");
             // early stop of the sweep: later points of this system get no row
             if ((ex.early_stop && row->pt.block_errors == 0) ||
