@@ -142,6 +142,10 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
 
     double loss_sum = 0.0;
     uint64_t loss_count = 0;
+    // test-only fault switch: AESIM_FAULT_NAN_STEP=N makes the loss of step N NaN (the numerical-failure
+    // path)
+    const char *nan_env = getenv("AESIM_FAULT_NAN_STEP");
+    uint64_t nan_step = nan_env ? strtoull(nan_env, NULL, 10) : 0;
     for (uint64_t t = start; t < cfg->steps; t++) {
         if (cancel && *cancel) {
             rc = AE_ERROR(AE_EINTR, "training interrupted at step %llu", (unsigned long long)t);
@@ -160,9 +164,16 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
             goto done;
         }
         double loss = ae_rx_loss(ae, ws, msg, B);
+        if (nan_step && t + 1 == nan_step)
+            loss = NAN; // test-only fault switch AESIM_FAULT_NAN_STEP
         if (!isfinite(loss)) {
-            rc = AE_ERROR(AE_ERUNTIME, "training loss is %g at step %llu; lower lr or check the inputs", loss,
-                          (unsigned long long)(t + 1));
+            rc = AE_ERROR(
+                AE_ERUNTIME,
+                "training loss is %g at step %llu; the last good checkpoint (step %llu) is kept; lower lr "
+                "or check the inputs",
+                loss, (unsigned long long)(t + 1),
+                (unsigned long long)(cfg->checkpoint_every ? t / cfg->checkpoint_every * cfg->checkpoint_every
+                                                           : 0));
             goto done;
         }
         // backward: decoder -> channel -> encoder, then one Adam update
