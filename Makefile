@@ -54,7 +54,7 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-dev libconfi
 CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2
 
-.PHONY: all deps bench-deps install-missing run test test-mpi bench lint format format-check clean help install
+.PHONY: all deps bench-deps install-missing run test test-mpi memcheck bench lint format format-check clean help install
 
 all: $(BIN)
 
@@ -121,6 +121,13 @@ test: deps
 	$(MAKE) $(BIN) $(BUILD)/test_aesim
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR) \
 	  $(BUILD)/test_aesim --jobs $(THREADS)
+
+# valgrind memcheck on a short experiment that touches every system type and an OFDM link
+memcheck: deps
+	$(MAKE) $(BIN)
+	valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	  -q ./$(BIN) run tests/memcheck.cfg --out $(BUILD)/memcheck --threads 1 --quiet --restart
+	@echo "memcheck: clean"
 
 # 2 ranks on loopback against one process, same seed: identical counts (CI runs it)
 test-mpi:
