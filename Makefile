@@ -1,5 +1,5 @@
 # aesim - end-to-end learned communication systems, simulated in C11.
-# Targets: all (default), deps, run, test, bench, lint, format, clean. `make help` lists them.
+# Targets: all (default), deps, run, test, bench, fuzz, lint, format, clean. `make help` lists them.
 
 CC      ?= gcc
 PKGS    := gsl fftw3f openblas libconfig jansson
@@ -54,7 +54,8 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-dev libconfi
 CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2
 
-.PHONY: all deps bench-deps install-missing run test test-mpi memcheck bench lint format format-check clean help install
+.PHONY: all deps bench-deps fuzz-deps install-missing run test test-mpi memcheck bench fuzz fuzz-build lint \
+        format format-check clean help install
 
 all: $(BIN)
 
@@ -64,12 +65,13 @@ help:
 	@echo "make run     train and evaluate $(CONFIG) (results/ and a plot)"
 	@echo "make test    build and run the Criterion test suite"
 	@echo "make bench   speed benchmarks (apart from the tests)"
+	@echo "make fuzz FUZZ_SECONDS=60   libFuzzer on the config and checkpoint readers (clang)"
 	@echo "make lint    cppcheck and clang-tidy;  make format: clang-format in place"
 	@echo "make install PREFIX=/usr/local   binary, headers, libaesim.a, aesim.pc, man page"
 	@echo "make test-mpi   build with MPI=1 and check that 2 ranks give the counts of one process"
 	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 MPI=1 THREADS=N CONFIG=file"
 
-BENCH_PKGS := $(DEB_PKGS) g++ libliquid-dev libitpp-dev
+BENCH_PKGS := $(DEB_PKGS) g++ libliquid-dev libitpp-dev python3-torch
 
 # Install what is missing; print the apt-get line when not root.
 deps:
@@ -136,8 +138,8 @@ test-mpi:
 	tests/mpi_check.sh build/mpi/aesim
 
 bench: bench-deps
-	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm
-	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm
+	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae
+	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
@@ -146,14 +148,55 @@ lint:
 	clang-tidy --quiet $(LIB_SRC) sim/main.c -- -std=c11 -D_DEFAULT_SOURCE \
 	  -Icommon -Imodels -Ichannels -Isim $(PKG_CFLAGS)
 
+FORMAT_SRC := $(wildcard common/*.[ch] models/*.[ch] channels/*.[ch] sim/*.[ch] tests/*.[ch] bench/*.[ch] \
+                        fuzz/*.[ch])
+
 format:
-	clang-format -i $(wildcard common/*.[ch] models/*.[ch] channels/*.[ch] sim/*.[ch] tests/*.[ch] bench/*.[ch])
+	clang-format -i $(FORMAT_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(wildcard common/*.[ch] models/*.[ch] channels/*.[ch] sim/*.[ch] tests/*.[ch] bench/*.[ch])
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 $(BUILD)/bench_%: $(BUILD)/bench/bench_%.o $(BUILD)/libaesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer harnesses for the readers of untrusted input (fuzz/fuzz_*.c), built with clang and
+# ASan + UBSan in build/fuzz/, without OpenMP (clang's needs libomp; the pragmas are then ignored).
+# `make fuzz` runs each for FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/*, which stays
+# as committed) and fails on the first crash, leak or UB report; the input is left in build/fuzz/.
+FUZZ_PKGS    := clang libclang-rt-14-dev llvm $(filter-out gcc gnuplot-nox python3-numpy libcriterion-dev,$(DEB_PKGS))
+FUZZ_CC      := clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -std=c11 -D_DEFAULT_SOURCE $(WARN) -Wno-unknown-pragmas -MMD -MP \
+                -Icommon -Imodels -Ichannels -Isim $(PKG_CFLAGS)
+FUZZ_BUILD   := build/fuzz
+FUZZ_TARGETS := config checkpoint
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_SECONDS ?= 60
+
+fuzz-deps:
+	@$(MAKE) -s install-missing PKGS_WANTED="$(FUZZ_PKGS)"
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-deps
+	$(MAKE) fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(FUZZ_BUILD)/corpus-$$t && cp -r fuzz/corpus/$$t $(FUZZ_BUILD)/corpus-$$t && \
+	  mkdir -p $(FUZZ_BUILD)/crash-$$t && \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s on $(FUZZ_BUILD)/corpus-$$t" && \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=20 \
+	    -dict=fuzz/$$t.dict -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$t/ \
+	    $(FUZZ_BUILD)/corpus-$$t || { echo "fuzz_$$t found a failure: see $(FUZZ_BUILD)/crash-$$t/"; exit 1; }; \
+	done
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/.*AESIM_VERSION "\(.*\)"/\1/p' sim/version.h)
@@ -171,4 +214,5 @@ install: $(BIN) $(BUILD)/libaesim.a
 clean:
 	rm -rf build aesim
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d $(BUILD)/bench/bench_ae.d
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.d)

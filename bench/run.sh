@@ -7,6 +7,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=${1:-$ROOT/build/bench_ber}
 BENCH_OFDM=${2:-$ROOT/build/bench_ofdm}
+BENCH_AE=${3:-$ROOT/build/bench_ae}
+AE_REPS=${AE_REPS:-3}
 PEERS_SRC=${PEERS_SRC:-$ROOT/../shared/peers}
 WORK=$ROOT/build/peers
 REPS=${REPS:-5}
@@ -51,6 +53,35 @@ for r in $(seq "$REPS"); do
     fi
 done
 
+# the autoencoder against PyTorch (../shared/peers/torch_ae.py on Debian's python3-torch, run with
+# /usr/bin/python3), same network, recipe, batch and threads, interleaved
+AE_CSV=$ROOT/build/bench-ae.csv
+: > "$AE_CSV"
+have_torch=0
+if [ -f "$PEERS_SRC/torch_ae.py" ] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    have_torch=1
+else
+    echo "bench: PyTorch peer skipped (install python3-torch to compare)" >&2
+fi
+if [ -x "$BENCH_AE" ]; then
+    for r in $(seq "$AE_REPS"); do
+        for th in 1 2; do
+            for b in 256 1000 4096; do
+                "$BENCH_AE" 7 4 "$b" "$th" 3000 200 2000000 2>/dev/null >> "$AE_CSV" || echo "bench: aesim AE b$b t$th failed its check" >&2
+                if [ "$have_torch" = 1 ]; then
+                    /usr/bin/python3 "$PEERS_SRC/torch_ae.py" --n 7 --k 4 --batch "$b" --threads "$th" --steps 3000 \
+                        --csv 2>/dev/null | grep ',pytorch,' >> "$AE_CSV"
+                fi
+            done
+            "$BENCH_AE" 8 8 1000 "$th" 300 50 500000 2>/dev/null | grep '_eval,' >> "$AE_CSV"
+            if [ "$have_torch" = 1 ]; then
+                /usr/bin/python3 "$PEERS_SRC/torch_ae.py" --n 8 --k 8 --batch 1000 --threads "$th" --steps 300 \
+                    --warmup 50 --eval-blocks 500000 --csv 2>/dev/null | grep '_eval,pytorch,' >> "$AE_CSV"
+            fi
+        done
+    done
+fi
+
 med() { printf '%s' "${vals[$1]:-}" | grep -v '^$' | median; }
 {
     echo "case,implementation,threads,value,unit"
@@ -67,6 +98,14 @@ med() { printf '%s' "${vals[$1]:-}" | grep -v '^$' | median; }
             echo "ber_${s}_awgn,gsl_ceiling,1,$(awk -v c="$c" -v f="$f" 'BEGIN {printf "%.0f", c * f}'),bit/s"
         fi
     done
+    # autoencoder cases: the median of the repetitions of each (case, implementation, threads); the
+    # evaluation case is measured with every training batch, so it has 3x the repetitions
+    if [ -s "$AE_CSV" ]; then
+        awk -F, '{k = $1","$2","$3; v[k] = v[k] " " $4; u[k] = $5} END {for (k in v) print k "|" u[k] "|" v[k]}' "$AE_CSV" |
+            sort | while IFS='|' read -r key unit list; do
+                echo "$key,$(printf '%s\n' $list | median),$unit"
+            done
+    fi
     if [ -n "${vals[ofdm,aesim]:-}" ]; then
         echo "ofdm_qpsk_n64_cp16,aesim,1,$(med ofdm,aesim),symbols/s"
         echo "ofdm_qpsk_n64_cp16,floor,1,$(med ofdm,floor),symbols/s"
@@ -89,3 +128,8 @@ END {
 }' "$OUT" | sort
 awk -F, '$1 == "ofdm_qpsk_n64_cp16" {v[$2] = $4}
 END { if (v["aesim"] > 0) printf "ofdm_qpsk_n64_cp16: aesim %.0f OFDM symbols/s, floor %.0f (two FFTs and the noise alone): floor/aesim = %.2f\n", v["aesim"], v["floor"], v["floor"] / v["aesim"] }' "$OUT"
+awk -F, '$2 == "aesim" || $2 == "pytorch" {v[$1","$2","$3] = $4; c[$1","$3] = 1}
+END {
+    for (k in c) { split(k, a, ","); p = v[a[1]",pytorch,"a[2]]; s = v[a[1]",aesim,"a[2]]
+        if (s > 0) printf "%-22s threads %s: aesim %12.0f  pytorch %12s  ratio %s\n", a[1], a[2], s, p > 0 ? p : "-", p > 0 ? sprintf("%.1fx", s / p) : "n/a" }
+}' "$OUT" | sort
