@@ -708,7 +708,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
                             sys->name, sim_channel_kind_name(sys->channel.kind));
         if (sys->n % 2 != 0)
             return cfg_fail(
-                cx, where, NULL,
+                cx, g, "n",
                 "system '%s' has n = %zu real channel uses; a %s channel needs an even n (pairs form "
                 "complex symbols)",
                 sys->name, sys->n, sim_channel_kind_name(sys->channel.kind));

@@ -381,6 +381,11 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
     int rc = sim_train_ae_hooks(ae, &sys->train, &sys->channel, &hooks, &g_cancel);
     if (cx->progress)
         fputc('\n', stderr);
+    if (rc == AE_ERUNTIME) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", ae_err_message());
+        rc = AE_ERROR(AE_ERUNTIME, "%s: %s (%s)", sys->name, why, cx->ckpt_path);
+    }
     char path[4200];
     snprintf(path, sizeof path, "%s/loss.csv", cx->dir);
     int wrc = cx->alloc_failed      ? AE_ERROR(AE_ENOMEM, "out of memory for the loss log")
@@ -415,6 +420,21 @@ static int do_run(const run_opts *o)
         sim_experiment_free(&ex);
         fprintf(stderr, "aesim: %s\n", ae_err_message());
         return EXIT_INPUT;
+    }
+    if (o->mode == MODE_EVAL) {
+        // every checkpoint must fit before the results folder is touched
+        for (size_t s = 0; s < ex.n_systems; s++) {
+            if (ex.systems[s].type != SIM_SYS_AUTOENCODER)
+                continue;
+            ae_model *probe = ae_create(&ex.systems[s].ae);
+            snprintf(path, sizeof path, "%s/%s.safetensors", o->checkpoints, ex.systems[s].name);
+            int lrc = probe ? sim_ckpt_load(path, probe, NULL, 0, NULL) : AE_ENOMEM;
+            ae_destroy(probe);
+            if (lrc != AE_OK) {
+                sim_experiment_free(&ex);
+                return report(lrc == AE_EIO ? ae_err_forward(AE_ECONFIG, ae_err_message()) : lrc);
+            }
+        }
     }
     char *resolved = sim_config_resolved_text(&ex);
     if (!resolved) {
@@ -617,6 +637,7 @@ static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
+    opterr = 0; // aesim words the message itself
     while ((c = getopt_long(argc, argv, "o:t:s:rc:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
@@ -637,7 +658,7 @@ static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
             break;
         case 'q': o->quiet = 1; break;
         case 'h': fputs(usage, stdout); return -1;
-        default: fputs(usage, stderr); return EXIT_INPUT;
+        default: return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)

@@ -136,8 +136,12 @@ static int run_gnuplot(const char *dir, const char *script, const char *out, int
         // child: draw in the results folder
         if (chdir(dir) != 0)
             _exit(126);
+        // quiet: gnuplot's warnings (an empty x range for a one-point grid, ...) are not aesim's output;
+        // a failure is reported by its exit status, and `gnuplot NAME.gp` in the folder shows the details
         FILE *devnull = freopen("/dev/null", "w", stdout);
+        FILE *devnull2 = freopen("/dev/null", "w", stderr);
         (void)devnull;
+        (void)devnull2;
         execlp("gnuplot", "gnuplot", "-e", define, script, (char *)NULL);
         _exit(127);
     }

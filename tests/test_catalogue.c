@@ -1,0 +1,722 @@
+// test_catalogue.c - the catalogue of bad input, each entry fed through the real `aesim` binary.
+//
+// Every entry checks (a) the exit code (2 for the user's input, 1 for a run failure), (b) that the
+// message on stderr names the thing (file, line and key where there is one) and what was expected, and
+// (c) that no earlier file changed: an output folder is first filled by a successful tiny run, every
+// file in it is snapshotted, the bad command is pointed at it (with --restart where the
+// other-experiment check would otherwise be what refuses it) and the folder must be byte-identical
+// afterwards.
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+// ---------------------------------------------------------------------------------------------
+// helpers (after tests/test_run.c)
+
+// The aesim binary (make test sets AESIM_BIN).
+static const char *bin(void)
+{
+    const char *b = getenv("AESIM_BIN");
+    return b ? b : "./aesim";
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "cannot write %s", path);
+    cr_assert_eq(fwrite(data, 1, len, f), len, "short write to %s", path);
+    cr_assert_eq(fclose(f), 0, "cannot close %s", path);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    write_bytes(path, text, strlen(text));
+}
+
+// The whole file (NUL-terminated, binary-safe with *len), or NULL if it cannot be read.
+static char *read_bytes(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)(n < 0 ? 0 : n) + 1);
+    cr_assert(s);
+    size_t got = fread(s, 1, (size_t)(n < 0 ? 0 : n), f);
+    s[got] = '\0';
+    fclose(f);
+    if (len)
+        *len = got;
+    return s;
+}
+
+static void make_tmpdir(char *buf, size_t len)
+{
+    snprintf(buf, len, "/tmp/aesim-catalogue-XXXXXX");
+    cr_assert(mkdtemp(buf));
+}
+
+// Remove a folder made by make_tmpdir (only those: the path is checked).
+static void remove_tmpdir(const char *dir)
+{
+    char cmd[256];
+    cr_assert(strncmp(dir, "/tmp/aesim-catalogue-", 21) == 0 && !strchr(dir, '\''));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+// Run a shell command line with stdout and stderr redirected to files; returns the exit status and
+// stderr in *err (malloc'd).
+static int run_cmd(const char *cmdline, char **err)
+{
+    char dir[64], errpath[128], outpath[128], full[8400];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(errpath, sizeof errpath, "%s/stderr", dir);
+    snprintf(outpath, sizeof outpath, "%s/stdout", dir);
+    snprintf(full, sizeof full, "%s 2>%s >%s </dev/null", cmdline, errpath, outpath);
+    int st = system(full);
+    *err = read_bytes(errpath, NULL);
+    cr_assert(*err, "no stderr file for: %s", cmdline);
+    unlink(errpath);
+    unlink(outpath);
+    rmdir(dir);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#define expect_in(err, needle) cr_assert(strstr((err), (needle)), "stderr lacks '%s':\n%s", (needle), (err))
+
+// ---------------------------------------------------------------------------------------------
+// snapshots of a folder: every regular file's name and bytes
+
+#define SNAP_MAX 64
+
+typedef struct {
+    char name[256];
+    char *data;
+    size_t len;
+} snap_file;
+
+typedef struct {
+    char dir[256];
+    snap_file files[SNAP_MAX];
+    size_t n;
+} snapshot;
+
+static void snap_take(snapshot *s, const char *dir)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    DIR *d = opendir(dir);
+    cr_assert(d, "cannot open %s", dir);
+    for (struct dirent *e; (e = readdir(d));) {
+        char path[600];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        cr_assert(s->n < SNAP_MAX, "too many files in %s", dir);
+        snap_file *f = &s->files[s->n++];
+        snprintf(f->name, sizeof f->name, "%s", e->d_name);
+        f->data = read_bytes(path, &f->len);
+        cr_assert(f->data, "cannot read %s", path);
+    }
+    closedir(d);
+}
+
+static const snap_file *snap_find(const snapshot *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->files[i].name, name) == 0)
+            return &s->files[i];
+    return NULL;
+}
+
+static void snap_free(snapshot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->files[i].data);
+    s->n = 0;
+}
+
+// The folder holds exactly the files of the snapshot, byte for byte.
+static void snap_expect_unchanged(const snapshot *before, const char *what)
+{
+    snapshot now;
+    snap_take(&now, before->dir);
+    for (size_t i = 0; i < now.n; i++)
+        cr_assert(snap_find(before, now.files[i].name), "%s: %s/%s appeared", what, before->dir,
+                  now.files[i].name);
+    for (size_t i = 0; i < before->n; i++) {
+        const snap_file *b = &before->files[i], *a = snap_find(&now, b->name);
+        cr_assert(a, "%s: %s/%s disappeared", what, before->dir, b->name);
+        cr_assert(a->len == b->len && memcmp(a->data, b->data, b->len) == 0,
+                  "%s: %s/%s changed (%zu -> %zu bytes)", what, before->dir, b->name, b->len, a->len);
+    }
+    snap_free(&now);
+}
+
+// One file is byte-identical to its snapshot entry.
+static void snap_expect_file_unchanged(const snapshot *before, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", before->dir, name);
+    const snap_file *b = snap_find(before, name);
+    cr_assert(b, "no %s in the snapshot", path);
+    size_t len;
+    char *now = read_bytes(path, &len);
+    cr_assert(now, "%s is gone", path);
+    cr_assert(len == b->len && memcmp(now, b->data, len) == 0, "%s changed (%zu -> %zu bytes)", path, b->len,
+              len);
+    free(now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the fixture: a folder filled by a successful tiny run
+
+#define TINY_HEAD                                                                                            \
+    "seed = 1;\n"                                                                                            \
+    "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n"
+#define TINY_SYSTEMS                                                                                         \
+    "systems = (\n"                                                                                          \
+    "  { name = \"bpsk\"; type = \"uncoded_bpsk\"; k = 2; },\n"                                              \
+    "  { name = \"ham\"; type = \"hamming_7_4\"; decoder = \"hard\"; }\n"                                    \
+    ");\n"
+
+static const char *const tiny_cfg = TINY_HEAD TINY_SYSTEMS;
+
+// A tiny autoencoder: n = 2, k = 2, 50 steps.
+static const char *const ae_cfg =
+    TINY_HEAD "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2;\n"
+              "              train = { steps = 50; batch = 100; }; } );\n";
+
+typedef struct {
+    char dir[64];  // the test's temporary folder
+    char cfg[128]; // dir/tiny.cfg
+    char out[128]; // dir/out: results of the tiny run
+    snapshot snap; // of out
+} fixture;
+
+static void fixture_setup(fixture *f)
+{
+    make_tmpdir(f->dir, sizeof f->dir);
+    snprintf(f->cfg, sizeof f->cfg, "%s/tiny.cfg", f->dir);
+    snprintf(f->out, sizeof f->out, "%s/out", f->dir);
+    write_file(f->cfg, tiny_cfg);
+    char cmd[1024], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --threads 1 --quiet", bin(), f->cfg, f->out);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "the tiny run failed:\n%s", err);
+    free(err);
+    snap_take(&f->snap, f->out);
+    const char *want[] = {"results.csv", "resolved.cfg", "loss.csv", "bler.png"};
+    for (int i = 0; i < 4; i++) {
+        const snap_file *s = snap_find(&f->snap, want[i]);
+        cr_assert(s && s->len > 0, "the tiny run left no %s/%s", f->out, want[i]);
+    }
+}
+
+static void fixture_teardown(fixture *f)
+{
+    snap_free(&f->snap);
+    remove_tmpdir(f->dir);
+}
+
+// Write text to dir/name; the path goes to path.
+static void put_cfg(const fixture *f, const char *name, const char *text, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", f->dir, name);
+    write_file(path, text);
+}
+
+// A bad config: `aesim run CFG --out <the tiny run's folder> --restart` must exit 2, its message must
+// start with "CFG:LINE: KEY" (KEY may be NULL) and contain each of the NULL-terminated needles, and
+// the folder must be unchanged.
+static void expect_bad_config(const char *text, int line, const char *key, const char *const *needles)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cfg[160], cmd[1024], where[512], *err;
+    put_cfg(&f, "bad.cfg", text, cfg, sizeof cfg);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    int rc = run_cmd(cmd, &err);
+    cr_assert_eq(rc, 2, "exit %d for:\n%s\nstderr:\n%s", rc, text, err);
+    if (key)
+        snprintf(where, sizeof where, "aesim: %s:%d: %s", cfg, line, key);
+    else
+        snprintf(where, sizeof where, "aesim: %s:%d: ", cfg, line);
+    expect_in(err, where);
+    for (size_t i = 0; needles && needles[i]; i++)
+        expect_in(err, needles[i]);
+    free(err);
+    snap_expect_unchanged(&f.snap, "a config that does not load");
+    fixture_teardown(&f);
+}
+
+#define NEEDLES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+// ---------------------------------------------------------------------------------------------
+// configs
+
+Test(catalogue, config_syntax_error)
+{
+    // '[0.0, 2.0;' leaves the list open: libconfig stops at line 2
+    expect_bad_config("seed = 1;\n"
+                      "eval = { ebno_db = [0.0, 2.0; max_blocks = 20000; };\n" TINY_SYSTEMS,
+                      2, "syntax error", NULL);
+}
+
+Test(catalogue, config_misspelt_key_suggests_the_nearest)
+{
+    expect_bad_config("seed = 1;\n"
+                      "eval = { ebno_db = [0.0, 2.0]; max_blokcs = 20000; };\n" TINY_SYSTEMS,
+                      2, "eval.max_blokcs", NEEDLES("unknown key in eval", "did you mean 'max_blocks'?"));
+}
+
+Test(catalogue, config_wrong_type_string_for_n)
+{
+    expect_bad_config(TINY_HEAD
+                      "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = \"seven\"; k = 2; } );\n",
+                      3, "systems.[0].n", NEEDLES("expected an integer in 1..4096"));
+}
+
+Test(catalogue, config_ebno_not_finite)
+{
+    // libconfig reads 1e400 as inf (strtod's HUGE_VAL) rather than rejecting it; aesim refuses inf
+    expect_bad_config("seed = 1;\n"
+                      "eval = { ebno_db = [0.0, 1e400]; max_blocks = 20000; };\n" TINY_SYSTEMS,
+                      2, "eval.ebno_db", NEEDLES("inf", "expected a finite Eb/N0 in dB, -100..100"));
+}
+
+Test(catalogue, config_ebno_out_of_range)
+{
+    expect_bad_config("seed = 1;\n"
+                      "eval = { ebno_db = [0.0, 500.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
+                      2, "eval.ebno_db", NEEDLES("500", "expected a finite Eb/N0 in dB, -100..100"));
+}
+
+Test(catalogue, config_k_too_large_for_memory)
+{
+    expect_bad_config(TINY_HEAD "memory_limit_mib = 64;\n"
+                                "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 22; k = 22; } );\n",
+                      4, "systems.[0].k",
+                      NEEDLES("autoencoder k = 22 needs", "GiB of memory", "(limit 0.1 GiB)",
+                              "reduce k or the hidden widths"));
+}
+
+Test(catalogue, config_n_below_1)
+{
+    expect_bad_config(TINY_HEAD "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 0; k = 2; } );\n",
+                      3, "systems.[0].n", NEEDLES("value 0 out of range", "expected an integer in 1..4096"));
+}
+
+Test(catalogue, config_eval_batch_0)
+{
+    expect_bad_config("seed = 1;\n"
+                      "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; batch = 0; };\n" TINY_SYSTEMS,
+                      2, "eval.batch", NEEDLES("value 0 out of range", "expected an integer in 1..1000000"));
+}
+
+Test(catalogue, config_train_batch_0)
+{
+    expect_bad_config(TINY_HEAD "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2;\n"
+                                "              train = { batch = 0; }; } );\n",
+                      4, "systems.[0].train.batch",
+                      NEEDLES("value 0 out of range", "expected an integer in 1..10000000"));
+}
+
+Test(catalogue, config_empty_ebno_grid)
+{
+    expect_bad_config("seed = 1;\n"
+                      "eval = { ebno_db = []; max_blocks = 20000; };\n" TINY_SYSTEMS,
+                      2, "eval.ebno_db", NEEDLES("empty grid", "expected at least one Eb/N0 value in dB"));
+}
+
+Test(catalogue, config_square_qam_not_power_of_4)
+{
+    expect_bad_config(TINY_HEAD "systems = ( { name = \"m\"; type = \"modem\"; scheme = \"qam8\"; } );\n", 3,
+                      "systems.[0].scheme", NEEDLES("qam8", "square QAM needs M a power of 4, 4..256"));
+}
+
+Test(catalogue, config_ofdm_cp_longer_than_fft)
+{
+    // the message is placed at the channel group (line 3, key 'channel'), not at cp (line 5)
+    expect_bad_config(TINY_HEAD "channel = { type = \"ofdm\";\n"
+                                "  nfft = 16;\n"
+                                "  cp = 32; };\n"
+                                "systems = ( { name = \"m\"; type = \"modem\"; scheme = \"qpsk\"; } );\n",
+                      3, "channel", NEEDLES("cp = 32", "expected 0..nfft (16)"));
+}
+
+Test(catalogue, config_coherence_0)
+{
+    expect_bad_config(TINY_HEAD "channel = { type = \"rayleigh\";\n"
+                                "  coherence = 0; };\n"
+                                "systems = ( { name = \"m\"; type = \"modem\"; scheme = \"qpsk\"; } );\n",
+                      4, "channel.coherence",
+                      NEEDLES("value 0 out of range", "expected an integer in 1..1000000000"));
+}
+
+Test(catalogue, config_odd_n_on_complex_channel)
+{
+    expect_bad_config(TINY_HEAD "channel = \"rayleigh\";\n"
+                                "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 7; k = 4; } );\n",
+                      4, "systems.[0]", NEEDLES("n = 7", "rayleigh channel needs an even n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// paths
+
+Test(catalogue, config_path_missing)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], want[256], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s/missing.cfg --out %s --restart --quiet", bin(), f.dir, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    snprintf(want, sizeof want,
+             "aesim: %s/missing.cfg: cannot open the config file: No such file or directory", f.dir);
+    expect_in(err, want);
+    free(err);
+    snap_expect_unchanged(&f.snap, "a missing config");
+    fixture_teardown(&f);
+}
+
+Test(catalogue, config_path_is_a_folder)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], want[256], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), f.dir, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    snprintf(want, sizeof want, "aesim: %s: is a folder; expected a config file (.cfg)", f.dir);
+    expect_in(err, want);
+    free(err);
+    snap_expect_unchanged(&f.snap, "a config path that is a folder");
+    fixture_teardown(&f);
+}
+
+Test(catalogue, out_path_under_dev_null)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out /dev/null/x --quiet", bin(), f.cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "cannot create folder /dev/null/x: /dev/null exists and is not a folder");
+    free(err);
+    cr_assert(!exists("/dev/null/x"));
+    fixture_teardown(&f);
+}
+
+Test(catalogue, out_path_is_a_regular_file)
+{
+    fixture f;
+    fixture_setup(&f);
+    // --out at one of the tiny run's own files: it must stay as it was
+    char file[160], cmd[1024], want[512], *err;
+    snprintf(file, sizeof file, "%s/results.csv", f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), f.cfg, file);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    snprintf(want, sizeof want, "cannot create folder %s: %s exists and is not a folder", file, file);
+    expect_in(err, want);
+    free(err);
+    snap_expect_unchanged(&f.snap, "--out at a regular file");
+    fixture_teardown(&f);
+}
+
+// ---------------------------------------------------------------------------------------------
+// checkpoints: `aesim eval CONFIG --checkpoints DIR` with a bad DIR/ae.safetensors
+
+typedef struct {
+    fixture f;
+    char ae[160];  // dir/ae.cfg
+    char ck[160];  // dir/ck: a valid checkpoint from `aesim train`
+    char bad[160]; // dir/bad: where the test puts its bad checkpoint
+    char *good;    // the bytes of ck/ae.safetensors
+    size_t good_len;
+} ck_fixture;
+
+static void ck_setup(ck_fixture *c)
+{
+    fixture_setup(&c->f);
+    put_cfg(&c->f, "ae.cfg", ae_cfg, c->ae, sizeof c->ae);
+    snprintf(c->ck, sizeof c->ck, "%s/ck", c->f.dir);
+    snprintf(c->bad, sizeof c->bad, "%s/bad", c->f.dir);
+    char cmd[1024], path[256], *err;
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", bin(), c->ae, c->ck);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "training the tiny autoencoder failed:\n%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/ae.safetensors", c->ck);
+    c->good = read_bytes(path, &c->good_len);
+    cr_assert(c->good && c->good_len > 8, "no checkpoint %s", path);
+    cr_assert_eq(mkdir(c->bad, 0755), 0);
+}
+
+static void ck_teardown(ck_fixture *c)
+{
+    free(c->good);
+    fixture_teardown(&c->f);
+}
+
+// The safetensors header length (the first 8 bytes, little-endian).
+static size_t header_len(const char *raw)
+{
+    size_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | (unsigned char)raw[i];
+    return n;
+}
+
+// Evaluate with bad/ae.safetensors into the tiny run's folder (--restart: that folder holds another
+// experiment); exit 2 naming the file and each needle, and neither the folder nor the bad checkpoint
+// changes.
+static void expect_bad_checkpoint(ck_fixture *c, const char *const *needles)
+{
+    snapshot bad;
+    snap_take(&bad, c->bad);
+    char cmd[1024], file[256], *err;
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --restart --quiet", bin(), c->ae, c->bad,
+             c->f.out);
+    int rc = run_cmd(cmd, &err);
+    cr_assert_eq(rc, 2, "exit %d, stderr:\n%s", rc, err);
+    snprintf(file, sizeof file, "aesim: %s/ae.safetensors: ", c->bad);
+    expect_in(err, file);
+    for (size_t i = 0; needles && needles[i]; i++)
+        expect_in(err, needles[i]);
+    free(err);
+    snap_expect_unchanged(&bad, "the bad checkpoint");
+    snap_free(&bad);
+    snap_expect_unchanged(&c->f.snap, "eval with a bad checkpoint");
+}
+
+Test(catalogue, checkpoint_truncated)
+{
+    ck_fixture c;
+    ck_setup(&c);
+    char path[256];
+    snprintf(path, sizeof path, "%s/ae.safetensors", c.bad);
+    // cut in the data section, as an interrupted copy would
+    size_t hl = header_len(c.good);
+    cr_assert(8 + hl < c.good_len);
+    write_bytes(path, c.good, 8 + hl + (c.good_len - 8 - hl) / 2);
+    expect_bad_checkpoint(&c, NEEDLES("out of range", "truncated"));
+    // and cut in the JSON header
+    write_bytes(path, c.good, 8 + hl / 2);
+    expect_bad_checkpoint(&c, NEEDLES("truncated", "header length"));
+    ck_teardown(&c);
+}
+
+Test(catalogue, checkpoint_corrupted_header)
+{
+    ck_fixture c;
+    ck_setup(&c);
+    char path[256];
+    snprintf(path, sizeof path, "%s/ae.safetensors", c.bad);
+    // flip 4 bytes inside the JSON header
+    char *raw = malloc(c.good_len);
+    memcpy(raw, c.good, c.good_len);
+    for (size_t i = 12; i < 16; i++)
+        raw[i] = (char)(raw[i] ^ 0xff);
+    write_bytes(path, raw, c.good_len);
+    free(raw);
+    expect_bad_checkpoint(&c, NEEDLES("the header is not valid JSON"));
+    ck_teardown(&c);
+}
+
+Test(catalogue, checkpoint_mismatched_shapes)
+{
+    ck_fixture c;
+    ck_setup(&c);
+    // a checkpoint of the same system name trained with n = 4
+    char ae4[160], cmd[1024], *err;
+    char *text = strdup(ae_cfg);
+    char *p = strstr(text, "n = 2;");
+    cr_assert(p);
+    p[4] = '4';
+    put_cfg(&c.f, "ae4.cfg", text, ae4, sizeof ae4);
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", bin(), ae4, c.bad);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    expect_bad_checkpoint(&c, NEEDLES("tx.1.weight has shape [4, 4], the config needs [2, 4]"));
+    ck_teardown(&c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// a results folder of another experiment
+
+Test(catalogue, resume_folder_of_another_config)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cfg[160], cmd[1024], want[512], *err;
+    put_cfg(&f, "other.cfg",
+            "seed = 2;\n"
+            "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
+            cfg, sizeof cfg);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), cfg, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    snprintf(want, sizeof want, "aesim: %s holds the results of a different experiment", f.out);
+    expect_in(err, want);
+    expect_in(err, "other.cfg");
+    expect_in(err, "use --restart to overwrite them or --out for another folder");
+    free(err);
+    snap_expect_unchanged(&f.snap, "a folder of another experiment");
+    fixture_teardown(&f);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the command line
+
+Test(catalogue, cli_unknown_command)
+{
+    char cmd[1024], *err;
+    snprintf(cmd, sizeof cmd, "%s frobnicate", bin());
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "aesim: unknown command 'frobnicate'");
+    expect_in(err, "usage: aesim <command>");
+    free(err);
+}
+
+Test(catalogue, cli_unknown_option)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --frob", bin(), f.cfg, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "aesim: unknown option or missing value: '--frob'");
+    expect_in(err, "see aesim --help");
+    free(err);
+    snap_expect_unchanged(&f.snap, "an unknown option");
+    fixture_teardown(&f);
+}
+
+Test(catalogue, cli_threads_0)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --threads 0", bin(), f.cfg, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "aesim: --threads '0': expected an integer 1..1024");
+    free(err);
+    snap_expect_unchanged(&f.snap, "--threads 0");
+    fixture_teardown(&f);
+}
+
+Test(catalogue, cli_set_without_equals)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --set eval.max_blocks", bin(), f.cfg, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "aesim: --set 'eval.max_blocks': expected path.to.key=value");
+    free(err);
+    snap_expect_unchanged(&f.snap, "--set without '='");
+    fixture_teardown(&f);
+}
+
+Test(catalogue, cli_ber_bad_grid)
+{
+    const struct {
+        const char *grid, *want;
+    } cases[] = {
+        {"0:x:5", "aesim: grid '0:x:5': expected START:STEP:STOP in dB (e.g. 0:1:10) or a list 0,2,4"},
+        {"5:1:0", "aesim: grid '5:1:0': expected STEP > 0 and STOP >= START"},
+        {"0,500", "aesim: grid '0,500': value 2 is not a number in dB within -100..100"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cmd[1024], *err;
+        snprintf(cmd, sizeof cmd, "%s ber --scheme bpsk --channel awgn --ebno '%s'", bin(), cases[i].grid);
+        cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", cases[i].grid, err);
+        expect_in(err, cases[i].want);
+        free(err);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// run failures: exit 1, the earlier file intact
+
+Test(catalogue, fault_write_results_csv)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], want[256], *err;
+    snprintf(cmd, sizeof cmd, "AESIM_FAULT_WRITE=results.csv %s run %s --out %s --restart --quiet", bin(),
+             f.cfg, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
+    snprintf(want, sizeof want, "aesim: cannot save %s/results.csv", f.out);
+    expect_in(err, want);
+    expect_in(err, "No space left on device");
+    expect_in(err, "the previous file is unchanged");
+    free(err);
+    snap_expect_file_unchanged(&f.snap, "results.csv");
+    fixture_teardown(&f);
+}
+
+// adam.step of a checkpoint, or -1.
+static long long checkpoint_step(const char *path)
+{
+    size_t len;
+    char *raw = read_bytes(path, &len);
+    if (!raw || len < 8)
+        return free(raw), -1;
+    size_t hl = header_len(raw);
+    long long step = -1;
+    json_error_t jerr;
+    json_t *h = 8 + hl <= len ? json_loadb(raw + 8, hl, 0, &jerr) : NULL;
+    json_t *t = h ? json_object_get(h, "adam.step") : NULL;
+    json_t *off = t ? json_object_get(t, "data_offsets") : NULL;
+    if (off && json_array_size(off) == 2) {
+        size_t a = (size_t)json_integer_value(json_array_get(off, 0));
+        size_t b = (size_t)json_integer_value(json_array_get(off, 1));
+        if (b == a + 8 && 8 + hl + b <= len) {
+            step = 0;
+            for (int i = 7; i >= 0; i--)
+                step = (long long)((unsigned long long)step << 8 | (unsigned char)raw[8 + hl + a + i]);
+        }
+    }
+    json_decref(h);
+    free(raw);
+    return step;
+}
+
+Test(catalogue, fault_nan_in_training)
+{
+    char dir[64], cfg[128], out[128], ck[192], cmd[1024], *err;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/nan.cfg", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_file(cfg, TINY_HEAD
+               "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2;\n"
+               "  train = { steps = 100; batch = 100; log_every = 10; checkpoint_every = 20; }; } );\n");
+    snprintf(cmd, sizeof cmd, "AESIM_FAULT_NAN_STEP=30 %s run %s --out %s --quiet", bin(), cfg, out);
+    cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
+    expect_in(err, "training loss is nan at step 30");
+    expect_in(err, "the last good checkpoint (step 20) is kept");
+    free(err);
+    // the kept checkpoint is step 20's and loads
+    snprintf(ck, sizeof ck, "%s/ae.safetensors", out);
+    cr_assert(exists(ck), "no %s", ck);
+    cr_assert_eq(checkpoint_step(ck), 20);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s/ev --quiet", bin(), cfg, out, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "the kept checkpoint does not load:\n%s", err);
+    free(err);
+    remove_tmpdir(dir);
+}
