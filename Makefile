@@ -144,8 +144,8 @@ bench: bench-deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Imodels -Ichannels -Isim \
-	  common models channels sim
-	clang-tidy --quiet $(LIB_SRC) sim/main.c -- -std=c11 -D_DEFAULT_SOURCE \
+	  common models channels sim fuzz
+	clang-tidy --quiet $(LIB_SRC) sim/main.c $(wildcard fuzz/*.c) -- -std=c11 -D_DEFAULT_SOURCE \
 	  -Icommon -Imodels -Ichannels -Isim $(PKG_CFLAGS)
 
 FORMAT_SRC := $(wildcard common/*.[ch] models/*.[ch] channels/*.[ch] sim/*.[ch] tests/*.[ch] bench/*.[ch] \
@@ -186,10 +186,14 @@ fuzz: fuzz-deps
 	  rm -rf $(FUZZ_BUILD)/corpus-$$t && cp -r fuzz/corpus/$$t $(FUZZ_BUILD)/corpus-$$t && \
 	  mkdir -p $(FUZZ_BUILD)/crash-$$t && \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s on $(FUZZ_BUILD)/corpus-$$t" && \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0 \
 	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=20 \
 	    -dict=fuzz/$$t.dict -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$t/ \
 	    $(FUZZ_BUILD)/corpus-$$t || { echo "fuzz_$$t found a failure: see $(FUZZ_BUILD)/crash-$$t/"; exit 1; }; \
 	done
+
+# objects of a pattern-rule link: keep them between builds
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.o)
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
