@@ -301,6 +301,19 @@ static char *read_without_comments(const char *path)
     return out;
 }
 
+// The lowest positive BLER and BER of rows (0 where there is none), for the figures' y axes.
+static void lowest_rates(const sim_row *rows, size_t n, double *bler, double *ber)
+{
+    *bler = 0.0;
+    *ber = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].pt.bler > 0.0 && (*bler == 0.0 || rows[i].pt.bler < *bler))
+            *bler = rows[i].pt.bler;
+        if (rows[i].pt.ber > 0.0 && (*ber == 0.0 || rows[i].pt.ber < *ber))
+            *ber = rows[i].pt.ber;
+    }
+}
+
 // A point of this system at this Eb/N0 in an earlier run's rows, or NULL.
 static const sim_row *find_row(const sim_row *rows, size_t n, const char *system, double ebno_db)
 {
@@ -589,13 +602,8 @@ static int do_run(const run_opts *o)
         snprintf(path, sizeof path, "%s/results.csv", dir);
         rc = sim_results_write(path, rows, n_rows); // also when no point finished: a header-only file
     }
-    double ymin_bler = 0.0, ymin_ber = 0.0; // lowest positive simulated rates, for the figures' axes
-    for (size_t i = 0; i < n_rows; i++) {
-        if (rows[i].pt.bler > 0.0 && (ymin_bler == 0.0 || rows[i].pt.bler < ymin_bler))
-            ymin_bler = rows[i].pt.bler;
-        if (rows[i].pt.ber > 0.0 && (ymin_ber == 0.0 || rows[i].pt.ber < ymin_ber))
-            ymin_ber = rows[i].pt.ber;
-    }
+    double ymin_bler, ymin_ber; // lowest positive simulated rates, for the figures' axes
+    lowest_rates(rows, n_rows, &ymin_bler, &ymin_ber);
     int drew = rc == AE_OK || (rc == AE_EINTR && n_rows > 0);
     if (drew && o->mode != MODE_TRAIN && writer) {
         int prc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber); // an interruption stays the outcome
@@ -703,13 +711,8 @@ static int cmd_plot(int argc, char **argv)
         sim_experiment_free(&ex);
         return report(rc == AE_EIO ? AE_ECONFIG : rc);
     }
-    double ymin_bler = 0.0, ymin_ber = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].pt.bler > 0.0 && (ymin_bler == 0.0 || rows[i].pt.bler < ymin_bler))
-            ymin_bler = rows[i].pt.bler;
-        if (rows[i].pt.ber > 0.0 && (ymin_ber == 0.0 || rows[i].pt.ber < ymin_ber))
-            ymin_ber = rows[i].pt.ber;
-    }
+    double ymin_bler, ymin_ber;
+    lowest_rates(rows, n, &ymin_bler, &ymin_ber);
     rc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber);
     snprintf(path, sizeof path, "%s/loss.csv", dir);
     struct stat st;
