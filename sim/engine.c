@@ -39,6 +39,10 @@ struct sim_engine {
     sim_counts *wave; // [cfg.threads] counts of the chunks of one wave
     int *wave_status; // [cfg.threads]
     char (*wave_msg)[256];
+    // this rank's share of a wave, copied out before the gather (MPI runs only; made once)
+    sim_counts *mine_counts;
+    int *mine_status;
+    char (*mine_msg)[256];
 };
 
 const char *sim_stop_name(int stop)
@@ -106,6 +110,9 @@ void sim_engine_destroy(sim_engine *e)
     free(e->wave);
     free(e->wave_status);
     free(e->wave_msg);
+    free(e->mine_counts);
+    free(e->mine_status);
+    free(e->mine_msg);
     sim_chan_destroy(e->chan);
     free(e);
 }
@@ -145,7 +152,11 @@ sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
     e->wave = calloc(nw, sizeof *e->wave);
     e->wave_status = calloc(nw, sizeof *e->wave_status);
     e->wave_msg = calloc(nw, sizeof *e->wave_msg);
-    if (!e->slots || !e->wave || !e->wave_status || !e->wave_msg)
+    e->mine_counts = calloc(nt, sizeof *e->mine_counts);
+    e->mine_status = calloc(nt, sizeof *e->mine_status);
+    e->mine_msg = calloc(nt, sizeof *e->mine_msg);
+    if (!e->slots || !e->wave || !e->wave_status || !e->wave_msg || !e->mine_counts || !e->mine_status ||
+        !e->mine_msg)
         goto nomem;
     for (size_t i = 0; i < nt; i++) {
         sim_slot *s = &e->slots[i];
@@ -343,26 +354,14 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
             // every rank gets every chunk's counts (each rank's block of the wave gathered in rank order)
             size_t cb = (size_t)nt * sizeof *e->wave, sb = (size_t)nt * sizeof *e->wave_status,
                    mb = (size_t)nt * sizeof *e->wave_msg;
-            sim_counts *tmp_c = malloc(cb);
-            int *tmp_s = malloc(sb);
-            char *tmp_m = malloc(mb);
-            if (!tmp_c || !tmp_s || !tmp_m) {
-                free(tmp_c);
-                free(tmp_s);
-                free(tmp_m);
-                return AE_ERROR(AE_ENOMEM, "out of memory");
-            }
-            memcpy(tmp_c, mine, cb);
-            memcpy(tmp_s, mine_status, sb);
-            memcpy(tmp_m, mine_msg, mb);
-            int grc = sim_mpi_allgather(tmp_c, e->wave, cb);
+            memcpy(e->mine_counts, mine, cb);
+            memcpy(e->mine_status, mine_status, sb);
+            memcpy(e->mine_msg, mine_msg, mb);
+            int grc = sim_mpi_allgather(e->mine_counts, e->wave, cb);
             if (grc == AE_OK)
-                grc = sim_mpi_allgather(tmp_s, e->wave_status, sb);
+                grc = sim_mpi_allgather(e->mine_status, e->wave_status, sb);
             if (grc == AE_OK)
-                grc = sim_mpi_allgather(tmp_m, e->wave_msg, mb);
-            free(tmp_c);
-            free(tmp_s);
-            free(tmp_m);
+                grc = sim_mpi_allgather(e->mine_msg, e->wave_msg, mb);
             if (grc != AE_OK)
                 return grc;
         }
