@@ -811,6 +811,47 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
 // libconfig 1.5 reads an integer literal without the L suffix as 32 bits and silently wraps larger
 // values. Scan the file's text (outside strings and comments) for such literals and refuse them with
 // their line, rather than run with a wrapped value.
+// libconfig 1.5's scanner calls exit() when an @include names something it cannot read as a file (a
+// folder, such as @include "" or "."). Check every @include of the file (and, recursively, of the files
+// it includes) first: each must name a regular, readable file, relative to the including folder `dir`
+// unless absolute (found by fuzz/fuzz_config.c).
+static int check_includes(const char *path, const char *dir, int depth)
+{
+    if (depth > 10)
+        return AE_ERROR(AE_ECONFIG, "%s: @include nested more than 10 deep", path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return AE_ERROR(AE_ECONFIG, "%s: cannot read the config file: %s", path, strerror(errno));
+    char line[4096];
+    int lineno = 0, rc = AE_OK;
+    while (rc == AE_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line + strspn(line, " \t");
+        if (strncmp(p, "@include", 8) != 0)
+            continue;
+        const char *q = strchr(p + 8, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+        if (!q || !e)
+            continue; // libconfig reports the syntax
+        char name[4096], full[8300];
+        snprintf(name, sizeof name, "%.*s", (int)(e - q - 1), q + 1);
+        if (name[0] == '/' || !*dir)
+            snprintf(full, sizeof full, "%s", name);
+        else
+            snprintf(full, sizeof full, "%s/%s", dir, name);
+        struct stat st;
+        if (!name[0] || stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+            rc = AE_ERROR(AE_ECONFIG, "%s:%d: @include \"%s\": expected a readable config file (%s)", path,
+                          lineno, name,
+                          !name[0]               ? "the name is empty"
+                          : stat(full, &st) != 0 ? strerror(errno)
+                                                 : "not a file");
+        else
+            rc = check_includes(full, dir, depth + 1);
+    }
+    fclose(f);
+    return rc;
+}
+
 static int check_wide_integers(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -1140,16 +1181,21 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
     int wide = check_wide_integers(path);
     if (wide != AE_OK)
         return wide;
-    config_t cfg;
-    config_init(&cfg);
     // @include paths are taken relative to the config file's folder
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    if (slash) {
+    if (slash)
         *slash = '\0';
+    else
+        dir[0] = '\0';
+    int inc = check_includes(path, dir, 0);
+    if (inc != AE_OK)
+        return inc;
+    config_t cfg;
+    config_init(&cfg);
+    if (dir[0])
         config_set_include_dir(&cfg, dir);
-    }
     if (config_read_file(&cfg, path) != CONFIG_TRUE) {
         int rc;
         if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
