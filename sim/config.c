@@ -814,7 +814,8 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
 // libconfig 1.5's scanner calls exit() when an @include names something it cannot read as a file (a
 // folder, such as @include "" or "."). Check every @include of the file (and, recursively, of the files
 // it includes) first: each must name a regular, readable file, relative to the including folder `dir`
-// unless absolute (found by fuzz/fuzz_config.c).
+// unless absolute. A NUL byte is refused too: libconfig's scanner reads past it, the checks here would not
+// (both found by fuzz/fuzz_config.c).
 static int check_includes(const char *path, const char *dir, int depth)
 {
     if (depth > 10)
@@ -822,10 +823,17 @@ static int check_includes(const char *path, const char *dir, int depth)
     FILE *f = fopen(path, "r");
     if (!f)
         return AE_ERROR(AE_ECONFIG, "%s: cannot read the config file: %s", path, strerror(errno));
-    char line[4096];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
     int lineno = 0, rc = AE_OK;
-    while (rc == AE_OK && fgets(line, sizeof line, f)) {
+    while (rc == AE_OK && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
+        // a NUL would end the C strings below but not libconfig's scanner: a text file has none
+        if (memchr(line, '\0', (size_t)len)) {
+            rc = AE_ERROR(AE_ECONFIG, "%s:%d: a NUL byte; expected a text config file", path, lineno);
+            break;
+        }
         const char *p = line + strspn(line, " \t");
         if (strncmp(p, "@include", 8) != 0)
             continue;
@@ -848,6 +856,7 @@ static int check_includes(const char *path, const char *dir, int depth)
         else
             rc = check_includes(full, dir, depth + 1);
     }
+    free(line);
     fclose(f);
     return rc;
 }
@@ -1178,6 +1187,8 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
         return AE_ERROR(AE_ECONFIG, "%s: cannot open the config file: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
         return AE_ERROR(AE_ECONFIG, "%s: is a folder; expected a config file (.cfg)", path);
+    if (!S_ISREG(st.st_mode))
+        return AE_ERROR(AE_ECONFIG, "%s: not a regular file; expected a config file (.cfg)", path);
     int wide = check_wide_integers(path);
     if (wide != AE_OK)
         return wide;
