@@ -272,7 +272,11 @@ void ae_zero_grad(ae_model *ae)
 struct ae_ws {
     size_t max_batch;
     size_t tx_B, rx_B;                // batch of the last tx / rx forward on this workspace (0: none)
-    uint32_t *msg;                    // [max_batch] messages of the last ae_tx_forward
+    uint32_t *msg;                    // [max_batch] messages the encoder layers saw (the table's 0..M-1 when
+                                      // tx_table is set, else the batch's)
+    uint32_t *batch_msg;              // [max_batch] messages of the last ae_tx_forward
+    int tx_table;                     // the last ae_tx_forward encoded each of the M messages once
+    int plain;                        // ae_ws_set_plain: never take the per-message shortcut
     float *tx_act[AE_MAX_HIDDEN + 1]; // [B][out_l] encoder layer outputs after ReLU; the last is v [B][n]
     float *tx_x;                      // [B][n] normalised encoder output, kept for the norm backward
     float *inv_norm;                  // [B] 1/||v[b]|| (energy constraint)
@@ -304,8 +308,9 @@ ae_ws *ae_ws_create(const ae_model *ae, size_t max_batch)
     }
     ws->max_batch = max_batch;
     ws->msg = calloc(max_batch, sizeof *ws->msg);
+    ws->batch_msg = calloc(max_batch, sizeof *ws->batch_msg);
     ws->block = calloc(floats, sizeof(float));
-    if (!ws->msg || !ws->block) {
+    if (!ws->msg || !ws->batch_msg || !ws->block) {
         AE_ERROR(AE_ENOMEM, "autoencoder workspace: out of memory for %zu floats (max_batch = %zu)", floats,
                  max_batch);
         ae_ws_destroy(ws);
@@ -342,19 +347,18 @@ void ae_ws_destroy(ae_ws *ws)
     if (!ws)
         return;
     free(ws->msg);
+    free(ws->batch_msg);
     free(ws->block);
     free(ws);
 }
 
+void ae_ws_set_plain(ae_ws *ws, int plain)
+{
+    ws->plain = plain != 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // forward and backward passes
-
-// g = g * [y > 0] in place: the ReLU backward when g is not needed unmasked afterwards.
-static void relu_mask(float *g, const float *y, size_t N)
-{
-    for (size_t i = 0; i < N; i++)
-        g[i] = y[i] > 0.0f ? g[i] : 0.0f;
-}
 
 // Encoder layers for B valid messages, into ws->tx_act; returns v [B][n] (before normalisation).
 static const float *tx_layers_forward(const ae_model *ae, ae_ws *ws, const uint32_t *msg, size_t B)
@@ -400,16 +404,30 @@ static const float *rx_layers_forward(const ae_model *ae, ae_ws *ws, const float
 
 int ae_tx_forward(const ae_model *ae, ae_ws *ws, const uint32_t *msg, float *x, size_t B)
 {
-    const size_t n = ae->cfg.n;
+    const size_t n = ae->cfg.n, M = ae->M;
     if (B > ws->max_batch)
         return AE_ERROR(AE_EBADLEN, "autoencoder tx: batch %zu > workspace max_batch %zu", B, ws->max_batch);
     for (size_t r = 0; r < B; r++)
-        if (msg[r] >= ae->M)
-            return AE_ERROR(AE_EINVAL, "autoencoder tx: message %u at %zu, expected < M = %zu", msg[r], r,
-                            ae->M);
+        if (msg[r] >= M)
+            return AE_ERROR(AE_EINVAL, "autoencoder tx: message %u at %zu, expected < M = %zu", msg[r], r, M);
     ws->tx_B = 0;
     if (B == 0)
         return AE_OK;
+    memcpy(ws->batch_msg, msg, B * sizeof *msg);
+    // Under the energy constraint a block's x depends on its message alone: when the batch is at least
+    // M blocks, encode each of the M messages once and gather (ae_tx_backward then sums the gradient
+    // per message first: the same gradient, with B - M fewer rows through the encoder).
+    ws->tx_table = !ws->plain && ae->cfg.norm == AE_NORM_ENERGY && M <= B;
+    if (ws->tx_table) {
+        for (size_t m = 0; m < M; m++)
+            ws->msg[m] = (uint32_t)m;
+        const float *v = tx_layers_forward(ae, ws, ws->msg, M);
+        nn_energy_norm_forward(ws->tx_x, ws->inv_norm, v, M, n);
+        for (size_t r = 0; r < B; r++)
+            memcpy(x + r * n, ws->tx_x + (size_t)msg[r] * n, n * sizeof *x);
+        ws->tx_B = B;
+        return AE_OK;
+    }
     memcpy(ws->msg, msg, B * sizeof *msg);
     const float *v = tx_layers_forward(ae, ws, ws->msg, B);
     if (ae->cfg.norm == AE_NORM_ENERGY)
@@ -423,34 +441,53 @@ int ae_tx_forward(const ae_model *ae, ae_ws *ws, const uint32_t *msg, float *x, 
 
 int ae_tx_backward(ae_model *ae, ae_ws *ws, const float *dx, size_t B)
 {
+    return ae_tx_backward_into(ae, ws, ae->grads, dx, B);
+}
+
+int ae_tx_backward_into(const ae_model *ae, ae_ws *ws, float *grads, const float *dx, size_t B)
+{
     const size_t n = ae->cfg.n, M = ae->M;
     if (B == 0)
         return AE_OK;
     if (B != ws->tx_B)
         return AE_ERROR(AE_EINVAL, "autoencoder tx backward: batch %zu, but the last forward had %zu", B,
                         ws->tx_B);
-    // dv [B][n] = norm backward of dx (accumulating into a zeroed buffer)
     float *g = ws->g0, *g_next = ws->g1;
-    memset(g, 0, B * n * sizeof *g);
+    size_t rows = B; // rows through the encoder: B, or the M messages of the table
+    if (ws->tx_table) {
+        // dX[m] = sum of dx[b] over the blocks b that carried m, then the norm backward per message
+        memset(g_next, 0, M * n * sizeof *g_next);
+        for (size_t r = 0; r < B; r++) {
+            float *dXm = g_next + (size_t)ws->batch_msg[r] * n;
+            const float *dxr = dx + r * n;
+            for (size_t i = 0; i < n; i++)
+                dXm[i] += dxr[i];
+        }
+        dx = g_next;
+        rows = M;
+    }
+    // dv [rows][n] = norm backward of dx (accumulating into a zeroed buffer)
+    memset(g, 0, rows * n * sizeof *g);
     if (ae->cfg.norm == AE_NORM_ENERGY)
-        nn_energy_norm_backward(g, dx, ws->tx_x, ws->inv_norm, B, n);
+        nn_energy_norm_backward(g, dx, ws->tx_x, ws->inv_norm, rows, n);
     else
-        nn_power_norm_backward(g, dx, ws->tx_x, ws->power_s, B, n);
+        nn_power_norm_backward(g, dx, ws->tx_x, ws->power_s, rows, n);
     // g holds the gradient w.r.t. the output of layer l (after its activation)
     for (size_t l = ae->n_tx_layers; l-- > 0;) {
         const nn_dense_desc *L = &ae->layers[l];
-        float *dW = ae->grads + L->w_off, *db = ae->grads + L->b_off;
+        float *dW = grads + L->w_off, *db = grads + L->b_off;
         if (L->relu)
-            relu_mask(g, ws->tx_act[l], B * L->out);
+            nn_relu_mask(g, ws->tx_act[l], rows * L->out);
         if (l > 0) {
-            memset(g_next, 0, B * L->in * sizeof *g_next);
-            nn_dense_backward(g_next, dW, db, g, ws->tx_act[l - 1], ae->params + L->w_off, B, L->in, L->out);
+            memset(g_next, 0, rows * L->in * sizeof *g_next);
+            nn_dense_backward(g_next, dW, db, g, ws->tx_act[l - 1], ae->params + L->w_off, rows, L->in,
+                              L->out);
             float *t = g;
             g = g_next;
             g_next = t;
         } else {
             // backward of the lookup: dW[:, m] += dh[b], db += dh[b] (scatter-add, one row per message)
-            for (size_t r = 0; r < B; r++) {
+            for (size_t r = 0; r < rows; r++) {
                 const float *gr = g + r * L->out;
                 float *dWm = dW + ws->msg[r];
                 for (size_t o = 0; o < L->out; o++) {
@@ -477,6 +514,13 @@ const float *ae_rx_forward(const ae_model *ae, ae_ws *ws, const float *y, size_t
 
 double ae_rx_loss(const ae_model *ae, ae_ws *ws, const uint32_t *labels, size_t B)
 {
+    if (B == 0)
+        return 0.0;
+    return ae_rx_loss_sum(ae, ws, labels, B, 1.0f / (float)B) / (double)B;
+}
+
+double ae_rx_loss_sum(const ae_model *ae, ae_ws *ws, const uint32_t *labels, size_t B, float grad_scale)
+{
     if (B != ws->rx_B) {
         AE_ERROR(AE_EINVAL, "autoencoder loss: batch %zu, but the last rx forward had %zu", B, ws->rx_B);
         return NAN;
@@ -487,10 +531,15 @@ double ae_rx_loss(const ae_model *ae, ae_ws *ws, const uint32_t *labels, size_t 
             return NAN;
         }
     const float *logits = ws->rx_act[ae->n_layers - ae->n_tx_layers - 1];
-    return nn_softmax_xent(ws->dlogits, logits, labels, B, ae->M);
+    return nn_softmax_xent_sum(ws->dlogits, logits, labels, B, ae->M, grad_scale);
 }
 
 int ae_rx_backward(ae_model *ae, ae_ws *ws, float *dy, size_t B)
+{
+    return ae_rx_backward_into(ae, ws, ae->grads, dy, B);
+}
+
+int ae_rx_backward_into(const ae_model *ae, ae_ws *ws, float *grads, float *dy, size_t B)
 {
     if (B == 0)
         return AE_OK;
@@ -503,14 +552,14 @@ int ae_rx_backward(ae_model *ae, ae_ws *ws, float *dy, size_t B)
     for (size_t l = ae->n_layers; l-- > ae->n_tx_layers;) {
         const nn_dense_desc *L = &ae->layers[l];
         const size_t j = l - ae->n_tx_layers; // index among decoder layers
-        float *dW = ae->grads + L->w_off, *db = ae->grads + L->b_off;
+        float *dW = grads + L->w_off, *db = grads + L->b_off;
         const float *W = ae->params + L->w_off;
         if (j > 0) {
             // dh_{j-1} = g W; then mask by ReLU of h_{j-1} (hidden decoder layers are all ReLU)
             memset(g_next, 0, B * L->in * sizeof *g_next);
             nn_dense_backward(g_next, dW, db, g, ws->rx_act[j - 1], W, B, L->in, L->out);
             if (ae->layers[l - 1].relu)
-                relu_mask(g_next, ws->rx_act[j - 1], B * L->in);
+                nn_relu_mask(g_next, ws->rx_act[j - 1], B * L->in);
             g = g_next;
             g_next = (g_next == ws->g0) ? ws->g1 : ws->g0;
         } else {

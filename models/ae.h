@@ -93,6 +93,12 @@ typedef struct ae_ws ae_ws;
 ae_ws *ae_ws_create(const ae_model *ae, size_t max_batch); // NULL with AE_ERROR on failure
 void ae_ws_destroy(ae_ws *ws);
 
+// plain != 0: this workspace's ae_tx_forward runs every block of a batch through the encoder, the
+// reference path. By default (plain = 0), under the energy constraint and with B >= M, it encodes
+// each of the M messages once and gathers, and ae_tx_backward sums the gradient per message before
+// the encoder backward: the same gradient to float rounding, with fewer rows through the encoder.
+void ae_ws_set_plain(ae_ws *ws, int plain);
+
 // Encoder forward for training: msg [B] (< M) -> x [B][n] normalised as cfg.norm says (the power
 // constraint averages over this batch). Saves activations in ws. AE_EBADLEN if B > max_batch,
 // AE_EINVAL if a message is >= M.
@@ -102,6 +108,10 @@ int ae_tx_forward(const ae_model *ae, ae_ws *ws, const uint32_t *msg, float *x, 
 // ae->grads. Uses what the last ae_tx_forward on ws saved.
 int ae_tx_backward(ae_model *ae, ae_ws *ws, const float *dx, size_t B);
 
+// ae_tx_backward accumulating into grads [ae->n_params] (laid out as ae->grads) instead of ae->grads:
+// pieces of a batch run on separate workspaces and gradient blocks, then are summed.
+int ae_tx_backward_into(const ae_model *ae, ae_ws *ws, float *grads, const float *dx, size_t B);
+
 // Decoder forward: y [B][n] -> logits [B][M] (returned pointer into ws, valid until the next call).
 // NULL with AE_ERROR if B > max_batch.
 const float *ae_rx_forward(const ae_model *ae, ae_ws *ws, const float *y, size_t B);
@@ -110,9 +120,16 @@ const float *ae_rx_forward(const ae_model *ae, ae_ws *ws, const float *y, size_t
 // loss in nats and stores its gradient w.r.t. the logits in ws for ae_rx_backward.
 double ae_rx_loss(const ae_model *ae, ae_ws *ws, const uint32_t *labels, size_t B);
 
+// ae_rx_loss for a piece of a larger batch: returns the SUM of the B losses (nats) and stores the
+// logit gradient scaled by grad_scale (1 / the whole batch's size) for ae_rx_backward[_into].
+double ae_rx_loss_sum(const ae_model *ae, ae_ws *ws, const uint32_t *labels, size_t B, float grad_scale);
+
 // Decoder backward from the gradient stored by ae_rx_loss: accumulates into ae->grads and, if
 // dy != NULL, OVERWRITES dy [B][n] with the gradient w.r.t. the decoder input y.
 int ae_rx_backward(ae_model *ae, ae_ws *ws, float *dy, size_t B);
+
+// ae_rx_backward accumulating into grads [ae->n_params] instead of ae->grads.
+int ae_rx_backward_into(const ae_model *ae, ae_ws *ws, float *grads, float *dy, size_t B);
 
 // Build the evaluation codebook [M][n]: the encoder output for every message, normalised as cfg.norm
 // says (the power constraint averaging over the M messages, equally weighted). Call after training

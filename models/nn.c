@@ -13,8 +13,8 @@
 // ---------------------------------------------------------------------------------------------
 // dense layer
 
-void nn_dense_forward(float *y, const float *x, const float *W, const float *b, size_t B, size_t in,
-                      size_t out)
+void nn_dense_forward_act(float *y, const float *x, const float *W, const float *b, size_t B, size_t in,
+                          size_t out, int relu)
 {
     if (B == 0 || out == 0)
         return;
@@ -22,17 +22,26 @@ void nn_dense_forward(float *y, const float *x, const float *W, const float *b, 
         // an empty product: y is the bias alone
         for (size_t r = 0; r < B; r++)
             memcpy(y + r * out, b, out * sizeof *y);
-        return;
+    } else {
+        // y[B][out] = x[B][in] * W^T[in][out]   (W stored (out, in): CblasTrans)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0f, x, (int)in, W,
+                    (int)in, 0.0f, y, (int)out);
+        // y[b] += bias, one pass over the output while it is still in cache
+        for (size_t r = 0; r < B; r++) {
+            float *yr = y + r * out;
+#pragma omp simd
+            for (size_t o = 0; o < out; o++)
+                yr[o] += b[o];
+        }
     }
-    // y[B][out] = x[B][in] * W^T[in][out]   (W stored (out, in): CblasTrans)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0f, x, (int)in, W,
-                (int)in, 0.0f, y, (int)out);
-    // y[b] += bias, one pass over the output while it is still in cache
-    for (size_t r = 0; r < B; r++) {
-        float *yr = y + r * out;
-        for (size_t o = 0; o < out; o++)
-            yr[o] += b[o];
-    }
+    if (relu)
+        nn_relu_forward(y, y, B * out);
+}
+
+void nn_dense_forward(float *y, const float *x, const float *W, const float *b, size_t B, size_t in,
+                      size_t out)
+{
+    nn_dense_forward_act(y, x, W, b, B, in, out, 0);
 }
 
 void nn_dense_backward(float *dx, float *dW, float *db, const float *dy, const float *x, const float *W,
@@ -54,6 +63,7 @@ void nn_dense_backward(float *dx, float *dW, float *db, const float *dy, const f
         // db[out] += sum over rows of dy
         for (size_t r = 0; r < B; r++) {
             const float *dyr = dy + r * out;
+#pragma omp simd
             for (size_t o = 0; o < out; o++)
                 db[o] += dyr[o];
         }
@@ -63,8 +73,12 @@ void nn_dense_backward(float *dx, float *dW, float *db, const float *dy, const f
 // ---------------------------------------------------------------------------------------------
 // activations
 
+// The ReLU loops are written as selects, not branches: the signs of a layer's pre-activations are
+// close to random, so a branch mispredicts about half the time, while a select vectorises.
+
 void nn_relu_forward(float *y, const float *x, size_t N)
 {
+#pragma omp simd
     for (size_t i = 0; i < N; i++)
         y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
@@ -72,45 +86,123 @@ void nn_relu_forward(float *y, const float *x, size_t N)
 void nn_relu_backward(float *dx, const float *dy, const float *y, size_t N)
 {
     // d max(x, 0) / dx = [x > 0] = [y > 0] (the subgradient 0 is taken at x = 0)
+#pragma omp simd
+    for (size_t i = 0; i < N; i++) {
+        const float d = dy[i];
+        dx[i] += y[i] > 0.0f ? d : 0.0f;
+    }
+}
+
+void nn_relu_mask(float *g, const float *y, size_t N)
+{
+#pragma omp simd
+    for (size_t i = 0; i < N; i++) {
+        const float gi = g[i];
+        g[i] = y[i] > 0.0f ? gi : 0.0f;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// exponential of non-positive arguments
+
+// exp(x) for x <= 0 in a form the compiler vectorises (no libm call, no branch): x = j ln2 + r with
+// j = round(x / ln2) and |r| <= ln2 / 2, exp(r) by its degree-6 Taylor polynomial (truncation below
+// r^7 / 7! < 6.1e-8 relative), and 2^j put into the exponent field. Cody & Waite range reduction
+// (ln2 split in two parts so j ln2 is exact; W. J. Cody and W. Waite, Software Manual for the
+// Elementary Functions, Prentice-Hall 1980, ch. 6). Arguments below -87 are clamped there (the result,
+// about 1.6e-38, is negligible next to the softmax denominator, which is at least 1).
+static inline float exp_nonpos(float x)
+{
+    const float log2e = 1.44269504088896341f, ln2_hi = 0.693145751953125f, ln2_lo = 1.42860682030941723e-6f;
+    const float round_magic = 12582912.0f; // 1.5 * 2^23: adding it rounds to an integer in the low bits
+    x = x > -87.0f ? x : -87.0f;
+    union {
+        float f;
+        int32_t i;
+    } t, e;
+    t.f = x * log2e + round_magic;
+    const float j = t.f - round_magic;
+    const float r = (x - j * ln2_hi) - j * ln2_lo;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    // j is in [-126, 0]: its integer sits in the low mantissa bits of t (two's complement)
+    e.i = (t.i - 0x4B400000 + 127) << 23;
+    return p * e.f;
+}
+
+void nn_exp_nonpos(float *y, const float *x, size_t N)
+{
+#pragma omp simd
     for (size_t i = 0; i < N; i++)
-        if (y[i] > 0.0f)
-            dx[i] += dy[i];
+        y[i] = exp_nonpos(x[i]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // softmax cross-entropy
 
+// max of row z[0..M-1]
+static inline float row_max(const float *z, size_t M)
+{
+    float zmax = z[0];
+#pragma omp simd reduction(max : zmax)
+    for (size_t j = 1; j < M; j++)
+        zmax = z[j] > zmax ? z[j] : zmax;
+    return zmax;
+}
+
+double nn_softmax_xent_sum(float *dlogits, const float *logits, const uint32_t *labels, size_t B, size_t M,
+                           float grad_scale)
+{
+    if (B == 0 || M == 0)
+        return 0.0;
+    // loss_b = log sum_j exp(z_j - zmax) - (z_c - zmax). The sum of the logs is taken as the log of
+    // the product of the row sums (each in [1, M]), kept as a double mantissa with a separate binary
+    // exponent: one log per batch instead of one per row.
+    double prod = 1.0, shifted = 0.0;
+    int exp2_sum = 0;
+    for (size_t r = 0; r < B; r++) {
+        const float *z = logits + r * M;
+        const float zmax = row_max(z, M);
+        float sum = 0.0f;
+        if (dlogits) {
+            // exp(z_j - zmax) into the gradient row, then (p_j - [j = c]) * grad_scale
+            float *g = dlogits + r * M;
+#pragma omp simd reduction(+ : sum)
+            for (size_t j = 0; j < M; j++) {
+                g[j] = exp_nonpos(z[j] - zmax);
+                sum += g[j];
+            }
+            const float scale = grad_scale / sum;
+#pragma omp simd
+            for (size_t j = 0; j < M; j++)
+                g[j] *= scale;
+            g[labels[r]] -= grad_scale;
+        } else {
+#pragma omp simd reduction(+ : sum)
+            for (size_t j = 0; j < M; j++)
+                sum += exp_nonpos(z[j] - zmax);
+        }
+        shifted += (double)z[labels[r]] - (double)zmax;
+        prod *= (double)sum;
+        if (prod > 0x1p512) {
+            int e;
+            prod = frexp(prod, &e);
+            exp2_sum += e;
+        }
+    }
+    return log(prod) + (double)exp2_sum * M_LN2 - shifted;
+}
+
 double nn_softmax_xent(float *dlogits, const float *logits, const uint32_t *labels, size_t B, size_t M)
 {
     if (B == 0 || M == 0)
         return 0.0;
-    double loss = 0.0;
-    const float inv_B = 1.0f / (float)B;
-    for (size_t r = 0; r < B; r++) {
-        const float *z = logits + r * M;
-        // -log softmax(z)_c = log sum_j exp(z_j - zmax) - (z_c - zmax)
-        float zmax = z[0];
-        for (size_t j = 1; j < M; j++)
-            zmax = z[j] > zmax ? z[j] : zmax;
-        double sum = 0.0;
-        if (dlogits) {
-            // keep exp(z_j - zmax) in dlogits, then scale it into (p_j - [j = c]) / B
-            float *g = dlogits + r * M;
-            for (size_t j = 0; j < M; j++) {
-                g[j] = expf(z[j] - zmax);
-                sum += g[j];
-            }
-            const float scale = (float)(1.0 / sum) * inv_B;
-            for (size_t j = 0; j < M; j++)
-                g[j] *= scale;
-            g[labels[r]] -= inv_B;
-        } else {
-            for (size_t j = 0; j < M; j++)
-                sum += expf(z[j] - zmax);
-        }
-        loss += log(sum) - ((double)z[labels[r]] - (double)zmax);
-    }
-    return loss / (double)B;
+    return nn_softmax_xent_sum(dlogits, logits, labels, B, M, 1.0f / (float)B) / (double)B;
 }
 
 void nn_argmax_rows(uint32_t *out, const float *logits, size_t B, size_t M)
@@ -170,6 +262,7 @@ void nn_adam_step(float *p, const float *g, float *m, float *v, size_t N, const 
     const float step = (float)(lr / bc1);     // lr * m_hat / m  =  lr / bc1
     const float inv_bc2 = (float)(1.0 / bc2); // v_hat = v / bc2
     const float eps = (float)c->eps;
+#pragma omp simd
     for (size_t i = 0; i < N; i++) {
         const float gi = g[i];
         const float mi = b1 * m[i] + a1 * gi;

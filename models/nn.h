@@ -22,6 +22,10 @@
 void nn_dense_forward(float *y, const float *x, const float *W, const float *b, size_t B, size_t in,
                       size_t out);
 
+// nn_dense_forward, then y = max(y, 0) in the same call when relu != 0.
+void nn_dense_forward_act(float *y, const float *x, const float *W, const float *b, size_t B, size_t in,
+                          size_t out, int relu);
+
 // Backward of nn_dense_forward, accumulating:
 //   dx[B][in] += dy[B][out] * W        (skipped if dx == NULL)
 //   dW[out][in] += dy^T * x            (skipped if dW == NULL)
@@ -38,6 +42,13 @@ void nn_relu_forward(float *y, const float *x, size_t N);
 // dx += dy * [y > 0], with y the forward output. dx must not alias dy (the sum would double dy).
 void nn_relu_backward(float *dx, const float *dy, const float *y, size_t N);
 
+// g *= [y > 0] in place: the ReLU backward when the unmasked g is not needed afterwards.
+void nn_relu_mask(float *g, const float *y, size_t N);
+
+// y[i] = exp(x[i]) for x[i] <= 0 (float32, within 2 ulp of expf for x in [-87, 0]; arguments below
+// -87 give exp(-87) ~ 1.6e-38). Vectorised, no libm call: the softmax's exponential. y may alias x.
+void nn_exp_nonpos(float *y, const float *x, size_t N);
+
 // ---------------------------------------------------------------------------------------------
 // softmax with categorical cross-entropy
 
@@ -47,6 +58,13 @@ void nn_relu_backward(float *dx, const float *dy, const float *y, size_t N);
 // If dlogits != NULL it is OVERWRITTEN (not accumulated: the loss starts the backward pass) with the
 // gradient of that mean: (softmax(logits[b]) - onehot(labels[b])) / B.
 double nn_softmax_xent(float *dlogits, const float *logits, const uint32_t *labels, size_t B, size_t M);
+
+// The same loss as a SUM over the B rows (nats, double), for a batch split in pieces: dlogits (if not
+// NULL) is overwritten with (softmax(logits[b]) - onehot(labels[b])) * grad_scale, so the pieces of a
+// batch of B_total rows pass grad_scale = 1 / B_total and add their sums. The exponentials are those
+// of nn_exp_nonpos.
+double nn_softmax_xent_sum(float *dlogits, const float *logits, const uint32_t *labels, size_t B, size_t M,
+                           float grad_scale);
 
 // Index of the largest logit of each row: out[b] = argmax_j logits[b][j] (first maximum on ties).
 void nn_argmax_rows(uint32_t *out, const float *logits, size_t B, size_t M);
