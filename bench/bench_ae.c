@@ -55,9 +55,8 @@ int main(int argc, char **argv)
     uint64_t steps = argc > 5 ? (uint64_t)atof(argv[5]) : 3000,
              warmup = argc > 6 ? (uint64_t)atof(argv[6]) : 200;
     uint64_t eval_blocks = argc > 7 ? (uint64_t)atof(argv[7]) : 2000000;
-    // training is one serial loop: OpenBLAS may use the threads there; evaluation runs OpenMP chunks
-    // with single-threaded OpenBLAS inside
-    openblas_set_num_threads(threads);
+    // training and evaluation both run OpenMP threads with single-threaded OpenBLAS inside
+    openblas_set_num_threads(1);
     ae_cfg c;
     ae_cfg_default(&c, k, n);
     ae_model *ae = ae_create(&c);
@@ -70,6 +69,7 @@ int main(int argc, char **argv)
     tc.ebno_db = 7.0;
     tc.log_every = warmup > 0 ? warmup : 1;
     tc.checkpoint_every = 0;
+    tc.threads = threads;
     timing tm = {warmup, 0.0, 0.0, 0.0};
     double t0 = now();
     if (!ae || sim_train_ae(ae, &tc, NULL, on_log, &tm, NULL) != AE_OK) {
@@ -78,7 +78,6 @@ int main(int argc, char **argv)
     }
     double t_end = now(), t_start = warmup > 0 ? tm.t_warm : t0;
     double steps_per_s = (double)steps / (t_end - t_start);
-    openblas_set_num_threads(1);
     txrx *t = ae_txrx_create(ae);
     sim_eval_cfg ec;
     sim_eval_cfg_default(&ec);

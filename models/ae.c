@@ -660,8 +660,17 @@ static int ae_txrx_receive(const void *st, void *ws, const float *y, const txrx_
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "autoencoder receive: batch %zu > workspace max_batch %zu", batch,
                         w->max_batch);
-    const float *logits = rx_layers_forward(ae, w, y, batch);
-    nn_argmax_rows(msg_hat, logits, batch, ae->M);
+    // feature-major through the decoder: the batch is the long side of every product, and the argmax
+    // runs down the columns of the logits
+    const float *in = y;
+    for (size_t l = ae->n_tx_layers; l < ae->n_layers; l++) {
+        const nn_dense_desc *L = &ae->layers[l];
+        float *h = w->rx_act[l - ae->n_tx_layers];
+        nn_dense_forward_fm(h, in, l > ae->n_tx_layers, ae->params + L->w_off, ae->params + L->b_off, batch,
+                            L->in, L->out, L->relu);
+        in = h;
+    }
+    nn_argmax_cols(msg_hat, w->g0, in, batch, ae->M);
     return AE_OK;
 }
 

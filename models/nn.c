@@ -44,6 +44,41 @@ void nn_dense_forward(float *y, const float *x, const float *W, const float *b, 
     nn_dense_forward_act(y, x, W, b, B, in, out, 0);
 }
 
+void nn_dense_forward_fm(float *yt, const float *x, int x_fm, const float *W, const float *b, size_t B,
+                         size_t in, size_t out, int relu)
+{
+    if (B == 0 || out == 0)
+        return;
+    if (in == 0) {
+        for (size_t o = 0; o < out; o++)
+            for (size_t r = 0; r < B; r++)
+                yt[o * B + r] = b[o];
+    } else if (x_fm) {
+        // yt[out][B] = W[out][in] * x[in][B]
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)out, (int)B, (int)in, 1.0f, W, (int)in, x,
+                    (int)B, 0.0f, yt, (int)B);
+    } else {
+        // yt[out][B] = W[out][in] * x^T[in][B]   (x stored [B][in]: CblasTrans)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)out, (int)B, (int)in, 1.0f, W, (int)in, x,
+                    (int)in, 0.0f, yt, (int)B);
+    }
+    for (size_t o = 0; o < out; o++) {
+        float *yo = yt + o * B;
+        const float bo = in == 0 ? 0.0f : b[o];
+        if (relu) {
+#pragma omp simd
+            for (size_t r = 0; r < B; r++) {
+                const float v = yo[r] + bo;
+                yo[r] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+#pragma omp simd
+            for (size_t r = 0; r < B; r++)
+                yo[r] += bo;
+        }
+    }
+}
+
 void nn_dense_backward(float *dx, float *dW, float *db, const float *dy, const float *x, const float *W,
                        size_t B, size_t in, size_t out)
 {
@@ -150,7 +185,7 @@ static inline float row_max(const float *z, size_t M)
 {
     float zmax = z[0];
 #pragma omp simd reduction(max : zmax)
-    for (size_t j = 1; j < M; j++)
+    for (size_t j = 0; j < M; j++)
         zmax = z[j] > zmax ? z[j] : zmax;
     return zmax;
 }
@@ -165,28 +200,46 @@ double nn_softmax_xent_sum(float *dlogits, const float *logits, const uint32_t *
     // exponent: one log per batch instead of one per row.
     double prod = 1.0, shifted = 0.0;
     int exp2_sum = 0;
-    for (size_t r = 0; r < B; r++) {
-        const float *z = logits + r * M;
-        const float zmax = row_max(z, M);
-        float sum = 0.0f;
-        if (dlogits) {
-            // exp(z_j - zmax) into the gradient row, then (p_j - [j = c]) * grad_scale
+    if (dlogits) {
+        // z - zmax row by row, then the exponentials in one long loop over the batch (long loops
+        // vectorise better than many of M), then row sums and the scaling to (p_j - [j = c]) * grad_scale
+        for (size_t r = 0; r < B; r++) {
+            const float *z = logits + r * M;
             float *g = dlogits + r * M;
+            const float zmax = row_max(z, M);
+#pragma omp simd
+            for (size_t j = 0; j < M; j++)
+                g[j] = z[j] - zmax;
+            shifted += (double)g[labels[r]];
+        }
+        nn_exp_nonpos(dlogits, dlogits, B * M);
+        for (size_t r = 0; r < B; r++) {
+            float *g = dlogits + r * M;
+            float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-            for (size_t j = 0; j < M; j++) {
-                g[j] = exp_nonpos(z[j] - zmax);
+            for (size_t j = 0; j < M; j++)
                 sum += g[j];
-            }
             const float scale = grad_scale / sum;
 #pragma omp simd
             for (size_t j = 0; j < M; j++)
                 g[j] *= scale;
             g[labels[r]] -= grad_scale;
-        } else {
-#pragma omp simd reduction(+ : sum)
-            for (size_t j = 0; j < M; j++)
-                sum += exp_nonpos(z[j] - zmax);
+            prod *= (double)sum;
+            if (prod > 0x1p512) {
+                int e;
+                prod = frexp(prod, &e);
+                exp2_sum += e;
+            }
         }
+        return log(prod) + (double)exp2_sum * M_LN2 - shifted;
+    }
+    for (size_t r = 0; r < B; r++) {
+        const float *z = logits + r * M;
+        const float zmax = row_max(z, M);
+        float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+        for (size_t j = 0; j < M; j++)
+            sum += exp_nonpos(z[j] - zmax);
         shifted += (double)z[labels[r]] - (double)zmax;
         prod *= (double)sum;
         if (prod > 0x1p512) {
@@ -207,13 +260,44 @@ double nn_softmax_xent(float *dlogits, const float *logits, const uint32_t *labe
 
 void nn_argmax_rows(uint32_t *out, const float *logits, size_t B, size_t M)
 {
+    // Two vectorised passes per row instead of a compare-and-branch chain (whose branch mispredicts
+    // once per row at a random place): the row's maximum, then the smallest index that holds it.
+    if (M == 0)
+        return;
     for (size_t r = 0; r < B; r++) {
         const float *z = logits + r * M;
-        size_t best = 0;
-        for (size_t j = 1; j < M; j++)
-            if (z[j] > z[best])
-                best = j;
-        out[r] = (uint32_t)best;
+        const float zmax = row_max(z, M);
+        // 32-bit lanes like the floats (M <= 2^AE_MAX_K fits)
+        const int32_t m = (int32_t)M;
+        int32_t best = m;
+#pragma omp simd reduction(min : best)
+        for (int32_t j = 0; j < m; j++) {
+            const int32_t cand = z[j] == zmax ? j : m;
+            best = cand < best ? cand : best;
+        }
+        out[r] = best < m ? (uint32_t)best : 0; // no match only with NaN logits
+    }
+}
+
+void nn_argmax_cols(uint32_t *out, float *best, const float *zt, size_t B, size_t M)
+{
+    if (M == 0)
+        return;
+    // a running maximum per column, one row of logits at a time: contiguous, vectorised, no horizontal
+    // step; strict > keeps the first maximum, as nn_argmax_rows does
+    memcpy(best, zt, B * sizeof *best);
+    memset(out, 0, B * sizeof *out);
+    for (size_t j = 1; j < M; j++) {
+        const float *zj = zt + j * B;
+        const uint32_t jj = (uint32_t)j;
+#pragma omp simd
+        for (size_t r = 0; r < B; r++) {
+            const float v = zj[r], bv = best[r];
+            const uint32_t o = out[r];
+            const int gt = v > bv;
+            best[r] = gt ? v : bv;
+            out[r] = gt ? jj : o;
+        }
     }
 }
 

@@ -26,6 +26,13 @@ void nn_dense_forward(float *y, const float *x, const float *W, const float *b, 
 void nn_dense_forward_act(float *y, const float *x, const float *W, const float *b, size_t B, size_t in,
                           size_t out, int relu);
 
+// The same layer with a feature-major output, for inference: yt[out][B] (yt[o*B + r] is output o of row
+// r) = W x^T + b, then max(., 0) if relu != 0. x is batch-major [B][in] if x_fm == 0, else feature-major
+// [in][B] (the yt of the layer before). A chain of layers then multiplies with the batch as the long
+// dimension, and the logits come out one class per row, ready for nn_argmax_cols.
+void nn_dense_forward_fm(float *yt, const float *x, int x_fm, const float *W, const float *b, size_t B,
+                         size_t in, size_t out, int relu);
+
 // Backward of nn_dense_forward, accumulating:
 //   dx[B][in] += dy[B][out] * W        (skipped if dx == NULL)
 //   dW[out][in] += dy^T * x            (skipped if dW == NULL)
@@ -68,6 +75,10 @@ double nn_softmax_xent_sum(float *dlogits, const float *logits, const uint32_t *
 
 // Index of the largest logit of each row: out[b] = argmax_j logits[b][j] (first maximum on ties).
 void nn_argmax_rows(uint32_t *out, const float *logits, size_t B, size_t M);
+
+// nn_argmax_rows for feature-major logits zt[M][B]: out[r] = argmax_j zt[j*B + r], first maximum on ties.
+// best [B] is scratch (left holding the row maxima).
+void nn_argmax_cols(uint32_t *out, float *best, const float *zt, size_t B, size_t M);
 
 // ---------------------------------------------------------------------------------------------
 // initialisation (uniform draws from the caller's GSL generator)

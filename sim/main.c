@@ -117,8 +117,8 @@ static const char *const usage_run =
     "simulate every system at every Eb/N0 of the grid until a stop rule ends the point.\n"
     "\n"
     "  -o, --out DIR      results folder (default results/<config name>/, created if missing)\n"
-    "  -t, --threads N    worker threads (default: OMP_NUM_THREADS or all cores); the counts are the\n"
-    "                     same for any N with the same seed\n"
+    "  -t, --threads N    worker threads for training and simulation (default: OMP_NUM_THREADS or all\n"
+    "                     cores); trained models and counts are the same for any N with the same seed\n"
     "  -s, --set K=V      override a config key (several allowed), e.g. --set eval.max_blocks=1e6\n"
     "                     --set systems.[0].train.ebno_db=5.0\n"
     "  -r, --restart      start over in a folder that holds an earlier run of this experiment\n"
@@ -212,16 +212,18 @@ static void on_train_log(void *p, uint64_t step, double loss, double lr)
                 (unsigned long long)step, loss, lr);
 }
 
+// Tensor names of the training generators' states in checkpoints ("rng.<name>"), by SIM_TRAIN_RNG_*.
+static const char *const train_rng_names[SIM_TRAIN_RNGS] = {"train_msg", "train_noise", "train_fade"};
+
 // Checkpoint: the model and the training generators, then the loss rows logged up to this step.
-static int on_train_checkpoint(void *p, const ae_model *ae, gsl_rng *const rngs[SIM_TRAIN_RNGS])
+static int on_train_checkpoint(void *p, const ae_model *ae, const sim_train_rng_state *rngs)
 {
     run_ctx *cx = p;
     if (sim_mpi_rank() != 0)
         return AE_OK; // every rank trains the same model; rank 0 saves it
-    static const char *const names[SIM_TRAIN_RNGS] = {"train_msg", "train_noise", "train_fade"};
     sim_ckpt_rng r[SIM_TRAIN_RNGS];
     for (int i = 0; i < SIM_TRAIN_RNGS; i++)
-        r[i] = (sim_ckpt_rng){names[i], gsl_rng_state(rngs[i]), gsl_rng_size(rngs[i])};
+        r[i] = (sim_ckpt_rng){train_rng_names[i], (void *)(uintptr_t)rngs->bytes[i], rngs->size[i]};
     int rc = sim_ckpt_save(cx->ckpt_path, ae, r, SIM_TRAIN_RNGS, cx->system, AESIM_VERSION, cx->resolved);
     if (rc != AE_OK)
         return rc;
@@ -342,20 +344,22 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
     }
     snprintf(cx->ckpt_path, sizeof cx->ckpt_path, "%s/%s.safetensors", cx->dir, sys->name);
     sim_train_hooks hooks = {.log = on_train_log, .checkpoint = on_train_checkpoint, .ctx = cx};
-    uint8_t state[SIM_TRAIN_RNGS][64];
+    uint8_t state[SIM_TRAIN_RNGS][64 * SIM_TRAIN_MAX_PIECES];
     struct stat st;
     if (resume && stat(cx->ckpt_path, &st) == 0) {
         // continue from the last checkpoint: the model, its Adam state and the training generators
-        static const char *const names[SIM_TRAIN_RNGS] = {"train_msg", "train_noise", "train_fade"};
         gsl_rng *probe = sim_rng_alloc();
         size_t size = probe ? gsl_rng_size(probe) : 0, found = 0;
         if (probe)
             gsl_rng_free(probe);
-        if (size == 0 || size > sizeof state[0])
+        if (size == 0 || size > 64)
             return AE_ERROR(AE_ERUNTIME, "unexpected generator state size %zu", size);
+        // one message generator; noise and fading generators for every piece of the batch
+        const size_t pieces = sim_train_pieces(sys->train.batch);
+        const size_t sizes[SIM_TRAIN_RNGS] = {size, pieces * size, pieces * size};
         sim_ckpt_rng r[SIM_TRAIN_RNGS];
         for (int i = 0; i < SIM_TRAIN_RNGS; i++)
-            r[i] = (sim_ckpt_rng){names[i], state[i], size};
+            r[i] = (sim_ckpt_rng){train_rng_names[i], state[i], sizes[i]};
         int rc = sim_ckpt_load(cx->ckpt_path, ae, r, SIM_TRAIN_RNGS, &found);
         if (rc != AE_OK)
             return rc;
@@ -376,8 +380,10 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
             if (strcmp(cx->loss[i].system, sys->name) != 0 || cx->loss[i].step <= ae->adam_step)
                 cx->loss[keep++] = cx->loss[i];
         cx->n_loss = keep;
-        for (int i = 0; i < SIM_TRAIN_RNGS; i++)
-            hooks.resume[i] = state[i];
+        for (int i = 0; i < SIM_TRAIN_RNGS; i++) {
+            hooks.resume.bytes[i] = state[i];
+            hooks.resume.size[i] = sizes[i];
+        }
         if (cx->progress)
             fprintf(stderr, "  train %s: resuming at step %llu\n", sys->name,
                     (unsigned long long)ae->adam_step);
@@ -389,9 +395,10 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
                 cx->loss[keep++] = cx->loss[i];
         cx->n_loss = keep;
     }
-    (void)ex;
     sim_mpi_any(0); // every rank has read the checkpoint before rank 0 writes the next one
-    int rc = sim_train_ae_hooks(ae, &sys->train, &sys->channel, &hooks, &g_cancel);
+    sim_train_cfg tc = sys->train;
+    tc.threads = ex->eval.threads; // the trained model does not depend on it
+    int rc = sim_train_ae_hooks(ae, &tc, &sys->channel, &hooks, &g_cancel);
     if (cx->progress)
         fputc('\n', stderr);
     if (rc == AE_ERUNTIME) {

@@ -39,6 +39,7 @@ void sim_train_cfg_default(sim_train_cfg *c)
     c->seed = 1;
     c->log_every = 100;
     c->checkpoint_every = 1000;
+    c->threads = 1;
 }
 
 int sim_train_cfg_validate(const sim_train_cfg *c)
@@ -55,6 +56,8 @@ int sim_train_cfg_validate(const sim_train_cfg *c)
         return AE_ERROR(AE_EINVAL, "schedule %d unknown", c->schedule);
     if (!isfinite(c->ebno_db))
         return AE_ERROR(AE_EINVAL, "ebno_db = %g, expected a finite value in dB", c->ebno_db);
+    if (c->threads < 1)
+        return AE_ERROR(AE_EINVAL, "threads = %d, expected >= 1", c->threads);
     if (c->log_every < 1)
         return AE_ERROR(AE_EINVAL, "log_every = 0, expected >= 1");
     if (c->checkpoint_every % c->log_every != 0)
@@ -80,6 +83,67 @@ int sim_train_ae(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *
     return sim_train_ae_hooks(ae, cfg, ch, &hooks, cancel);
 }
 
+size_t sim_train_pieces(size_t batch)
+{
+    size_t s = 1;
+    while (s < SIM_TRAIN_MAX_PIECES && 2 * s * SIM_TRAIN_PIECE_BLOCKS <= batch)
+        s *= 2;
+    return s;
+}
+
+// One piece of a training batch: its blocks, generators, workspaces and gradient block.
+typedef struct train_piece {
+    size_t first, count;   // blocks [first, first + count) of the batch (count may be 0)
+    gsl_rng *noise, *fade; // this piece's channel generators
+    ae_ws *ws;             // decoder workspace
+    sim_chan_ws *cw;       // channel workspace
+    float *grads;          // [n_params] this piece's decoder gradient
+    double loss;           // sum of this piece's losses in the current step
+    int status;            // AE_OK or the error of the current step
+    char msg[256];         // its message
+} train_piece;
+
+// The parallel part of a step for piece p: channel forward, decoder forward, loss, decoder backward
+// into the piece's gradient block, channel backward into dx.
+static int train_piece_step(const ae_model *ae, const sim_chan *chan, train_piece *p, const uint32_t *msg,
+                            const float *x, float *y, float *dx, float *dy, size_t n, size_t B, double sigma2)
+{
+    const size_t f = p->first, c = p->count;
+    p->loss = 0.0;
+    if (c == 0)
+        return AE_OK;
+    txrx_noise noise;
+    int rc = sim_chan_forward(chan, p->cw, p->fade, p->noise, x + f * n, y + f * n, &noise, c, sigma2);
+    if (rc != AE_OK)
+        return rc;
+    if (!ae_rx_forward(ae, p->ws, y + f * n, c))
+        return AE_EBADLEN;
+    p->loss = ae_rx_loss_sum(ae, p->ws, msg + f, c, 1.0f / (float)B);
+    memset(p->grads, 0, ae->n_params * sizeof *p->grads);
+    if ((rc = ae_rx_backward_into(ae, p->ws, p->grads, dy + f * n, c)) != AE_OK)
+        return rc;
+    memset(dx + f * n, 0, c * n * sizeof *dx);
+    return sim_chan_backward(chan, p->cw, dy + f * n, dx + f * n, c, sigma2);
+}
+
+// Copy the states of the generators g[0..count) one after the other into out (count * size bytes).
+static void pack_states(uint8_t *out, gsl_rng *const *g, size_t count, size_t size)
+{
+    for (size_t i = 0; i < count; i++)
+        memcpy(out + i * size, gsl_rng_state(g[i]), size);
+}
+
+// Hand the model and the generators' states (packed into states, 2 S states long) to the checkpoint hook.
+static int checkpoint(const sim_train_hooks *hooks, const ae_model *ae, gsl_rng *msg, gsl_rng *const *noise,
+                      gsl_rng *const *fade, size_t S, uint8_t *states)
+{
+    const size_t size = gsl_rng_size(msg);
+    pack_states(states, noise, S, size);
+    pack_states(states + S * size, fade, S, size);
+    sim_train_rng_state st = {{gsl_rng_state(msg), states, states + S * size}, {size, S * size, S * size}};
+    return hooks->checkpoint(hooks->ctx, ae, &st);
+}
+
 int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel_cfg *ch,
                        const sim_train_hooks *hooks, volatile sig_atomic_t *cancel)
 {
@@ -101,35 +165,70 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
     sim_chan *chan = sim_chan_create(ch, &shape, cfg->batch);
     if (!chan)
         return ae_err_forward(AE_EINVAL, ae_err_message());
-    // whole quanta (OFDM symbols) per step
-    size_t q = sim_chan_quantum(chan), B = (cfg->batch + q - 1) / q * q;
+    // whole quanta (OFDM symbols) per step, and per piece
+    const size_t q = sim_chan_quantum(chan), B = (cfg->batch + q - 1) / q * q;
+    const size_t S = sim_train_pieces(cfg->batch);
+    const size_t per_piece = ((B + S - 1) / S + q - 1) / q * q;
     double sigma2 = ch_sigma2_from_ebno(cfg->ebno_db, (double)n * sim_chan_eb_factor(chan), ae->cfg.k);
     uint32_t mask = (uint32_t)(ae->M - 1);
     nn_adam_cfg adam;
     nn_adam_cfg_default(&adam);
 
-    ae_ws *ws = ae_ws_create(ae, B);
-    sim_chan_ws *cw = sim_chan_ws_create(chan);
+    train_piece pieces[SIM_TRAIN_MAX_PIECES];
+    memset(pieces, 0, sizeof pieces);
+    gsl_rng *noise_g[SIM_TRAIN_MAX_PIECES], *fade_g[SIM_TRAIN_MAX_PIECES];
+    ae_ws *ws = ae_ws_create(ae, B); // the encoder's, for the whole batch
     uint32_t *msg = malloc(B * sizeof *msg);
     float *x = malloc(B * n * sizeof *x), *y = malloc(B * n * sizeof *y);
     float *dx = malloc(B * n * sizeof *dx), *dy = malloc(B * n * sizeof *dy);
-    gsl_rng *r_init = sim_rng_alloc(), *r_msg = sim_rng_alloc(), *r_noise = sim_rng_alloc();
-    gsl_rng *r_fade = sim_rng_alloc();
-    if (!ws || !cw || !msg || !x || !y || !dx || !dy || !r_init || !r_msg || !r_noise || !r_fade) {
+    gsl_rng *r_init = sim_rng_alloc(), *r_msg = sim_rng_alloc();
+    const size_t state_size = r_msg ? gsl_rng_size(r_msg) : 0;
+    uint8_t *states = malloc(2 * S * (state_size ? state_size : 1));
+    int ok = ws && msg && x && y && dx && dy && r_init && r_msg && states;
+    for (size_t p = 0; p < S && ok; p++) {
+        train_piece *pc = &pieces[p];
+        pc->first = p * per_piece < B ? p * per_piece : B;
+        pc->count = B - pc->first < per_piece ? B - pc->first : per_piece;
+        pc->noise = noise_g[p] = sim_rng_alloc();
+        pc->fade = fade_g[p] = sim_rng_alloc();
+        pc->ws = ae_ws_create(ae, per_piece);
+        pc->cw = sim_chan_ws_create(chan);
+        pc->grads = malloc(ae->n_params * sizeof *pc->grads);
+        ok = pc->noise && pc->fade && pc->ws && pc->cw && pc->grads;
+    }
+    if (!ok) {
         rc = AE_ERROR(AE_ENOMEM, "cannot allocate training buffers for batch %zu", B);
         goto done;
     }
-    // separate streams: changing the batch size does not change the initial weights
+    // separate streams: changing the batch size does not change the initial weights; piece p draws its
+    // channel from streams of index p (piece 0 from those of a batch in one piece)
     sim_rng_seed(r_init, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_INIT));
     sim_rng_seed(r_msg, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_MSG));
-    sim_rng_seed(r_noise, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_NOISE));
-    sim_rng_seed(r_fade, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_FADING));
-    gsl_rng *const rngs[SIM_TRAIN_RNGS] = {r_msg, r_noise, r_fade};
+    for (size_t p = 0; p < S; p++) {
+        sim_rng_seed(noise_g[p], sim_stream_key(cfg->seed, 0, p, SIM_STREAM_TRAIN_NOISE));
+        sim_rng_seed(fade_g[p], sim_stream_key(cfg->seed, 0, p, SIM_STREAM_TRAIN_FADING));
+    }
     uint64_t start = 0;
-    if (hooks->resume[0]) {
+    if (hooks->resume.bytes[0]) {
         // resume: the model as loaded, the generators where the checkpoint left them
-        for (int i = 0; i < SIM_TRAIN_RNGS; i++)
-            memcpy(gsl_rng_state(rngs[i]), hooks->resume[i], gsl_rng_size(rngs[i]));
+        const sim_train_rng_state *st = &hooks->resume;
+        if (st->size[SIM_TRAIN_RNG_MSG] != state_size || st->size[SIM_TRAIN_RNG_NOISE] != S * state_size ||
+            st->size[SIM_TRAIN_RNG_FADE] != S * state_size || !st->bytes[1] || !st->bytes[2]) {
+            rc = AE_ERROR(
+                AE_EINVAL,
+                "the checkpoint's generator states (%zu, %zu, %zu bytes) are not those of a batch of "
+                "%zu in %zu pieces (%zu, %zu, %zu bytes)",
+                st->size[0], st->size[1], st->size[2], cfg->batch, S, state_size, S * state_size,
+                S * state_size);
+            goto done;
+        }
+        memcpy(gsl_rng_state(r_msg), st->bytes[SIM_TRAIN_RNG_MSG], state_size);
+        for (size_t p = 0; p < S; p++) {
+            memcpy(gsl_rng_state(noise_g[p]),
+                   (const uint8_t *)st->bytes[SIM_TRAIN_RNG_NOISE] + p * state_size, state_size);
+            memcpy(gsl_rng_state(fade_g[p]), (const uint8_t *)st->bytes[SIM_TRAIN_RNG_FADE] + p * state_size,
+                   state_size);
+        }
         start = ae->adam_step;
         if (start > cfg->steps) {
             rc = AE_ERROR(AE_EINVAL, "the checkpoint is at step %llu, beyond steps = %llu",
@@ -142,6 +241,7 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
 
     double loss_sum = 0.0;
     uint64_t loss_count = 0;
+    const int nt = cfg->threads;
     // test-only fault switch: AESIM_FAULT_NAN_STEP=N makes the loss of step N NaN (the numerical-failure
     // path)
     const char *nan_env = getenv("AESIM_FAULT_NAN_STEP");
@@ -153,17 +253,26 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
         }
         for (size_t i = 0; i < B; i++)
             msg[i] = (uint32_t)gsl_rng_get(r_msg) & mask;
-        // forward: encoder -> channel -> decoder -> loss
+        // forward and backward: the encoder on the whole batch (the power constraint couples its blocks);
+        // channel and decoder piece by piece, in parallel, each piece with its own generators and
+        // gradient block, summed in piece order so that any thread count gives the same numbers
         if ((rc = ae_tx_forward(ae, ws, msg, x, B)) != AE_OK)
             goto done;
-        txrx_noise noise;
-        if ((rc = sim_chan_forward(chan, cw, r_fade, r_noise, x, y, &noise, B, sigma2)) != AE_OK)
-            goto done;
-        if (!ae_rx_forward(ae, ws, y, B)) {
-            rc = AE_EBADLEN;
-            goto done;
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (size_t p = 0; p < S; p++) {
+            pieces[p].status = train_piece_step(ae, chan, &pieces[p], msg, x, y, dx, dy, n, B, sigma2);
+            if (pieces[p].status != AE_OK)
+                snprintf(pieces[p].msg, sizeof pieces[p].msg, "%s", ae_err_message());
         }
-        double loss = ae_rx_loss(ae, ws, msg, B);
+        double loss = 0.0;
+        for (size_t p = 0; p < S; p++) {
+            if (pieces[p].status != AE_OK) {
+                rc = ae_err_forward(pieces[p].status, pieces[p].msg);
+                goto done;
+            }
+            loss += pieces[p].loss;
+        }
+        loss /= (double)B;
         if (nan_step && t + 1 == nan_step)
             loss = NAN; // test-only fault switch AESIM_FAULT_NAN_STEP
         if (!isfinite(loss)) {
@@ -176,13 +285,15 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
                                                            : 0));
             goto done;
         }
-        // backward: decoder -> channel -> encoder, then one Adam update
-        ae_zero_grad(ae);
-        if ((rc = ae_rx_backward(ae, ws, dy, B)) != AE_OK)
-            goto done;
-        memset(dx, 0, B * n * sizeof *dx);
-        if ((rc = sim_chan_backward(chan, cw, dy, dx, B, sigma2)) != AE_OK)
-            goto done;
+        // the decoder gradient is the sum of the pieces'; the encoder's is accumulated on top
+        memcpy(ae->grads, pieces[0].grads, ae->n_params * sizeof *ae->grads);
+        for (size_t p = 1; p < S; p++) {
+            const float *gp = pieces[p].grads;
+            float *g = ae->grads;
+#pragma omp simd
+            for (size_t i = 0; i < ae->n_params; i++)
+                g[i] += gp[i];
+        }
         if ((rc = ae_tx_backward(ae, ws, dx, B)) != AE_OK)
             goto done;
         double lr = sim_train_lr(cfg, t);
@@ -196,28 +307,33 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
             loss_count = 0;
         }
         if (hooks->checkpoint && cfg->checkpoint_every && (t + 1) % cfg->checkpoint_every == 0 &&
-            t + 1 < cfg->steps && (rc = hooks->checkpoint(ctx, ae, rngs)) != AE_OK)
+            t + 1 < cfg->steps && (rc = checkpoint(hooks, ae, r_msg, noise_g, fade_g, S, states)) != AE_OK)
             goto done;
     }
-    if (hooks->checkpoint && (rc = hooks->checkpoint(ctx, ae, rngs)) != AE_OK)
+    if (hooks->checkpoint && (rc = checkpoint(hooks, ae, r_msg, noise_g, fade_g, S, states)) != AE_OK)
         goto done;
     rc = ae_eval_prepare(ae);
 done:
     ae_ws_destroy(ws);
-    sim_chan_ws_destroy(cw);
+    for (size_t p = 0; p < S; p++) {
+        ae_ws_destroy(pieces[p].ws);
+        sim_chan_ws_destroy(pieces[p].cw);
+        free(pieces[p].grads);
+        if (pieces[p].noise)
+            gsl_rng_free(pieces[p].noise);
+        if (pieces[p].fade)
+            gsl_rng_free(pieces[p].fade);
+    }
     sim_chan_destroy(chan);
     free(msg);
     free(x);
     free(y);
     free(dx);
     free(dy);
+    free(states);
     if (r_init)
         gsl_rng_free(r_init);
     if (r_msg)
         gsl_rng_free(r_msg);
-    if (r_noise)
-        gsl_rng_free(r_noise);
-    if (r_fade)
-        gsl_rng_free(r_fade);
     return rc;
 }

@@ -30,6 +30,8 @@ typedef struct sim_train_cfg {
     uint64_t log_every;        // report the loss every this many steps, >= 1 (default 100)
     uint64_t checkpoint_every; // save a checkpoint every this many steps (a multiple of log_every; 0: only at
                                // the end; default 1000)
+    int threads;               // OpenMP threads over the pieces of a batch, >= 1 (default 1); the results do
+                               // not depend on it
 } sim_train_cfg;
 
 // Fill the defaults above.
@@ -46,19 +48,38 @@ double sim_train_lr(const sim_train_cfg *c, uint64_t t);
 // the steps since the last call, and the learning rate of the last step.
 typedef void (*sim_train_log_fn)(void *ctx, uint64_t step, double loss, double lr);
 
-// The generators a training run draws from, in this order (their states go into checkpoints).
+// A training batch is cut into sim_train_pieces(batch) pieces of about equal size (whole channel quanta
+// each), a number fixed by the batch alone: the channel and the decoder of each piece run in parallel,
+// each piece with its own noise and fading generators, and the gradients and losses are summed in piece
+// order, so a run gives the same numbers for any thread count. The encoder runs on the whole batch.
+enum { SIM_TRAIN_PIECE_BLOCKS = 128, SIM_TRAIN_MAX_PIECES = 16 };
+
+// The number of pieces of a batch: the largest power of two s <= SIM_TRAIN_MAX_PIECES with
+// s * SIM_TRAIN_PIECE_BLOCKS <= batch (1 below 256 blocks).
+size_t sim_train_pieces(size_t batch);
+
+// The generators a training run draws from, in this order (their states go into checkpoints): the
+// message generator, then the noise and the fading generators of all pieces.
 enum { SIM_TRAIN_RNG_MSG = 0, SIM_TRAIN_RNG_NOISE = 1, SIM_TRAIN_RNG_FADE = 2, SIM_TRAIN_RNGS = 3 };
 
+// The generators' states as bytes: bytes[SIM_TRAIN_RNG_MSG] is one gsl_rng state, bytes[NOISE] and
+// bytes[FADE] are the states of pieces 0, 1, ... one after another (size[i] bytes in all).
+typedef struct sim_train_rng_state {
+    const void *bytes[SIM_TRAIN_RNGS];
+    size_t size[SIM_TRAIN_RNGS];
+} sim_train_rng_state;
+
 // Called every checkpoint_every steps and after the last step, with the model (adam_step = steps done)
-// and the training generators; a status other than AE_OK stops training with that status.
-typedef int (*sim_train_ckpt_fn)(void *ctx, const ae_model *ae, gsl_rng *const rngs[SIM_TRAIN_RNGS]);
+// and the training generators' states; a status other than AE_OK stops training with that status.
+typedef int (*sim_train_ckpt_fn)(void *ctx, const ae_model *ae, const sim_train_rng_state *rngs);
 
 typedef struct sim_train_hooks {
-    sim_train_log_fn log;               // loss reports (may be NULL)
-    sim_train_ckpt_fn checkpoint;       // checkpoints (may be NULL)
-    void *ctx;                          // passed to both
-    const void *resume[SIM_TRAIN_RNGS]; // non-NULL: resume from ae as it is (parameters, moments, adam_step)
-                                        // with the generators in these states (gsl_rng_size bytes each)
+    sim_train_log_fn log;         // loss reports (may be NULL)
+    sim_train_ckpt_fn checkpoint; // checkpoints (may be NULL)
+    void *ctx;                    // passed to both
+    sim_train_rng_state resume; // bytes[0] non-NULL: resume from ae as it is (parameters, moments, adam_step)
+                                // with the generators in these states (sizes as a checkpoint of this batch
+                                // holds them, else AE_EINVAL)
 } sim_train_hooks;
 
 // Train ae over the channel ch (NULL: AWGN) at cfg->ebno_db, the noise variance given by
