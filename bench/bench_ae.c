@@ -3,19 +3,22 @@
 // at 6 dB through the engine, for one (n, k), batch and thread count.
 //
 // usage: bench_ae N K BATCH THREADS [STEPS] [WARMUP] [EVAL_BLOCKS]
-// prints bench-results.csv lines (case,implementation,threads,value,unit) after checking the result:
+// prints bench-results.csv lines (case,implementation,threads,value,unit) after checking the result
+// (and, as implementation gsl_gaussians, the rate at which GSL alone draws the evaluation's Gaussians):
 // the loss must fall and the evaluation BLER must beat uncoded BPSK with k bits at 6 dB.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include <cblas.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 
 #include "ae.h"
 #include "ae_err.h"
+#include "blas.h"
 #include "engine.h"
+#include "rng.h"
 #include "theory.h"
 #include "train.h"
 
@@ -24,6 +27,31 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+// What GSL alone does for the evaluation: draw the n Gaussians of each of `blocks` blocks (taus2 and
+// the ziggurat, as the engine draws them), on `threads` OpenMP threads with one generator each, summed
+// so that nothing is optimised away. Returns blocks/s.
+static double gsl_gaussian_blocks_per_s(size_t n, uint64_t blocks, int threads)
+{
+    double sink = 0.0, t0 = now();
+#pragma omp parallel for num_threads(threads) reduction(+ : sink) schedule(static)
+    for (int i = 0; i < threads; i++) {
+        gsl_rng *r = sim_rng_alloc();
+        if (!r)
+            continue;
+        sim_rng_seed(r, sim_stream_key(7, 0, (uint64_t)i, SIM_STREAM_NOISE));
+        const uint64_t draws = blocks / (uint64_t)threads * n;
+        double s = 0.0;
+        for (uint64_t j = 0; j < draws; j++)
+            s += gsl_ran_gaussian_ziggurat(r, 1.0);
+        sink += s;
+        gsl_rng_free(r);
+    }
+    double dt = now() - t0;
+    if (sink == 0.12345)
+        fprintf(stderr, "(unlikely sum)\n");
+    return (double)(blocks / (uint64_t)threads * (uint64_t)threads) / dt;
 }
 
 typedef struct timing {
@@ -56,7 +84,7 @@ int main(int argc, char **argv)
              warmup = argc > 6 ? (uint64_t)atof(argv[6]) : 200;
     uint64_t eval_blocks = argc > 7 ? (uint64_t)atof(argv[7]) : 2000000;
     // training and evaluation both run OpenMP threads with single-threaded OpenBLAS inside
-    openblas_set_num_threads(1);
+    sim_blas_single_thread();
     ae_cfg c;
     ae_cfg_default(&c, k, n);
     ae_model *ae = ae_create(&c);
@@ -102,6 +130,8 @@ int main(int argc, char **argv)
             batch, threads, tm.first_loss, tm.last_loss, p.bler, bpsk, ok ? "ok" : "FAILED");
     printf("ae_%zu_%u_train_b%zu,aesim,%d,%.1f,steps/s\n", n, k, batch, threads, steps_per_s);
     printf("ae_%zu_%u_eval,aesim,%d,%.0f,blocks/s\n", n, k, threads, blocks_per_s);
+    printf("ae_%zu_%u_eval,gsl_gaussians,%d,%.0f,blocks/s\n", n, k, threads,
+           gsl_gaussian_blocks_per_s(n, eval_blocks, threads));
     sim_engine_destroy(e);
     txrx_destroy(t);
     ae_destroy(ae);

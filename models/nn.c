@@ -293,10 +293,9 @@ void nn_argmax_cols(uint32_t *out, float *best, const float *zt, size_t B, size_
 #pragma omp simd
         for (size_t r = 0; r < B; r++) {
             const float v = zj[r], bv = best[r];
-            const uint32_t o = out[r];
-            const int gt = v > bv;
-            best[r] = gt ? v : bv;
-            out[r] = gt ? jj : o;
+            const uint32_t gt = 0u - (uint32_t)(v > bv); // all ones where row j beats the best so far
+            best[r] = v > bv ? v : bv;
+            out[r] = (jj & gt) | (out[r] & ~gt);
         }
     }
 }
