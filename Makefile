@@ -2,10 +2,21 @@
 # Targets: all (default), deps, run, test, bench, fuzz, lint, format, clean. `make help` lists them.
 
 CC      ?= gcc
+comma   := ,
 PKGS    := gsl fftw3f openblas libconfig jansson
+# OpenBLAS: Debian's OpenMP build (libopenblas-openmp-dev), found through its own pkg-config folder and
+# kept at run time by an rpath (libopenblas.so.0 is otherwise whichever variant the system's alternatives
+# pick). aesim runs its own OpenMP threads around small products and OpenBLAS runs single-threaded inside
+# them; the pthread build keeps worker threads of its own that spin between calls and take the cores
+# aesim's threads need, and the serial build is not safe to call from several threads at once. Without
+# the OpenMP build the default openblas is used.
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+BLAS_DIR   := $(wildcard /usr/lib/$(MULTIARCH)/openblas-openmp)
+BLAS_PC    := $(if $(BLAS_DIR),PKG_CONFIG_PATH=$(BLAS_DIR)/pkgconfig$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH})
 # GSL's pkg-config adds -lgslcblas: drop it, OpenBLAS provides cblas.
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+PKG_CFLAGS := $(shell $(BLAS_PC) pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(filter-out -lgslcblas,$(shell $(BLAS_PC) pkg-config --libs $(PKGS) 2>/dev/null)) \
+              $(if $(BLAS_DIR),-Wl$(comma)-rpath$(comma)$(BLAS_DIR))
 TEST_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 WARN    := -Wall -Wextra -Wshadow
@@ -50,7 +61,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 
 MPI_PKGS := libopenmpi-dev openmpi-bin
-DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-dev libconfig-dev libjansson-dev \
+DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-openmp-dev libconfig-dev libjansson-dev \
             libcriterion-dev gnuplot-nox python3-numpy
 
 CONFIG  ?= experiments/oshea_7_4.cfg
