@@ -49,7 +49,7 @@ void nn_relu_forward(float *y, const float *x, size_t N);
 // dx += dy * [y > 0], with y the forward output. dx must not alias dy (the sum would double dy).
 void nn_relu_backward(float *dx, const float *dy, const float *y, size_t N);
 
-// g *= [y > 0] in place: the ReLU backward when the unmasked g is not needed afterwards.
+// g = (y > 0 ? g : +0) in place: the ReLU backward when the unmasked g is not needed afterwards.
 void nn_relu_mask(float *g, const float *y, size_t N);
 
 // y[i] = exp(x[i]) for x[i] <= 0 (float32, within 2 ulp of expf for x in [-87, 0]; arguments below
