@@ -128,8 +128,10 @@ END {
 }' "$OUT" | sort
 awk -F, '$1 == "ofdm_qpsk_n64_cp16" {v[$2] = $4}
 END { if (v["aesim"] > 0) printf "ofdm_qpsk_n64_cp16: aesim %.0f OFDM symbols/s, floor %.0f (two FFTs and the noise alone): floor/aesim = %.2f\n", v["aesim"], v["floor"], v["floor"] / v["aesim"] }' "$OUT"
-awk -F, '$2 == "aesim" || $2 == "pytorch" {v[$1","$2","$3] = $4; c[$1","$3] = 1}
+awk -F, '$2 == "aesim" || $2 == "pytorch" || $2 == "gsl_gaussians" {v[$1","$2","$3] = $4; if ($2 == "aesim") c[$1","$3] = 1}
 END {
-    for (k in c) { split(k, a, ","); p = v[a[1]",pytorch,"a[2]]; s = v[a[1]",aesim,"a[2]]
-        if (s > 0) printf "%-22s threads %s: aesim %12.0f  pytorch %12s  ratio %s\n", a[1], a[2], s, p > 0 ? p : "-", p > 0 ? sprintf("%.1fx", s / p) : "n/a" }
+    for (k in c) { split(k, a, ","); p = v[a[1]",pytorch,"a[2]]; s = v[a[1]",aesim,"a[2]]; g = v[a[1]",gsl_gaussians,"a[2]]
+        extra = (g > 0) ? sprintf("  GSL Gaussians alone %12.0f (%.2fx aesim)", g, g / s) : ""
+        ps = (p > 0) ? sprintf("%12.0f", p) : "-"; ratio = (p > 0) ? sprintf("%.1fx", s / p) : "n/a"
+        if (s > 0) printf("%-22s threads %s: aesim %12.0f  pytorch %12s  ratio %s%s\n", a[1], a[2], s, ps, ratio, extra) }
 }' "$OUT" | sort
