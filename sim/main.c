@@ -223,7 +223,7 @@ static int on_train_checkpoint(void *p, const ae_model *ae, const sim_train_rng_
         return AE_OK; // every rank trains the same model; rank 0 saves it
     sim_ckpt_rng r[SIM_TRAIN_RNGS];
     for (int i = 0; i < SIM_TRAIN_RNGS; i++)
-        r[i] = (sim_ckpt_rng){train_rng_names[i], (void *)(uintptr_t)rngs->bytes[i], rngs->size[i]};
+        r[i] = (sim_ckpt_rng){train_rng_names[i], rngs->bytes[i], rngs->size[i]};
     int rc = sim_ckpt_save(cx->ckpt_path, ae, r, SIM_TRAIN_RNGS, cx->system, AESIM_VERSION, cx->resolved);
     if (rc != AE_OK)
         return rc;

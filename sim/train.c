@@ -241,7 +241,6 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
 
     double loss_sum = 0.0;
     uint64_t loss_count = 0;
-    const int nt = cfg->threads;
     // test-only fault switch: AESIM_FAULT_NAN_STEP=N makes the loss of step N NaN (the numerical-failure
     // path)
     const char *nan_env = getenv("AESIM_FAULT_NAN_STEP");
@@ -258,7 +257,7 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
         // gradient block, summed in piece order so that any thread count gives the same numbers
         if ((rc = ae_tx_forward(ae, ws, msg, x, B)) != AE_OK)
             goto done;
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(cfg->threads) schedule(static)
         for (size_t p = 0; p < S; p++) {
             pieces[p].status = train_piece_step(ae, chan, &pieces[p], msg, x, y, dx, dy, n, B, sigma2);
             if (pieces[p].status != AE_OK)

@@ -65,7 +65,7 @@ enum { SIM_TRAIN_RNG_MSG = 0, SIM_TRAIN_RNG_NOISE = 1, SIM_TRAIN_RNG_FADE = 2, S
 // The generators' states as bytes: bytes[SIM_TRAIN_RNG_MSG] is one gsl_rng state, bytes[NOISE] and
 // bytes[FADE] are the states of pieces 0, 1, ... one after another (size[i] bytes in all).
 typedef struct sim_train_rng_state {
-    const void *bytes[SIM_TRAIN_RNGS];
+    void *bytes[SIM_TRAIN_RNGS];
     size_t size[SIM_TRAIN_RNGS];
 } sim_train_rng_state;
 
