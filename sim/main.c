@@ -361,6 +361,12 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
         for (int i = 0; i < SIM_TRAIN_RNGS; i++)
             r[i] = (sim_ckpt_rng){train_rng_names[i], state[i], sizes[i]};
         int rc = sim_ckpt_load(cx->ckpt_path, ae, r, SIM_TRAIN_RNGS, &found);
+        if (rc == AE_ECONFIG) {
+            // e.g. a checkpoint of an earlier aesim whose training batch was not cut into pieces
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s; it cannot be resumed: rerun with --restart", ae_err_message());
+            return ae_err_forward(rc, msg);
+        }
         if (rc != AE_OK)
             return rc;
         if (ae->adam_step >= sys->train.steps) {
