@@ -109,7 +109,8 @@ int ae_tx_forward(const ae_model *ae, ae_ws *ws, const uint32_t *msg, float *x, 
 int ae_tx_backward(ae_model *ae, ae_ws *ws, const float *dx, size_t B);
 
 // ae_tx_backward accumulating into grads [ae->n_params] (laid out as ae->grads) instead of ae->grads:
-// pieces of a batch run on separate workspaces and gradient blocks, then are summed.
+// pieces of a batch run on separate workspaces and gradient blocks, then are summed. Returns AE_OK, or
+// AE_EINVAL if B is not the batch of the last ae_tx_forward on ws.
 int ae_tx_backward_into(const ae_model *ae, ae_ws *ws, float *grads, const float *dx, size_t B);
 
 // Decoder forward: y [B][n] -> logits [B][M] (returned pointer into ws, valid until the next call).
@@ -121,14 +122,16 @@ const float *ae_rx_forward(const ae_model *ae, ae_ws *ws, const float *y, size_t
 double ae_rx_loss(const ae_model *ae, ae_ws *ws, const uint32_t *labels, size_t B);
 
 // ae_rx_loss for a piece of a larger batch: returns the SUM of the B losses (nats) and stores the
-// logit gradient scaled by grad_scale (1 / the whole batch's size) for ae_rx_backward[_into].
+// logit gradient scaled by grad_scale (1 / the whole batch's size) for ae_rx_backward[_into]. NaN with
+// AE_ERROR (AE_EINVAL) if B is not the batch of the last ae_rx_forward or a label is >= M.
 double ae_rx_loss_sum(const ae_model *ae, ae_ws *ws, const uint32_t *labels, size_t B, float grad_scale);
 
 // Decoder backward from the gradient stored by ae_rx_loss: accumulates into ae->grads and, if
 // dy != NULL, OVERWRITES dy [B][n] with the gradient w.r.t. the decoder input y.
 int ae_rx_backward(ae_model *ae, ae_ws *ws, float *dy, size_t B);
 
-// ae_rx_backward accumulating into grads [ae->n_params] instead of ae->grads.
+// ae_rx_backward accumulating into grads [ae->n_params] instead of ae->grads. Returns AE_OK, or
+// AE_EINVAL if B is not the batch of the last ae_rx_forward on ws.
 int ae_rx_backward_into(const ae_model *ae, ae_ws *ws, float *grads, float *dy, size_t B);
 
 // Build the evaluation codebook [M][n]: the encoder output for every message, normalised as cfg.norm

@@ -191,6 +191,18 @@ static inline float row_max(const float *z, size_t M)
     return zmax;
 }
 
+// *prod *= sum with the product kept below 2^512 by moving its binary exponent into *exp2_sum (the row
+// sums are at most M <= 2^31, so one multiply never overflows a double).
+static inline void prod_push(double *prod, int *exp2_sum, float sum)
+{
+    *prod *= (double)sum;
+    if (*prod > 0x1p512) {
+        int e;
+        *prod = frexp(*prod, &e);
+        *exp2_sum += e;
+    }
+}
+
 double nn_softmax_xent_sum(float *dlogits, const float *logits, const uint32_t *labels, size_t B, size_t M,
                            float grad_scale)
 {
@@ -225,12 +237,7 @@ double nn_softmax_xent_sum(float *dlogits, const float *logits, const uint32_t *
             for (size_t j = 0; j < M; j++)
                 g[j] *= scale;
             g[labels[r]] -= grad_scale;
-            prod *= (double)sum;
-            if (prod > 0x1p512) {
-                int e;
-                prod = frexp(prod, &e);
-                exp2_sum += e;
-            }
+            prod_push(&prod, &exp2_sum, sum);
         }
         return log(prod) + (double)exp2_sum * M_LN2 - shifted;
     }
@@ -242,12 +249,7 @@ double nn_softmax_xent_sum(float *dlogits, const float *logits, const uint32_t *
         for (size_t j = 0; j < M; j++)
             sum += exp_nonpos(z[j] - zmax);
         shifted += (double)z[labels[r]] - (double)zmax;
-        prod *= (double)sum;
-        if (prod > 0x1p512) {
-            int e;
-            prod = frexp(prod, &e);
-            exp2_sum += e;
-        }
+        prod_push(&prod, &exp2_sum, sum);
     }
     return log(prod) + (double)exp2_sum * M_LN2 - shifted;
 }

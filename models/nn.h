@@ -54,6 +54,8 @@ void nn_relu_mask(float *g, const float *y, size_t N);
 
 // y[i] = exp(x[i]) for x[i] <= 0 (float32, within 2 ulp of expf for x in [-87, 0]; arguments below
 // -87 give exp(-87) ~ 1.6e-38). Vectorised, no libm call: the softmax's exponential. y may alias x.
+// Cody & Waite range reduction with a degree-7 Taylor polynomial (Cody and Waite, Software Manual for
+// the Elementary Functions, 1980, ch. 6). No error return.
 void nn_exp_nonpos(float *y, const float *x, size_t N);
 
 // ---------------------------------------------------------------------------------------------

@@ -126,20 +126,21 @@ static int train_piece_step(const ae_model *ae, const sim_chan *chan, train_piec
     return sim_chan_backward(chan, p->cw, dy + f * n, dx + f * n, c, sigma2);
 }
 
-// Copy the states of the generators g[0..count) one after the other into out (count * size bytes).
-static void pack_states(uint8_t *out, gsl_rng *const *g, size_t count, size_t size)
+// Copy the states of the pieces' noise (fade == 0) or fading (fade != 0) generators one after the other
+// into out (count * size bytes).
+static void pack_states(uint8_t *out, const train_piece *pieces, size_t count, size_t size, int fade)
 {
     for (size_t i = 0; i < count; i++)
-        memcpy(out + i * size, gsl_rng_state(g[i]), size);
+        memcpy(out + i * size, gsl_rng_state(fade ? pieces[i].fade : pieces[i].noise), size);
 }
 
 // Hand the model and the generators' states (packed into states, 2 S states long) to the checkpoint hook.
-static int checkpoint(const sim_train_hooks *hooks, const ae_model *ae, gsl_rng *msg, gsl_rng *const *noise,
-                      gsl_rng *const *fade, size_t S, uint8_t *states)
+static int checkpoint(const sim_train_hooks *hooks, const ae_model *ae, gsl_rng *msg,
+                      const train_piece *pieces, size_t S, uint8_t *states)
 {
     const size_t size = gsl_rng_size(msg);
-    pack_states(states, noise, S, size);
-    pack_states(states + S * size, fade, S, size);
+    pack_states(states, pieces, S, size, 0);
+    pack_states(states + S * size, pieces, S, size, 1);
     sim_train_rng_state st = {{gsl_rng_state(msg), states, states + S * size}, {size, S * size, S * size}};
     return hooks->checkpoint(hooks->ctx, ae, &st);
 }
@@ -176,7 +177,6 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
 
     train_piece pieces[SIM_TRAIN_MAX_PIECES];
     memset(pieces, 0, sizeof pieces);
-    gsl_rng *noise_g[SIM_TRAIN_MAX_PIECES], *fade_g[SIM_TRAIN_MAX_PIECES];
     ae_ws *ws = ae_ws_create(ae, B); // the encoder's, for the whole batch
     uint32_t *msg = malloc(B * sizeof *msg);
     float *x = malloc(B * n * sizeof *x), *y = malloc(B * n * sizeof *y);
@@ -189,8 +189,8 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
         train_piece *pc = &pieces[p];
         pc->first = p * per_piece < B ? p * per_piece : B;
         pc->count = B - pc->first < per_piece ? B - pc->first : per_piece;
-        pc->noise = noise_g[p] = sim_rng_alloc();
-        pc->fade = fade_g[p] = sim_rng_alloc();
+        pc->noise = sim_rng_alloc();
+        pc->fade = sim_rng_alloc();
         pc->ws = ae_ws_create(ae, per_piece);
         pc->cw = sim_chan_ws_create(chan);
         pc->grads = malloc(ae->n_params * sizeof *pc->grads);
@@ -205,8 +205,8 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
     sim_rng_seed(r_init, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_INIT));
     sim_rng_seed(r_msg, sim_stream_key(cfg->seed, 0, 0, SIM_STREAM_TRAIN_MSG));
     for (size_t p = 0; p < S; p++) {
-        sim_rng_seed(noise_g[p], sim_stream_key(cfg->seed, 0, p, SIM_STREAM_TRAIN_NOISE));
-        sim_rng_seed(fade_g[p], sim_stream_key(cfg->seed, 0, p, SIM_STREAM_TRAIN_FADING));
+        sim_rng_seed(pieces[p].noise, sim_stream_key(cfg->seed, 0, p, SIM_STREAM_TRAIN_NOISE));
+        sim_rng_seed(pieces[p].fade, sim_stream_key(cfg->seed, 0, p, SIM_STREAM_TRAIN_FADING));
     }
     uint64_t start = 0;
     if (hooks->resume.bytes[0]) {
@@ -224,10 +224,10 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
         }
         memcpy(gsl_rng_state(r_msg), st->bytes[SIM_TRAIN_RNG_MSG], state_size);
         for (size_t p = 0; p < S; p++) {
-            memcpy(gsl_rng_state(noise_g[p]),
+            memcpy(gsl_rng_state(pieces[p].noise),
                    (const uint8_t *)st->bytes[SIM_TRAIN_RNG_NOISE] + p * state_size, state_size);
-            memcpy(gsl_rng_state(fade_g[p]), (const uint8_t *)st->bytes[SIM_TRAIN_RNG_FADE] + p * state_size,
-                   state_size);
+            memcpy(gsl_rng_state(pieces[p].fade),
+                   (const uint8_t *)st->bytes[SIM_TRAIN_RNG_FADE] + p * state_size, state_size);
         }
         start = ae->adam_step;
         if (start > cfg->steps) {
@@ -306,10 +306,10 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
             loss_count = 0;
         }
         if (hooks->checkpoint && cfg->checkpoint_every && (t + 1) % cfg->checkpoint_every == 0 &&
-            t + 1 < cfg->steps && (rc = checkpoint(hooks, ae, r_msg, noise_g, fade_g, S, states)) != AE_OK)
+            t + 1 < cfg->steps && (rc = checkpoint(hooks, ae, r_msg, pieces, S, states)) != AE_OK)
             goto done;
     }
-    if (hooks->checkpoint && (rc = checkpoint(hooks, ae, r_msg, noise_g, fade_g, S, states)) != AE_OK)
+    if (hooks->checkpoint && (rc = checkpoint(hooks, ae, r_msg, pieces, S, states)) != AE_OK)
         goto done;
     rc = ae_eval_prepare(ae);
 done:
