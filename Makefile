@@ -75,14 +75,15 @@ all: $(BIN)
 help:
 	@echo "make deps    install missing Debian packages (apt-get; as root)"
 	@echo "make         build ./aesim"
-	@echo "make run     train and evaluate $(CONFIG) (results/ and a plot)"
+	@echo "make run     train and evaluate $(CONFIG) (results/ and a plot); options of aesim run in"
+	@echo "             ARGS, e.g. make run ARGS=\"--restart --progress\""
 	@echo "make test    build and run the Criterion test suite"
 	@echo "make bench   speed benchmarks (apart from the tests)"
 	@echo "make fuzz FUZZ_SECONDS=60   libFuzzer on the config and checkpoint readers (clang)"
 	@echo "make lint    cppcheck and clang-tidy;  make format: clang-format in place"
 	@echo "make install PREFIX=/usr/local   binary, headers, libaesim.a, aesim.pc, man page"
 	@echo "make test-mpi   build with MPI=1 and check that 2 ranks give the counts of one process"
-	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 MPI=1 THREADS=N CONFIG=file"
+	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 MPI=1 THREADS=N CONFIG=file ARGS=\"aesim run options\""
 
 BENCH_PKGS := $(DEB_PKGS) g++ libliquid-dev libitpp-dev python3-torch
 
@@ -130,7 +131,7 @@ $(BUILD)/test_aesim: $(TEST_OBJ) $(BUILD)/libaesim.a
 
 run: deps
 	$(MAKE) $(BIN)
-	./$(BIN) run $(CONFIG) --threads $(THREADS)
+	./$(BIN) run $(CONFIG) --threads $(THREADS) $(ARGS)
 
 test: deps
 	$(MAKE) $(BIN) $(BUILD)/test_aesim

@@ -14,14 +14,24 @@ double ch_sigma2_from_ebno(double ebno_db, double block_energy, unsigned k)
     return block_energy / (2.0 * (double)k * ebno);
 }
 
+double ch_esno_db_from_ebno_charged(double ebno_db, unsigned k, size_t s, double eb_factor)
+{
+    return ebno_db + 10.0 * log10((double)k / ((double)s * eb_factor));
+}
+
+double ch_ebno_db_from_esno_charged(double esno_db, unsigned k, size_t s, double eb_factor)
+{
+    return esno_db - 10.0 * log10((double)k / ((double)s * eb_factor));
+}
+
 double ch_esno_db_from_ebno(double ebno_db, unsigned k, size_t s)
 {
-    return ebno_db + 10.0 * log10((double)k / (double)s);
+    return ch_esno_db_from_ebno_charged(ebno_db, k, s, 1.0);
 }
 
 double ch_ebno_db_from_esno(double esno_db, unsigned k, size_t s)
 {
-    return esno_db - 10.0 * log10((double)k / (double)s);
+    return ch_ebno_db_from_esno_charged(esno_db, k, s, 1.0);
 }
 
 void ch_awgn_forward(float *y, const float *x, size_t N, double sigma2, gsl_rng *r)

@@ -18,7 +18,17 @@
 // block_energy <= 0, k == 0 or ebno_db is not finite.
 double ch_sigma2_from_ebno(double ebno_db, double block_energy, unsigned k);
 
-// Es/N0 in dB for a block of k bits in s modulation symbols: Eb/N0 + 10 log10(k / s).
+// The one Eb/N0 <-> Es/N0 definition. Es is the useful energy of one modulation symbol; the energy
+// charged to the k information bits of a block of s symbols is eb_factor times the blocks' useful
+// energy (1 except on an OFDM link that charges its cyclic prefix and pilots too:
+// ch_ofdm_link_eb_factor), so Es/N0 = Eb/N0 + 10 log10(k / s) - 10 log10(eb_factor), all in dB.
+// eb_factor > 0 (linear).
+double ch_esno_db_from_ebno_charged(double ebno_db, unsigned k, size_t s, double eb_factor);
+
+// Inverse of ch_esno_db_from_ebno_charged: Eb/N0 in dB.
+double ch_ebno_db_from_esno_charged(double esno_db, unsigned k, size_t s, double eb_factor);
+
+// ch_esno_db_from_ebno_charged with eb_factor = 1: Eb/N0 + 10 log10(k / s).
 double ch_esno_db_from_ebno(double ebno_db, unsigned k, size_t s);
 
 // Inverse of ch_esno_db_from_ebno.

@@ -5,11 +5,14 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -501,18 +504,30 @@ static int ckpt_read(const char *path, int header_only, ckpt_file *cf)
     memset(cf, 0, sizeof *cf);
     if (!path)
         return AE_ERROR(AE_EINVAL, "checkpoint path is NULL");
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    // O_NONBLOCK: opening a FIFO (or a device) returns at once instead of waiting for a writer; the
+    // type is then refused before any byte is read
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return AE_ERROR(AE_EIO, "cannot read checkpoint %s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
+    if (fstat(fd, &st) != 0) {
         int err = errno;
-        fclose(f);
+        close(fd);
         return AE_ERROR(AE_EIO, "cannot read checkpoint %s: %s", path, strerror(err));
     }
     if (!S_ISREG(st.st_mode)) {
-        fclose(f);
-        return AE_ERROR(AE_EIO, "cannot read checkpoint %s: not a regular file", path);
+        close(fd);
+        return AE_ERROR(AE_EIO, "%s: not a regular file (%s); a checkpoint is a safetensors file", path,
+                        S_ISDIR(st.st_mode)    ? "a folder"
+                        : S_ISFIFO(st.st_mode) ? "a FIFO"
+                        : S_ISSOCK(st.st_mode) ? "a socket"
+                                               : "a device");
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int err = errno;
+        close(fd);
+        return AE_ERROR(AE_EIO, "cannot read checkpoint %s: %s", path, strerror(err));
     }
     cf->size = (uint64_t)st.st_size;
     if (cf->size > CKPT_FILE_MAX) {
@@ -571,6 +586,30 @@ static int ckpt_read(const char *path, int header_only, ckpt_file *cf)
     return parse_header(path, cf);
 }
 
+// The first non-finite float of a found F32 tensor, as an error naming the tensor and its index; AE_OK if
+// every value is finite. A NaN or infinite parameter would be evaluated as if it were a model.
+static int check_finite(const char *path, const ckpt_tensor *x)
+{
+    size_t count = x->nbytes / sizeof(float);
+    const unsigned char *p = x->found;
+    for (size_t i = 0; i < count; i++) {
+        float v;
+        memcpy(&v, p + i * sizeof v, sizeof v); // the data section need not be aligned
+        if (isfinite(v))
+            continue;
+        char at[64];
+        if (x->rank == 2)
+            snprintf(at, sizeof at, "[%zu, %zu]", i / (size_t)x->dims[1], i % (size_t)x->dims[1]);
+        else
+            snprintf(at, sizeof at, "[%zu]", i);
+        return AE_ERROR(AE_ECONFIG, "%s: %s%s is %s; a checkpoint must hold finite values", path, x->name, at,
+                        isnan(v) ? "NaN"
+                        : v > 0  ? "+Inf"
+                                 : "-Inf");
+    }
+    return AE_OK;
+}
+
 // Match the file's tensors against the model's and the requested generators; on success t[i].found
 // and rng_src[i] point at the bytes to copy.
 static int match_tensors(const char *path, const ckpt_file *cf, ckpt_tensor *t, size_t n,
@@ -618,6 +657,11 @@ static int match_tensors(const char *path, const ckpt_file *cf, ckpt_tensor *t, 
     for (size_t j = 0; j < n; j++)
         if (t[j].required && !t[j].found)
             return AE_ERROR(AE_ECONFIG, "%s: missing tensor %s", path, t[j].name);
+    for (size_t j = 0; j < n; j++) {
+        int rc = t[j].found && t[j].block != BLK_STEP ? check_finite(path, &t[j]) : AE_OK;
+        if (rc != AE_OK)
+            return rc;
+    }
     return AE_OK;
 }
 

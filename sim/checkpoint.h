@@ -40,9 +40,11 @@ int sim_ckpt_save(const char *path, const ae_model *ae, const sim_ckpt_rng *rngs
 // present with dtype F32 and exactly the shape of the model; adam.* and adam.step are optional (zero if
 // absent); extra tensors are an error. Generator states are read into rngs[i].state when present with
 // exactly rngs[i].size bytes (*found_rngs counts them; may be NULL). Returns AE_OK; AE_ECONFIG for a
-// malformed, truncated or mismatched file, with a message naming the file and the tensor and what was
-// expected (e.g. "tx.0.weight has shape [16, 8], the config needs [16, 16]"); AE_EIO if it cannot be
-// read. On error ae is left unchanged.
+// malformed, truncated or mismatched file, or one holding a NaN or infinite F32 value (parameters and
+// Adam moments alike), with a message naming the file and the tensor (and index) and what was expected
+// (e.g. "tx.0.weight has shape [16, 8], the config needs [16, 16]", "rx.1.bias[3] is NaN"); AE_EIO if
+// it cannot be read, or is not a regular file (a FIFO is refused without waiting for a writer). On
+// error ae is left unchanged.
 int sim_ckpt_load(const char *path, ae_model *ae, sim_ckpt_rng *rngs, size_t n_rngs, size_t *found_rngs);
 
 // Read only the "__metadata__" value of `key` into buf (NUL-terminated, truncated to len). Returns AE_OK,

@@ -35,8 +35,10 @@ static const char *const keys_ae[] = {"name",      "type",      "k",     "n",   
                                       "tx_hidden", "rx_hidden", "train", "channel", NULL};
 static const char *const keys_bpsk[] = {"name", "type", "k", "channel", NULL};
 static const char *const keys_hamming[] = {"name", "type", "decoder", "channel", NULL};
-static const char *const keys_train[] = {"steps",   "batch", "lr",        "lr_final",         "schedule",
-                                         "ebno_db", "seed",  "log_every", "checkpoint_every", NULL};
+static const char *const keys_train[] = {
+    "steps",   "batch", "lr",        "lr_final",         "schedule",
+    "ebno_db", "seed",  "log_every", "checkpoint_every", "fail_on_divergence",
+    NULL};
 
 const char *sim_system_type_name(int type)
 {
@@ -546,6 +548,7 @@ static int parse_train(const cfg_ctx *cx, const config_setting_t *g, sim_train_c
         (rc = get_u64(cx, g, "seed", 0, UINT64_MAX, &tc->seed)) != AE_OK ||
         (rc = get_u64(cx, g, "log_every", 1, UINT64_MAX, &tc->log_every)) != AE_OK ||
         (rc = get_u64(cx, g, "checkpoint_every", 0, UINT64_MAX, &tc->checkpoint_every)) != AE_OK ||
+        (rc = get_bool(cx, g, "fail_on_divergence", &tc->fail_on_divergence)) != AE_OK ||
         (rc = get_string(cx, g, "schedule", "constant, cosine or exponential", &sched)) != AE_OK)
         return rc;
     if (sched) {
@@ -751,6 +754,7 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
         (rc = get_double(cx, root, "memory_limit_mib", 1, 1e9, "MiB, 1..1e9", &ex->memory_limit_mib)) !=
             AE_OK)
         return rc;
+    ex->memory_limit_set = config_setting_get_member(root, "memory_limit_mib") != NULL;
     sim_channel_cfg_default(&ex->channel);
     const config_setting_t *cs = config_setting_get_member(root, "channel");
     if (cs && (rc = parse_channel(cx, cs, &ex->channel)) != AE_OK)
@@ -1326,15 +1330,25 @@ static void put_channel(FILE *f, const sim_channel_cfg *c)
             c->csi == CH_CSI_PERFECT ? "perfect" : "none");
 }
 
-static void write_experiment(FILE *f, const sim_experiment *ex)
+// What write_experiment writes besides the keys that decide results.
+enum {
+    WRITE_MEMORY = 1, // memory_limit_mib (a bound on the memory asked for)
+    WRITE_POLICY = 2  // train.fail_on_divergence (whether a diverged training is an error)
+};
+
+// The experiment as config text; extra: WRITE_* flags of the keys that do not change results.
+static void write_experiment(FILE *f, const sim_experiment *ex, int extra)
 {
     fprintf(f, "seed = %lluL;\n", (unsigned long long)ex->eval.seed);
     fprintf(f, "channel = ");
     put_channel(f, &ex->channel);
     fprintf(f, ";\n");
-    fprintf(f, "memory_limit_mib = ");
-    put_float(f, ex->memory_limit_mib);
-    fprintf(f, ";\neval = {\n  %s = [", ex->grid_esno ? "esno_db" : "ebno_db");
+    if (extra & WRITE_MEMORY) {
+        fprintf(f, "memory_limit_mib = ");
+        put_float(f, ex->memory_limit_mib);
+        fprintf(f, ";\n");
+    }
+    fprintf(f, "eval = {\n  %s = [", ex->grid_esno ? "esno_db" : "ebno_db");
     for (size_t i = 0; i < ex->n_ebno; i++) {
         fputs(i ? ", " : "", f);
         put_float(f, ex->ebno_db[i]);
@@ -1367,9 +1381,12 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
             put_float(f, t->lr_final);
             fprintf(f, "; schedule = \"%s\"; ebno_db = ", sim_lr_schedule_name(t->schedule));
             put_float(f, t->ebno_db);
-            fprintf(f, ";\n              seed = %lluL; log_every = %lluL; checkpoint_every = %lluL; };",
+            fprintf(f, ";\n              seed = %lluL; log_every = %lluL; checkpoint_every = %lluL;",
                     (unsigned long long)t->seed, (unsigned long long)t->log_every,
                     (unsigned long long)t->checkpoint_every);
+            if (extra & WRITE_POLICY)
+                fprintf(f, " fail_on_divergence = %s;", t->fail_on_divergence ? "true" : "false");
+            fprintf(f, " };");
             break;
         }
         case SIM_SYS_UNCODED_BPSK: fprintf(f, " k = %u;", s->k); break;
@@ -1402,7 +1419,7 @@ char *sim_config_resolved_text(const sim_experiment *ex)
         AE_ERROR(AE_ENOMEM, "out of memory");
         return NULL;
     }
-    write_experiment(f, ex);
+    write_experiment(f, ex, 0);
     if (fclose(f) != 0) {
         free(text);
         AE_ERROR(AE_ENOMEM, "out of memory");
@@ -1420,7 +1437,7 @@ int sim_config_write_resolved(const sim_experiment *ex, const char *path, const 
     fprintf(out.f, "# %s: the resolved experiment (every default filled in), written by aesim %s.\n",
             ex->name, version);
     fprintf(out.f, "# Rerunning it reproduces the counts of results.csv on the same machine and build.\n");
-    write_experiment(out.f, ex);
+    write_experiment(out.f, ex, (ex->memory_limit_set ? WRITE_MEMORY : 0) | WRITE_POLICY);
     return sim_file_commit(&out);
 }
 
@@ -1455,5 +1472,5 @@ void sim_config_print_keys(FILE *f)
         sys[i].channel = ex.channel;
     ex.systems = sys;
     ex.n_systems = 3;
-    write_experiment(f, &ex);
+    write_experiment(f, &ex, WRITE_MEMORY | WRITE_POLICY);
 }

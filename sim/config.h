@@ -75,6 +75,7 @@ typedef struct sim_experiment {
     int early_stop;          // 1: a point with no block error ends the system's sweep
     double min_bler;         // a point with BLER below this ends the system's sweep (0 = off)
     double memory_limit_mib; // bound on the memory a learned system may need (MiB)
+    int memory_limit_set;    // 1: memory_limit_mib was given by the config (0: half this machine's memory)
     sim_system_cfg *systems; // [n_systems]
     size_t n_systems;
 } sim_experiment;
@@ -98,11 +99,14 @@ int sim_config_load(const char *path, sim_experiment *ex);
 int sim_config_load_overrides(const char *path, const char *const *sets, size_t n_sets, sim_experiment *ex);
 
 // Write the experiment with every default filled in, as a config file sim_config_load reads back to
-// the same experiment (temporary file, then rename). AE_EIO on failure.
+// the same experiment (temporary file, then rename). memory_limit_mib is written only when the config
+// set it: its default depends on the machine, not on the experiment. AE_EIO on failure.
 int sim_config_write_resolved(const sim_experiment *ex, const char *path, const char *version);
 
-// The resolved experiment as config text, without the comment header (malloc'd; NULL with AE_ERROR):
-// what two runs compare to tell whether a results folder belongs to the same experiment.
+// The resolved experiment as config text, without the comment header and without the keys that do not
+// change results (memory_limit_mib; threads and progress are not config keys) (malloc'd; NULL with
+// AE_ERROR): what two runs compare to tell whether a results folder belongs to the same experiment, so
+// that a folder made on one machine resumes on another.
 char *sim_config_resolved_text(const sim_experiment *ex);
 
 // Free what sim_config_load allocated (safe on a zeroed or freed experiment).

@@ -327,7 +327,8 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
         return AE_ERROR(AE_EINVAL, "Eb/N0 = %g dB gives no usable noise variance; expected a finite value",
                         ebno_db);
     out->ebno_db = ebno_db;
-    out->esno_db = ch_esno_db_from_ebno(ebno_db, t->k, t->symbols_per_block);
+    out->esno_db =
+        ch_esno_db_from_ebno_charged(ebno_db, t->k, t->symbols_per_block, sim_chan_eb_factor(e->chan));
     out->sigma2 = sigma2;
     double t0 = now_seconds();
     int nt = cfg->threads;
@@ -403,4 +404,10 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     out->bmi = cfg->soft ? info_sum / (double)out->bits : NAN;
     out->seconds = now_seconds() - t0;
     return AE_OK;
+}
+
+double sim_engine_ebno_db(const sim_engine *e, double esno_db)
+{
+    return ch_ebno_db_from_esno_charged(esno_db, e->t->k, e->t->symbols_per_block,
+                                        sim_chan_eb_factor(e->chan));
 }

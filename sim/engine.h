@@ -53,7 +53,8 @@ int sim_eval_cfg_validate(const sim_eval_cfg *c);
 
 typedef struct sim_point {
     double ebno_db;                // Eb/N0 of the point, dB
-    double esno_db;                // Es/N0 = Eb/N0 + 10 log10(k / symbols_per_block), dB
+    double esno_db;                // Es/N0 of a data symbol, dB: ch_esno_db_from_ebno_charged
+                                   // (Eb/N0 + 10 log10(k / symbols_per_block) - 10 log10(Eb factor))
     double sigma2;                 // noise variance per real dimension, linear
     uint64_t blocks;               // blocks simulated
     uint64_t block_errors;         // blocks whose decided message differs from the sent one
@@ -93,6 +94,12 @@ void sim_engine_destroy(sim_engine *e);
 // NULL, is polled between waves of chunks: when it becomes nonzero the point stops and AE_EINTR is returned
 // (out is then incomplete). Returns AE_OK, AE_EINVAL (bad Eb/N0), AE_EINTR, or the transceiver's error.
 int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig_atomic_t *cancel);
+
+// The Eb/N0 (dB) of a point given by its Es/N0 (dB) for this engine's transceiver and channel:
+// ch_ebno_db_from_esno_charged with the transceiver's k and symbols per block and the channel's Eb
+// bookkeeping factor (so an OFDM link that charges its CP and pilots is converted as sim_point.esno_db
+// is written).
+double sim_engine_ebno_db(const sim_engine *e, double esno_db);
 
 // Set (or clear, fn = NULL) the progress callback of the engine's later points.
 void sim_engine_set_progress(sim_engine *e,

@@ -2,8 +2,10 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,4 +87,50 @@ int sim_mkdir_p(const char *path)
         }
     }
     return AE_OK;
+}
+
+int sim_dir_lock(const char *dir, int *fd_out)
+{
+    *fd_out = -1;
+    char path[4200];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, SIM_LOCK_NAME) >= sizeof path)
+        return AE_ERROR(AE_EIO, "%s: path too long", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return AE_ERROR(AE_EIO, "cannot lock %s: %s: %s", dir, path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        char owner[32] = "";
+        ssize_t got = pread(fd, owner, sizeof owner - 1, 0);
+        close(fd);
+        if (err != EWOULDBLOCK)
+            return AE_ERROR(AE_EIO, "cannot lock %s: %s", path, strerror(err));
+        long pid = got > 0 ? strtol(owner, NULL, 10) : 0;
+        if (pid > 0)
+            return AE_ERROR(
+                AE_EINVAL,
+                "%s is in use by another aesim run (process %ld); wait for it to finish, stop it, "
+                "or use --out for another folder",
+                dir, pid);
+        return AE_ERROR(AE_EINVAL,
+                        "%s is in use by another aesim run; wait for it to finish, stop it, or use --out for "
+                        "another folder",
+                        dir);
+    }
+    // the owner's process id, for the message of a second run (the lock itself is what counts)
+    char mine[32];
+    int len = snprintf(mine, sizeof mine, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, mine, (size_t)len, 0) != len) {
+        int err = errno;
+        close(fd);
+        return AE_ERROR(AE_EIO, "cannot write %s: %s", path, strerror(err));
+    }
+    *fd_out = fd;
+    return AE_OK;
+}
+
+void sim_dir_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); // releases the flock; the file stays (removing it would race with a waiting run)
 }

@@ -26,4 +26,16 @@ void sim_file_abort(sim_file *out);
 // for example when a parent is a regular file.
 int sim_mkdir_p(const char *path);
 
+// The lock file of a results folder (it holds the owner's process id).
+#define SIM_LOCK_NAME ".aesim.lock"
+
+// Take the folder's lock: an exclusive flock(2) on dir/SIM_LOCK_NAME, held until sim_dir_unlock or the
+// process ends (also by a signal or a crash), so two runs never write one folder at once. *fd_out is
+// the lock's descriptor (-1 on failure). Returns AE_OK; AE_EINVAL when another process holds the lock
+// (the message names the folder and that process's id); AE_EIO when the lock file cannot be made.
+int sim_dir_lock(const char *dir, int *fd_out);
+
+// Release a lock taken by sim_dir_lock (fd < 0: nothing). The lock file is left in place.
+void sim_dir_unlock(int fd);
+
 #endif

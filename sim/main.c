@@ -60,7 +60,7 @@ static const char *const usage_main =
     "measures them like any link: BER and BLER against Eb/N0, beside classical baselines and theory.\n"
     "\n"
     "commands:\n"
-    "  run CONFIG [--out DIR] [--threads N] [--quiet]\n"
+    "  run CONFIG [--out DIR] [--threads N] [--quiet | --progress]\n"
     "        train the learned systems of CONFIG, evaluate every system over its Eb/N0 grid and write\n"
     "        results.csv, resolved.cfg, loss.csv, theory.csv, bler.png and ber.png into DIR\n"
     "        (default: results/<CONFIG name without .cfg>/)\n"
@@ -97,21 +97,23 @@ static const char *const usage_check =
     "the work it implies: systems, points, parameters. Exit 0 if valid, 2 with the error otherwise.\n";
 
 static const char *const usage_train =
-    "usage: aesim train CONFIG [--out DIR] [--set path.to.key=value]... [--restart] [--quiet]\n"
+    "usage: aesim train CONFIG [--out DIR] [--set path.to.key=value]... [--restart] [--quiet | --progress]\n"
     "\n"
     "Train the learned systems of CONFIG only: <system>.safetensors checkpoints (every\n"
     "train.checkpoint_every steps and at the end), loss.csv, loss.png, the learned constellations.\n"
     "Rerunning the same command resumes from the last checkpoint.\n";
 
 static const char *const usage_eval =
-    "usage: aesim eval CONFIG --checkpoints DIR [--out DIR] [--threads N] [--set ...] [--restart] [--quiet]\n"
+    "usage: aesim eval CONFIG --checkpoints DIR [--out DIR] [--threads N] [--set ...] [--restart]\n"
+    "                  [--quiet | --progress]\n"
     "\n"
     "Evaluate every system of CONFIG without training: each learned system's parameters come from\n"
     "DIR/<system>.safetensors (written by aesim run or aesim train, or by any tool with the same tensor\n"
     "names and shapes; a checkpoint that does not fit the config is an input error).\n";
 
 static const char *const usage_run =
-    "usage: aesim run CONFIG [--out DIR] [--threads N] [--set path.to.key=value]... [--restart] [--quiet]\n"
+    "usage: aesim run CONFIG [--out DIR] [--threads N] [--set path.to.key=value]... [--restart]\n"
+    "                 [--quiet | --progress]\n"
     "\n"
     "Train every learned system of CONFIG (a libconfig file; see experiments/ and `aesim list`), then\n"
     "simulate every system at every Eb/N0 of the grid until a stop rule ends the point.\n"
@@ -122,7 +124,10 @@ static const char *const usage_run =
     "  -s, --set K=V      override a config key (several allowed), e.g. --set eval.max_blocks=1e6\n"
     "                     --set systems.[0].train.ebno_db=5.0\n"
     "  -r, --restart      start over in a folder that holds an earlier run of this experiment\n"
-    "  -q, --quiet        no progress on stderr (progress is shown only on a terminal anyway)\n"
+    "  -q, --quiet        no progress on stderr\n"
+    "  -p, --progress     progress also when stderr is not a terminal (logs, nohup, batch jobs,\n"
+    "                     notebooks): one flushed line per training log and per finished point\n"
+    "                     (on a terminal, progress is shown anyway, redrawn in place)\n"
     "  -h, --help         this help\n"
     "\n"
     "writes: results.csv (one row per system and Eb/N0 point), loss.csv (training loss), resolved.cfg\n"
@@ -131,7 +136,9 @@ static const char *const usage_run =
     "Files are replaced atomically; results.csv is rewritten after every finished point, and every\n"
     "learned system leaves <system>.safetensors. Rerunning the same command in the same folder resumes:\n"
     "finished points are kept and training continues from its last checkpoint, ending with the same\n"
-    "counts as an uninterrupted run. A folder that holds another experiment is refused (exit 2).\n";
+    "counts as an uninterrupted run. A folder that holds another experiment is refused (exit 2), and\n"
+    "so is a folder another aesim process is writing (it holds DIR/.aesim.lock). Keys that do not\n"
+    "change results (memory_limit_mib, --threads, --progress) may differ when a run resumes.\n";
 
 static int input_error(const char *fmt, const char *arg)
 {
@@ -174,14 +181,19 @@ typedef struct run_opts {
     const char *checkpoints; // eval: folder of <system>.safetensors
     int threads;             // 0: OMP_NUM_THREADS or all cores
     int quiet, restart;
+    int progress; // --progress: progress lines also when stderr is not a terminal
     const char *sets[64];
     size_t n_sets;
 } run_opts;
 
+// How progress is shown on stderr.
+enum { PROGRESS_OFF = 0, PROGRESS_TERMINAL = 1, PROGRESS_LINES = 2 };
+
 typedef struct run_ctx {
     const char *dir;
-    int progress;       // print progress on stderr
+    int progress;       // PROGRESS_*: on a terminal one line redrawn in place; lines: one per event, flushed
     const char *system; // system being trained
+    uint64_t steps;     // its training steps in all
     sim_loss_row *loss; // all loss rows so far
     size_t n_loss, cap_loss;
     int alloc_failed;
@@ -207,9 +219,12 @@ static void on_train_log(void *p, uint64_t step, double loss, double lr)
     r->step = step;
     r->loss = loss;
     r->lr = lr;
-    if (cx->progress)
-        fprintf(stderr, "\r  train %s: step %llu  loss %.4f  lr %.2e   ", cx->system,
-                (unsigned long long)step, loss, lr);
+    if (cx->progress) {
+        fprintf(stderr, "%s  train %s: step %llu/%llu  loss %.4f  lr %.2e%s",
+                cx->progress == PROGRESS_LINES ? "" : "\r", cx->system, (unsigned long long)step,
+                (unsigned long long)cx->steps, loss, lr, cx->progress == PROGRESS_LINES ? "\n" : "   ");
+        fflush(stderr);
+    }
 }
 
 // Tensor names of the training generators' states in checkpoints ("rng.<name>"), by SIM_TRAIN_RNG_*.
@@ -282,25 +297,18 @@ static double now_unix(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-// The text of a file without its comment lines (malloc'd), or NULL if it cannot be read.
-static char *read_without_comments(const char *path)
+// The experiment a results folder holds, from its resolved.cfg at path, as sim_config_resolved_text
+// gives it (so keys that do not change results, such as the memory limit, play no part); NULL when the
+// folder has no resolved.cfg, "" (never equal to an experiment) when it cannot be read back.
+static char *folder_experiment(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    struct stat st;
+    if (stat(path, &st) != 0)
         return NULL;
-    char *out = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&out, &len);
-    char line[4096];
-    while (m && fgets(line, sizeof line, f))
-        if (line[0] != '#')
-            fputs(line, m);
-    fclose(f);
-    if (!m || fclose(m) != 0) {
-        free(out);
-        return NULL;
-    }
-    return out;
+    sim_experiment old;
+    char *text = sim_config_load(path, &old) == AE_OK ? sim_config_resolved_text(&old) : NULL;
+    sim_experiment_free(&old);
+    return text ? text : strdup("");
 }
 
 // The lowest positive BLER and BER of rows (0 where there is none), for the figures' y axes.
@@ -323,6 +331,44 @@ static const sim_row *find_row(const sim_row *rows, size_t n, const char *system
         if (strcmp(rows[i].system, system) == 0 && fabs(rows[i].pt.ebno_db - ebno_db) < 5e-5)
             return &rows[i];
     return NULL;
+}
+
+// After training sys: warn on stderr when its logged loss ended above the loss of guessing (ln M) or
+// rose over the run; with train.fail_on_divergence that is an error (AE_ERUNTIME).
+static int check_divergence(const run_ctx *cx, const sim_system_cfg *sys)
+{
+    double *loss = malloc((cx->n_loss ? cx->n_loss : 1) * sizeof *loss);
+    if (!loss)
+        return AE_ERROR(AE_ENOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < cx->n_loss; i++)
+        if (strcmp(cx->loss[i].system, sys->name) == 0)
+            loss[n++] = cx->loss[i].loss;
+    double chance = log(ldexp(1.0, (int)sys->k)); // ln M, M = 2^k messages
+    int d = sim_train_diverged(loss, n, chance);
+    double first = n ? loss[0] : 0.0, last = n ? loss[n - 1] : 0.0;
+    free(loss);
+    char why[512] = "";
+    if (d == SIM_TRAIN_ABOVE_CHANCE)
+        snprintf(
+            why, sizeof why,
+            "its final loss %.4g nats is above ln %u = %.4g nats, the loss of guessing among %u messages",
+            last, 1u << sys->k, chance, 1u << sys->k);
+    else if (d == SIM_TRAIN_ROSE)
+        snprintf(why, sizeof why, "its loss rose over the run, from %.4g to %.4g nats", first, last);
+    if (d == SIM_TRAIN_CONVERGED)
+        return AE_OK;
+    if (sys->train.fail_on_divergence)
+        return AE_ERROR(AE_ERUNTIME,
+                        "training of %s diverged: %s; lower train.lr (now %g) or change the schedule "
+                        "(an error because train.fail_on_divergence = true)",
+                        sys->name, why, sys->train.lr);
+    if (sim_mpi_rank() == 0)
+        fprintf(stderr,
+                "aesim: warning: training of %s diverged: %s; lower train.lr (now %g) or change the "
+                "schedule (train.fail_on_divergence = true makes this an error)\n",
+                sys->name, why, sys->train.lr);
+    return AE_OK;
 }
 
 // Train, load or resume the learned system sys into *ae_out (prepared for evaluation).
@@ -404,8 +450,9 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
     sim_mpi_any(0); // every rank has read the checkpoint before rank 0 writes the next one
     sim_train_cfg tc = sys->train;
     tc.threads = ex->eval.threads; // the trained model does not depend on it
+    cx->steps = sys->train.steps;
     int rc = sim_train_ae_hooks(ae, &tc, &sys->channel, &hooks, &g_cancel);
-    if (cx->progress)
+    if (cx->progress == PROGRESS_TERMINAL)
         fputc('\n', stderr);
     if (rc == AE_ERUNTIME) {
         char why[1024];
@@ -442,13 +489,8 @@ static int do_run(const run_opts *o)
         snprintf(dir, sizeof dir, "%s", o->out);
     else
         snprintf(dir, sizeof dir, "results/%s", ex.name);
-    if (writer && sim_mkdir_p(dir) != AE_OK) {
-        sim_experiment_free(&ex);
-        fprintf(stderr, "aesim: %s\n", ae_err_message());
-        return EXIT_INPUT;
-    }
     if (o->mode == MODE_EVAL) {
-        // every checkpoint must fit before the results folder is touched
+        // every checkpoint must be readable, finite and fit before the results folder is touched
         for (size_t s = 0; s < ex.n_systems; s++) {
             if (ex.systems[s].type != SIM_SYS_AUTOENCODER)
                 continue;
@@ -462,6 +504,17 @@ static int do_run(const run_opts *o)
             }
         }
     }
+    if (writer && sim_mkdir_p(dir) != AE_OK) {
+        sim_experiment_free(&ex);
+        fprintf(stderr, "aesim: %s\n", ae_err_message());
+        return EXIT_INPUT;
+    }
+    // one run per folder at a time: the lock is held until this process ends
+    int lock_fd = -1, lrc = writer ? sim_dir_lock(dir, &lock_fd) : AE_OK;
+    if (sim_mpi_any(lrc != AE_OK)) {
+        sim_experiment_free(&ex);
+        return report(lrc != AE_OK ? lrc : AE_ERROR(AE_EINVAL, "rank 0 could not lock %s", dir));
+    }
     char *resolved = sim_config_resolved_text(&ex);
     if (!resolved) {
         sim_experiment_free(&ex);
@@ -470,13 +523,13 @@ static int do_run(const run_opts *o)
     // the folder's owner: the same resolved config resumes, another one is refused
     snprintf(path, sizeof path, "%s/resolved.cfg", dir);
     int resume = 0;
-    char *previous = o->restart ? NULL : read_without_comments(path);
+    char *previous = o->restart ? NULL : folder_experiment(path);
     // rank 0 decides for every rank (the others must not see its new files)
     int decision = previous ? (strcmp(previous, resolved) == 0 ? 1 : 2) : 0, all[1024];
     if (sim_mpi_size() > 1 && sim_mpi_size() <= 1024 &&
         sim_mpi_allgather(&decision, all, sizeof decision) == AE_OK && all[0] != decision) {
         free(previous);
-        previous = all[0] == 0 ? NULL : read_without_comments(path);
+        previous = all[0] == 0 ? NULL : folder_experiment(path);
     }
     if (previous) {
         if (strcmp(previous, resolved) != 0) {
@@ -492,7 +545,12 @@ static int do_run(const run_opts *o)
         resume = 1;
         free(previous);
     }
-    run_ctx cx = {.dir = dir, .progress = writer && !o->quiet && isatty(STDERR_FILENO), .resolved = resolved};
+    run_ctx cx = {.dir = dir,
+                  .progress = !writer || o->quiet     ? PROGRESS_OFF
+                              : o->progress           ? PROGRESS_LINES
+                              : isatty(STDERR_FILENO) ? PROGRESS_TERMINAL
+                                                      : PROGRESS_OFF,
+                  .resolved = resolved};
     sim_row *prev = NULL;
     size_t n_prev = 0;
     if (resume) {
@@ -507,14 +565,22 @@ static int do_run(const run_opts *o)
             fprintf(stderr, "aesim: resuming in %s (%zu points done)\n", dir, n_prev);
     } else if (writer) {
         rc = sim_config_write_resolved(&ex, path, AESIM_VERSION);
-        // a fresh run starts its files afresh
-        if (rc == AE_OK) {
-            snprintf(path, sizeof path, "%s/results.csv", dir);
+        // a fresh run starts its files afresh: results.csv when it evaluates, loss.csv when it trains
+        // (stale ones of an earlier run are removed, never left beside the new experiment)
+        int learned = 0;
+        for (size_t s = 0; s < ex.n_systems; s++)
+            learned += ex.systems[s].type == SIM_SYS_AUTOENCODER;
+        snprintf(path, sizeof path, "%s/results.csv", dir);
+        if (rc == AE_OK && o->mode != MODE_TRAIN)
             rc = sim_results_write(path, NULL, 0);
-        }
-        if (rc == AE_OK && o->mode != MODE_EVAL) {
-            snprintf(path, sizeof path, "%s/loss.csv", dir);
+        else if (rc == AE_OK)
+            remove(path);
+        snprintf(path, sizeof path, "%s/loss.csv", dir);
+        if (rc == AE_OK && o->mode != MODE_EVAL && learned)
             rc = sim_loss_write(path, NULL, 0);
+        else if (rc == AE_OK && o->mode != MODE_EVAL)
+            remove(path);
+        if (rc == AE_OK && o->mode != MODE_EVAL) {
             for (size_t s = 0; s < ex.n_systems; s++) {
                 snprintf(path, sizeof path, "%s/%s.safetensors", dir, ex.systems[s].name);
                 remove(path);
@@ -545,6 +611,8 @@ static int do_run(const run_opts *o)
         txrx *t = NULL;
         if (sys->type == SIM_SYS_AUTOENCODER) {
             rc = learned_system(o, &ex, sys, resume, &cx, &ae);
+            if (rc == AE_OK && o->mode != MODE_EVAL)
+                rc = check_divergence(&cx, sys);
             if (rc == AE_OK && writer)
                 rc = sim_plot_constellation(dir, sys->name, ae->codebook, ae->M, sys->n, sys->k,
                                             sys->channel.kind != SIM_CH_AWGN);
@@ -568,8 +636,7 @@ static int do_run(const run_opts *o)
         }
         for (size_t i = 0; e && i < ex.n_ebno && rc == AE_OK; i++) {
             sim_row *row = &rows[n_rows];
-            double ebno_db = ex.grid_esno ? ch_ebno_db_from_esno(ex.ebno_db[i], t->k, t->symbols_per_block)
-                                          : ex.ebno_db[i];
+            double ebno_db = ex.grid_esno ? sim_engine_ebno_db(e, ex.ebno_db[i]) : ex.ebno_db[i];
             const sim_row *done = find_row(prev, n_prev, sys->name, ebno_db);
             if (done) {
                 *row = *done; // finished by an earlier run of the same experiment
@@ -580,9 +647,9 @@ static int do_run(const run_opts *o)
                 snprintf(row->eb_charges, sizeof row->eb_charges, "%s",
                          sim_channel_eb_charges(&sys->channel));
                 point_progress pp = {sys->name, ebno_db, &ex.eval, 0.0};
-                sim_engine_set_progress(e, cx.progress ? on_point_progress : NULL, &pp);
+                sim_engine_set_progress(e, cx.progress == PROGRESS_TERMINAL ? on_point_progress : NULL, &pp);
                 rc = sim_engine_point(e, ebno_db, &row->pt, &g_cancel);
-                if (cx.progress)
+                if (cx.progress == PROGRESS_TERMINAL)
                     fputc('\r', stderr);
                 if (rc != AE_OK)
                     break;
@@ -600,6 +667,7 @@ static int do_run(const run_opts *o)
                         (unsigned long long)row->pt.block_errors, row->pt.bler, row->pt.ber, row->pt.seconds,
                         row->pt.seconds > 0 ? (double)row->pt.blocks / row->pt.seconds : 0.0,
                         done ? " (earlier run)" : "");
+            fflush(stderr);
             // early stop of the sweep: later points of this system get no row
             if ((ex.early_stop && row->pt.block_errors == 0) ||
                 (ex.min_bler > 0 && row->pt.bler < ex.min_bler) ||
@@ -642,7 +710,9 @@ static int do_run(const run_opts *o)
     free(cx.loss);
     free(resolved);
     sim_experiment_free(&ex);
-    return report(rc);
+    rc = report(rc);
+    sim_dir_unlock(lock_fd);
+    return rc;
 }
 
 // Options of run, train and eval.
@@ -654,12 +724,13 @@ static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
                                          {"restart", no_argument, NULL, 'r'},
                                          {"checkpoints", required_argument, NULL, 'c'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"progress", no_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
     opterr = 0; // aesim words the message itself
-    while ((c = getopt_long(argc, argv, "o:t:s:rc:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:t:s:rc:qph", opts, NULL)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
         case 't':
@@ -678,10 +749,13 @@ static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
             o->checkpoints = optarg;
             break;
         case 'q': o->quiet = 1; break;
+        case 'p': o->progress = 1; break;
         case 'h': fputs(usage, stdout); return -1;
         default: return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    if (o->quiet && o->progress)
+        return input_error("--quiet and --progress contradict each other; give one%s", "");
     if (optind >= argc)
         return input_error("missing CONFIG%s (see --help)", "");
     if (optind < argc - 1)
@@ -717,6 +791,11 @@ static int cmd_plot(int argc, char **argv)
     int rc = sim_config_load(path, &ex);
     if (rc != AE_OK)
         return report(rc);
+    int lock_fd; // the figures are not redrawn while a run writes the folder
+    if ((rc = sim_dir_lock(dir, &lock_fd)) != AE_OK) {
+        sim_experiment_free(&ex);
+        return report(rc);
+    }
     sim_row *rows = NULL;
     size_t n = 0;
     snprintf(path, sizeof path, "%s/results.csv", dir);
@@ -733,7 +812,9 @@ static int cmd_plot(int argc, char **argv)
         rc = sim_plot_loss(dir, &ex);
     free(rows);
     sim_experiment_free(&ex);
-    return report(rc);
+    rc = report(rc);
+    sim_dir_unlock(lock_fd);
+    return rc;
 }
 
 // aesim check CONFIG: validate, print the resolved config and the work it implies.
@@ -1157,7 +1238,7 @@ static int cmd_ber(int argc, char **argv)
     printf("%s\n", sim_results_header);
     for (size_t i = 0; i < n_grid; i++) {
         memset(&row, 0, sizeof row);
-        double ebno = o.esno ? ch_ebno_db_from_esno(grid[i], t->k, t->symbols_per_block) : grid[i];
+        double ebno = o.esno ? sim_engine_ebno_db(e, grid[i]) : grid[i];
         int prc = sim_engine_point(e, ebno, &row.pt, &g_cancel);
         if (prc != AE_OK) {
             code = report(prc);

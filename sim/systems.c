@@ -122,3 +122,13 @@ size_t sim_system_symbols(const sim_system_cfg *s)
         return s->symbols;
     return s->channel.kind != SIM_CH_AWGN ? s->n / 2 : s->n;
 }
+
+double sim_system_eb_factor(const sim_system_cfg *s)
+{
+    if (s->channel.kind != SIM_CH_OFDM || s->channel.ofdm.charge != CH_OFDM_CHARGE_ALL)
+        return 1.0;
+    ch_ofdm_link *l = ch_ofdm_link_create(&s->channel.ofdm, 1);
+    double f = l ? ch_ofdm_link_eb_factor(l) : 1.0;
+    ch_ofdm_link_destroy(l);
+    return f;
+}

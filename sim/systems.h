@@ -23,4 +23,9 @@ int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, dou
 // modems of complex constellations and for any system on a fading channel (n/2), real ones otherwise.
 size_t sim_system_symbols(const sim_system_cfg *s);
 
+// The Eb bookkeeping factor of s's channel (linear, >= 1): ch_ofdm_link_eb_factor of its OFDM link, 1
+// on every other channel or when the link cannot be made. Es/N0 of s at an Eb/N0 is
+// ch_esno_db_from_ebno_charged(ebno_db, s->k, sim_system_symbols(s), sim_system_eb_factor(s)).
+double sim_system_eb_factor(const sim_system_cfg *s);
+
 #endif

@@ -40,6 +40,16 @@ void sim_train_cfg_default(sim_train_cfg *c)
     c->log_every = 100;
     c->checkpoint_every = 1000;
     c->threads = 1;
+    c->fail_on_divergence = 0;
+}
+
+int sim_train_diverged(const double *loss, size_t n, double chance_nats)
+{
+    if (n < 1 || !isfinite(loss[n - 1]))
+        return SIM_TRAIN_CONVERGED;
+    if (loss[n - 1] > chance_nats)
+        return SIM_TRAIN_ABOVE_CHANCE;
+    return n > 1 && loss[n - 1] > loss[0] ? SIM_TRAIN_ROSE : SIM_TRAIN_CONVERGED;
 }
 
 int sim_train_cfg_validate(const sim_train_cfg *c)

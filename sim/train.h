@@ -32,6 +32,8 @@ typedef struct sim_train_cfg {
                                // the end; default 1000)
     int threads;               // OpenMP threads over the pieces of a batch, >= 1 (default 1); the results do
                                // not depend on it
+    int fail_on_divergence;    // 1: a training run that diverged (sim_train_diverged) is an error, 0: a
+                               // warning (default 0); the trained model does not depend on it
 } sim_train_cfg;
 
 // Fill the defaults above.
@@ -40,6 +42,14 @@ void sim_train_cfg_default(sim_train_cfg *c);
 // Check ranges; AE_EINVAL naming the field and the expected range otherwise (checkpoint_every must be a
 // multiple of log_every, so a resumed run logs the same loss rows as an uninterrupted one).
 int sim_train_cfg_validate(const sim_train_cfg *c);
+
+// Whether a training run diverged, from its logged mean losses loss[0..n-1] (nats, in step order) and
+// the loss of guessing chance_nats (ln M for M equally likely messages: the softmax cross-entropy of a
+// uniform output): SIM_TRAIN_ABOVE_CHANCE when the last is above chance_nats, SIM_TRAIN_ROSE when it is
+// above the first (the loss rose over the run), SIM_TRAIN_CONVERGED otherwise (also for n < 1, and for a
+// non-finite loss, which training reports as an error of its own).
+enum { SIM_TRAIN_CONVERGED = 0, SIM_TRAIN_ABOVE_CHANCE = 1, SIM_TRAIN_ROSE = 2 };
+int sim_train_diverged(const double *loss, size_t n, double chance_nats);
 
 // Learning rate at step t (0-based, t < steps) under the schedule.
 double sim_train_lr(const sim_train_cfg *c, uint64_t t);

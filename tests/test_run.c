@@ -789,3 +789,48 @@ Test(config, sweeps_give_one_system_per_value)
     expect_config_error(GOOD_EVAL "sweep = { decoder = [\"hard\"]; };\n" GOOD_SYS, "sweep.decoder",
                         "no system has the key");
 }
+
+// With --charge-cp the Es/N0 column is that of a data symbol: Eb/N0 + 10 log10(k/s) minus the Eb
+// bookkeeping's factor ((N + CP) / N without pilots), and an Es/N0 grid is read the same way.
+Test(cli, esno_column_under_charge_cp)
+{
+    char cmd[1024], *err, *out;
+    const double factor_db = 10.0 * log10(80.0 / 64.0); // N = 64, CP = 16
+    for (int esno_grid = 0; esno_grid <= 1; esno_grid++) {
+        snprintf(cmd, sizeof cmd, "%s ber --scheme qpsk --ofdm 64:16 --charge-cp %s 4 --max-bits 20000",
+                 bin(), esno_grid ? "--esno" : "--ebno");
+        cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
+        const char *row = strchr(out, '\n');
+        cr_assert(row, "%s", out);
+        double ebno, esno;
+        cr_assert_eq(sscanf(row + 1, "qpsk,%*[^,],%lf,%lf,", &ebno, &esno), 2, "%s", out);
+        cr_assert_float_eq(esno - ebno, 10.0 * log10(2.0) - factor_db, 1e-4, "%s", out);
+        cr_assert_float_eq(esno_grid ? esno : ebno, 4.0, 1e-4, "%s", out);
+        free(err);
+        free(out);
+    }
+}
+
+// make run passes ARGS to aesim run.
+Test(cli, make_run_passes_args)
+{
+    char cmd[1024], *err, *out;
+    snprintf(cmd, sizeof cmd, "make -n -s -C %s run ARGS='--restart --progress'", root());
+    cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
+    cr_assert(strstr(out, " run experiments/oshea_7_4.cfg --threads 2 --restart --progress"), "%s", out);
+    free(err);
+    free(out);
+}
+
+// The divergence rule: above the loss of guessing, or risen over the run.
+Test(train, divergence_rule)
+{
+    const double chance = log(16.0);
+    const double falling[] = {2.5, 1.0, 0.2, 0.05}, rising[] = {0.5, 0.2, 0.7}, above[] = {3.0, 2.9};
+    cr_assert_eq(sim_train_diverged(falling, 4, chance), SIM_TRAIN_CONVERGED);
+    cr_assert_eq(sim_train_diverged(rising, 3, chance), SIM_TRAIN_ROSE);
+    cr_assert_eq(sim_train_diverged(above, 2, chance), SIM_TRAIN_ABOVE_CHANCE);
+    cr_assert_eq(sim_train_diverged(above, 1, chance), SIM_TRAIN_ABOVE_CHANCE);
+    cr_assert_eq(sim_train_diverged(falling, 1, chance), SIM_TRAIN_CONVERGED);
+    cr_assert_eq(sim_train_diverged(falling, 0, chance), SIM_TRAIN_CONVERGED);
+}
