@@ -68,7 +68,7 @@ CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2
 
 .PHONY: all deps bench-deps fuzz-deps install-missing run test test-mpi memcheck bench fuzz fuzz-build lint \
-        format format-check clean help install
+        format format-check clean help install constellations
 
 all: $(BIN)
 
@@ -83,6 +83,7 @@ help:
 	@echo "make lint    cppcheck and clang-tidy;  make format: clang-format in place"
 	@echo "make install PREFIX=/usr/local   binary, headers, libaesim.a, aesim.pc, man page"
 	@echo "make test-mpi   build with MPI=1 and check that 2 ranks give the counts of one process"
+	@echo "make constellations   rewrite docs/constellations.md and README's label tables from the modems"
 	@echo "options: WERROR=1 SANITIZE=1 NO_OMP=1 MPI=1 THREADS=N CONFIG=file ARGS=\"aesim run options\""
 
 BENCH_PKGS := $(DEB_PKGS) g++ libliquid-dev libitpp-dev python3-torch
@@ -158,12 +159,12 @@ bench: bench-deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Imodels -Ichannels -Isim \
-	  common models channels sim fuzz
-	clang-tidy --quiet $(LIB_SRC) sim/main.c $(wildcard fuzz/*.c) -- -std=c11 -D_DEFAULT_SOURCE \
+	  common models channels sim fuzz tools
+	clang-tidy --quiet $(LIB_SRC) sim/main.c $(wildcard fuzz/*.c) $(wildcard tools/*.c) -- -std=c11 -D_DEFAULT_SOURCE \
 	  -Icommon -Imodels -Ichannels -Isim $(PKG_CFLAGS)
 
 FORMAT_SRC := $(wildcard common/*.[ch] models/*.[ch] channels/*.[ch] sim/*.[ch] tests/*.[ch] bench/*.[ch] \
-                        fuzz/*.[ch])
+                        fuzz/*.[ch] tools/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -173,6 +174,19 @@ format-check:
 
 $(BUILD)/bench_%: $(BUILD)/bench/bench_%.o $(BUILD)/libaesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The label tables of docs/constellations.md and of README.md (between its "label tables" markers), printed
+# by tools/constellations.c from the tables the modems transmit; tests/test_modem.c checks both against them.
+$(BUILD)/constellations: $(BUILD)/tools/constellations.o $(BUILD)/libaesim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+constellations: $(BUILD)/constellations
+	$(BUILD)/constellations > docs/constellations.md.tmp && mv docs/constellations.md.tmp docs/constellations.md
+	$(BUILD)/constellations --layouts > $(BUILD)/constellations-layouts.md
+	awk -v f=$(BUILD)/constellations-layouts.md \
+	  'BEGIN { while ((getline l < f) > 0) t = t l "\n" } \
+	   /^<!-- label tables: end/ { skip = 0 } !skip { print } \
+	   /^<!-- label tables: begin/ { printf "%s", t; skip = 1 }' README.md > README.md.tmp && mv README.md.tmp README.md
 
 # libFuzzer harnesses for the readers of untrusted input (fuzz/fuzz_*.c), built with clang and
 # ASan + UBSan in build/fuzz/, without OpenMP (clang's needs libomp; the pragmas are then ignored).
@@ -232,5 +246,6 @@ install: $(BIN) $(BUILD)/libaesim.a
 clean:
 	rm -rf build aesim
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d $(BUILD)/bench/bench_ae.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d $(BUILD)/bench/bench_ae.d \
+  $(BUILD)/tools/constellations.d
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.d)

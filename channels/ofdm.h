@@ -8,10 +8,18 @@
 //   time   [S][N + CP]  time samples, each OFDM symbol's cyclic prefix (its last CP samples) first
 // Scaling: the DFT pair is unitary (1/sqrt(N) both ways), so the energy of a grid equals that of its
 // N time samples, and white noise of variance n0 per complex time sample stays n0 per subcarrier.
+// Subcarrier order: the subcarriers are taken in increasing frequency, the most negative first, i.e.
+// FFT bins k = (j + ceil(N/2)) mod N for j = 0..N-1 (even N: N/2 .. N-1, then 0 .. N/2-1). Data symbol
+// d (d = 0..Nd-1 of each OFDM symbol) goes on the d-th bin of that walk that is neither null nor pilot;
+// with no nulls and no pilots, symbol d sits on FFT bin (d + N/2) mod N (even N; (d + ceil(N/2)) mod N
+// for odd N), so the first data symbol is on the lowest frequency and the band stays contiguous
+// around DC. ch_ofdm_data_index() gives the bin of each d.
 // Subcarrier roles (fixed at create): null (DC and guards: carry 0), pilot (a known unit-modulus
-// sequence), data. Comb pilots: every `pilot_spacing`-th non-null subcarrier of every OFDM symbol is
-// a pilot, starting at the first non-null one, and the last non-null subcarrier is a pilot too (so
-// linear interpolation never extrapolates). Plans are made once, from the calling thread, with
+// sequence), data. guard_low nulls the first guard_low bins of the walk (the most negative
+// frequencies), guard_high the last guard_high (the highest positive ones), null_dc bin 0. Comb
+// pilots: every `pilot_spacing`-th non-null subcarrier of the walk in every OFDM symbol is a pilot,
+// starting at the first non-null one, and the last non-null subcarrier is a pilot too (so linear
+// interpolation never extrapolates). Plans are made once, from the calling thread, with
 // FFTW_ESTIMATE; workers execute them on their own fftwf_malloc'd buffers (new-array execute).
 #ifndef AESIM_OFDM_H
 #define AESIM_OFDM_H
@@ -92,8 +100,9 @@ void ch_ofdm_equalize_backward(const ch_ofdm *o, int equalizer, const float *dda
 // sequence exp(j pi/4 (2 q_i + 1)) with q_i = (i (i + 1) / 2) mod 4. out [2] (re, im).
 void ch_ofdm_pilot_value(size_t i, float *out);
 
-// Subcarrier role tables (for tests and for the Eb/N0 bookkeeping): index of data carrier d (0..Nd-1)
-// and of pilot p (0..Np-1) on the N-point grid.
+// Subcarrier role tables (for tests and for the Eb/N0 bookkeeping): the FFT bin k (0..N-1) of data
+// carrier d (0..Nd-1) and of pilot p (0..Np-1), in the frequency order above ((d + N/2) mod N for data
+// without nulls or pilots); an index out of range gives N.
 size_t ch_ofdm_data_index(const ch_ofdm *o, size_t d);
 size_t ch_ofdm_pilot_index(const ch_ofdm *o, size_t p);
 

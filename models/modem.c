@@ -1,18 +1,30 @@
 // modem.c - M-PSK, square M-QAM, M-PAM and custom constellations as one table with Gray labels, with
 // fast per-family hard decisions, exact and max-log LLRs, and the txrx wrapper (models/).
 //
-// Built-in constellations (gray(i) = i ^ (i >> 1), so neighbouring indices differ in one bit):
-//   * PSK: index i sits at angle 2 pi i / M + offset and carries label gray(i); offset pi/4 for M = 4,
-//     0 otherwise. BPSK: label 0 -> +1, label 1 -> -1. QPSK: label 0 -> (1+j)/sqrt2, 1 -> (-1+j)/sqrt2,
-//     3 -> (-1-j)/sqrt2, 2 -> (1-j)/sqrt2, i.e. the first bit is the sign of Q and the second the sign of
-//     I (bit 1 = negative).
-//   * PAM: index i sits at the DESCENDING level unit * (M - 1 - 2i) and carries label gray(i), so the first
-//     (most significant) bit is the sign (0 -> positive, as for BPSK: pam2 = bpsk on the real axis);
-//     unit = sqrt(3 / (M^2 - 1)) for Es = 1. 4-PAM: labels 0, 1, 3, 2 at +3, +1, -1, -3 over sqrt5.
-//   * QAM: sqrt(M)-PAM of the same form on each axis, I from the label's high m/2 bits, Q from the low
-//     m/2 bits; unit = sqrt(3 / (2 (M - 1))). 16-QAM label 0 -> (3+3j)/sqrt10, 1 -> (3+j)/sqrt10.
-// Hard decisions slice per axis (PAM, QAM), by angle (PSK) or search all points (custom); exact ties go
-// to the lower label.
+// Built-in constellations. A label of m bits is read MSB first, b0 b1 ... b(m-1) with b0 = (l >> (m-1)) & 1;
+// gray(i) = i ^ (i >> 1) is the binary-reflected Gray code (neighbouring indices differ in one bit).
+//   * QAM follows 3GPP TS 38.211 Sec. 5.1 (5.1.3 for 4-QAM, 5.1.4 16-QAM, 5.1.5 64-QAM, 5.1.6 256-QAM):
+//     the even bits b0 b2 b4 ... choose the I level and the odd bits b1 b3 b5 ... the Q level, each by the
+//     spec's nested rule, which for the p bits c0 .. c(p-1) of one axis reads
+//       v(c0) = 1 - 2 c0,   v(c0 c1 .. c(p-1)) = (1 - 2 c0) (2^(p-1) - v(c1 .. c(p-1))),
+//     e.g. 16-QAM d = {(1-2b0)[2-(1-2b2)] + j(1-2b1)[2-(1-2b3)]} / sqrt10: b0 and b1 are the signs of I and
+//     Q (0 positive), b2 and b3 choose the inner (0) or outer (1) level. The integer levels are scaled by
+//     unit = sqrt(3 / (2 (M - 1))) (1/sqrt2, 1/sqrt10, 1/sqrt42, 1/sqrt170) for Es = 1. Solved for the level
+//     index, the axis label of level unit * (side - 1 - 2i) (i = 0 the most positive) is
+//     gray(i) ^ (side/2 - 1); read from the most negative level up it is the complement of gray(i).
+//     16-QAM label 0000 -> (1+j)/sqrt10, 0011 -> (3+3j)/sqrt10, 1111 -> (-3-3j)/sqrt10.
+//   * PAM is one such axis on the real line (the real part of the QAM rule, as Sionna's PAM), unit =
+//     sqrt(3 / (M^2 - 1)): 4-PAM labels 11, 10, 00, 01 at -3, -1, +1, +3 over sqrt5; pam2 is label 0 -> +1,
+//     label 1 -> -1.
+//   * PSK, M = 4 (QPSK, 38.211 Sec. 5.1.3): the table of qam4, d = [(1-2b0) + j(1-2b1)] / sqrt2, so b0 is the
+//     sign of I and b1 that of Q (labels 00, 10, 11, 01 counterclockwise from (1+j)/sqrt2).
+//   * PSK, M = 2 (BPSK): label 0 -> +1, label 1 -> -1 on the real axis. 38.211 Sec. 5.1.2 puts the same
+//     signs on (1+j)/sqrt2, a rotation by 45 degrees that changes no distance, decision or LLR when y is
+//     rotated with it; on the real axis BPSK needs one real channel use per bit (pam2, uncoded BPSK).
+//   * PSK, M >= 8 (not in 38.211): index i at angle 2 pi i / M carries label gray(i), Gray counterclockwise
+//     from +1.
+// Hard decisions slice per axis (PAM, QAM), by sign (BPSK, QPSK), by angle (PSK, M >= 8) or search all
+// points (custom); exact ties go to the lower label.
 #include "modem.h"
 
 #include <float.h>
@@ -40,15 +52,33 @@ typedef struct mod_impl {
     double *half_energy;             // [M] |s|^2 / 2 by label, for the LLR metrics
     unsigned side;                   // PAM / QAM: levels per axis
     unsigned axis_bits;              // PAM / QAM: label bits per axis (QAM: m / 2; PAM: m)
+    uint32_t axis_xor;               // PAM / QAM: side/2 - 1, level index i carries axis label gray(i) ^ this
     float inv_unit;                  // PAM / QAM: 1 / unit, level index i sits at unit * (side - 1 - 2i)
     float axis_level[MOD_PAM_M_MAX]; // PAM / QAM: [side] the level of each axis label
-    float offset;                    // PSK: angle of index 0 [radians]
-    float sectors;                   // PSK: M / (2 pi) [sectors per radian]
+    uint32_t spread[MOD_PAM_M_MAX];  // QAM: [side] axis label with bit k moved to bit 2k (I: << 1 more)
+    float offset;                    // PSK, M >= 8: angle of index 0 [radians]
+    float sectors;                   // PSK, M >= 8: M / (2 pi) [sectors per radian]
 } mod_impl;
 
 static inline uint32_t gray(uint32_t i)
 {
     return i ^ (i >> 1);
+}
+
+// The axis label of level index i (level unit * (side - 1 - 2i)) under the nested rule of 38.211.
+static inline uint32_t axis_label(uint32_t i, uint32_t axis_xor)
+{
+    return gray(i) ^ axis_xor;
+}
+
+// Bit k of a moved to bit 2k: the I axis label's bits go to the label's even bits b0 b2 .. (shifted up by
+// one more), the Q axis label's to the odd bits b1 b3 .. (38.211 Sec. 5.1.4-5.1.6).
+static uint32_t spread_bits(uint32_t a)
+{
+    uint32_t s = 0;
+    for (unsigned k = 0; (a >> k) != 0; k++)
+        s |= ((a >> k) & 1u) << (2 * k);
+    return s;
 }
 
 static int is_pow2(unsigned v)
@@ -193,6 +223,33 @@ static void fill_half_energy(mod_modem *q)
     }
 }
 
+// The per-axis tables of PAM and QAM (and of QPSK, which is qam4): `side` levels unit * (side - 1 - 2i),
+// level i carrying the axis label gray(i) ^ (side/2 - 1) (38.211's nested rule, see the top of the file).
+static void fill_axis(mod_impl *im, unsigned side, double unit)
+{
+    im->side = side;
+    im->axis_bits = log2u(side);
+    im->axis_xor = (side >> 1) - 1u;
+    im->inv_unit = (float)(1.0 / unit);
+    for (uint32_t i = 0; i < side; i++) {
+        im->axis_level[axis_label(i, im->axis_xor)] = (float)(unit * ((double)side - 1 - 2.0 * i));
+        im->spread[i] = spread_bits(i);
+    }
+}
+
+// Square QAM from the axis tables: label (spread(a) << 1) | spread(b) sits at (level(a), level(b)), i.e. the
+// label's even bits b0 b2 .. are the I axis label and its odd bits b1 b3 .. the Q axis label.
+static void fill_square(mod_modem *q)
+{
+    const mod_impl *im = q->impl;
+    for (uint32_t a = 0; a < im->side; a++)
+        for (uint32_t b = 0; b < im->side; b++) {
+            const uint32_t l = (im->spread[a] << 1) | im->spread[b];
+            q->points[2 * l] = im->axis_level[a];
+            q->points[2 * l + 1] = im->axis_level[b];
+        }
+}
+
 mod_modem *mod_modem_create(int family, unsigned M)
 {
     if (check_builtin(family, M, "") != AE_OK)
@@ -202,11 +259,16 @@ mod_modem *mod_modem_create(int family, unsigned M)
         return NULL;
     mod_impl *im = q->impl;
     float *p = q->points; // [M][2] by label
-    if (family == MOD_PSK) {
-        im->offset = M == 4 ? (float)(MOD_PI / 4) : 0.0f;
+    if (family == MOD_PSK && M == 4) {
+        // QPSK = qam4 (38.211 Sec. 5.1.3), built by the same code so the two tables are equal bit for bit;
+        // decided by the signs of I and Q (no angle slicer)
+        fill_axis(im, 2, sqrt(0.5));
+        fill_square(q);
+    } else if (family == MOD_PSK) {
+        im->offset = 0.0f;
         im->sectors = (float)(M / (2 * MOD_PI));
         for (uint32_t i = 0; i < M; i++) {
-            const double a = 2 * MOD_PI * i / M + im->offset;
+            const double a = 2 * MOD_PI * i / M;
             const uint32_t g = gray(i);
             p[2 * g] = (float)cos(a);
             p[2 * g + 1] = (float)sin(a);
@@ -215,26 +277,15 @@ mod_modem *mod_modem_create(int family, unsigned M)
             p[1] = 0.0f;
             p[3] = 0.0f;
         }
-    } else {
-        const unsigned side = family == MOD_QAM ? 1u << (q->m / 2) : M;
-        // unit^2 * mean over levels of (side - 1 - 2i)^2 = unit^2 (side^2 - 1) / 3 per axis
-        const double unit = sqrt(3.0 / ((double)(side * side - 1) * (family == MOD_QAM ? 2 : 1)));
-        im->side = side;
-        im->axis_bits = log2u(side);
-        im->inv_unit = (float)(1.0 / unit);
-        for (uint32_t a = 0; a < side; a++) {
-            const float level_a = (float)(unit * ((double)side - 1 - 2.0 * a));
-            im->axis_level[gray(a)] = level_a;
-            if (family == MOD_PAM) {
-                p[2 * gray(a)] = level_a;
-                continue;
-            }
-            for (uint32_t b = 0; b < side; b++) {
-                const uint32_t l = (gray(a) << im->axis_bits) | gray(b);
-                p[2 * l] = level_a;
-                p[2 * l + 1] = (float)(unit * ((double)side - 1 - 2.0 * b)); // = level_b
-            }
-        }
+    } else if (family == MOD_QAM) {
+        const unsigned side = 1u << (q->m / 2);
+        // unit^2 * mean over levels of (side - 1 - 2i)^2 = unit^2 (side^2 - 1) / 3 per axis, two axes
+        fill_axis(im, side, sqrt(3.0 / (2.0 * (double)(side * side - 1))));
+        fill_square(q);
+    } else { // MOD_PAM
+        fill_axis(im, M, sqrt(3.0 / (double)(M * M - 1)));
+        for (uint32_t a = 0; a < M; a++)
+            p[2 * a] = im->axis_level[a];
     }
     fill_half_energy(q);
     return q;
@@ -304,9 +355,9 @@ void mod_modulate(const mod_modem *q, const uint32_t *labels, float *x, size_t n
     }
 }
 
-// PAM slicer on one axis: the Gray label of the nearest level unit * (side - 1 - 2i), branch-free (random
+// PAM slicer on one axis: the axis label of the nearest level unit * (side - 1 - 2i), branch-free (random
 // data would mispredict a clamp-and-round cascade). A NaN still gives a valid label.
-static inline uint32_t slice_axis(float v, float inv_unit, unsigned side)
+static inline uint32_t slice_axis(float v, float inv_unit, unsigned side, uint32_t axis_xor)
 {
     const float hi = (float)(side - 1);
     float t = 0.5f * (hi - v * inv_unit); // fractional level index
@@ -317,8 +368,8 @@ static inline uint32_t slice_axis(float v, float inv_unit, unsigned side)
     const float r = t + 0.5f;
     uint32_t i = (uint32_t)r; // round half up ...
     // ... but an exact tie between i - 1 and i goes to the lower label
-    i -= (uint32_t)(((float)i == r) & (i > 0) & (gray(i - 1) < gray(i)));
-    return gray(i);
+    i -= (uint32_t)(((float)i == r) & (i > 0) & (axis_label(i - 1, axis_xor) < axis_label(i, axis_xor)));
+    return axis_label(i, axis_xor);
 }
 
 // M-PSK for M >= 8: the sector of the angle. Ties (exactly half way) go to the lower label.
@@ -360,9 +411,9 @@ void mod_demod_hard(const mod_modem *q, const float *y, uint32_t *labels, size_t
         if (q->M == 2) { // sign of I; y = 0 reads as label 0
             for (size_t s = 0; s < n_sym; s++)
                 labels[s] = y[2 * s] < 0.0f ? 1u : 0u;
-        } else if (q->M == 4) { // first bit = sign of Q, second = sign of I
+        } else if (q->M == 4) { // first bit = sign of I, second = sign of Q (38.211 QPSK)
             for (size_t s = 0; s < n_sym; s++)
-                labels[s] = (y[2 * s + 1] < 0.0f ? 2u : 0u) | (y[2 * s] < 0.0f ? 1u : 0u);
+                labels[s] = (y[2 * s] < 0.0f ? 2u : 0u) | (y[2 * s + 1] < 0.0f ? 1u : 0u);
         } else {
             const uint32_t mask = q->M - 1;
             for (size_t s = 0; s < n_sym; s++)
@@ -370,17 +421,21 @@ void mod_demod_hard(const mod_modem *q, const float *y, uint32_t *labels, size_t
         }
         break;
     case MOD_QAM: {
+        // the axis labels' bits interleaved, I on the even bits b0 b2 .., Q on the odd bits b1 b3 ..
         const float inv = im->inv_unit;
-        const unsigned side = im->side, bits = im->axis_bits;
+        const unsigned side = im->side;
+        const uint32_t x = im->axis_xor;
         for (size_t s = 0; s < n_sym; s++)
-            labels[s] = (slice_axis(y[2 * s], inv, side) << bits) | slice_axis(y[2 * s + 1], inv, side);
+            labels[s] = (im->spread[slice_axis(y[2 * s], inv, side, x)] << 1) |
+                        im->spread[slice_axis(y[2 * s + 1], inv, side, x)];
         break;
     }
     case MOD_PAM: {
         const float inv = im->inv_unit;
         const unsigned side = im->side;
+        const uint32_t x = im->axis_xor;
         for (size_t s = 0; s < n_sym; s++)
-            labels[s] = slice_axis(y[s], inv, side);
+            labels[s] = slice_axis(y[s], inv, side, x);
         break;
     }
     default: // MOD_CUSTOM
@@ -479,8 +534,9 @@ static void llr_maxlog_one(const mod_modem *q, double yr, double yi, double inv_
 // {a with the bit} x {all b}, so the Q sum cancels and the I bits' exact LLRs are those of sqrt(M)-PAM on
 // Re y alone (and the same for max-log). Each axis then costs `side` metrics instead of M.
 //
-// LLRs of the `nb` bits of one axis for the value v: labels 0..side-1 at the levels axis_level[].
-static void llr_axis(const mod_impl *im, double v, double inv_s2, int exact, float *llr)
+// LLRs of the `nb` bits of one axis for the value v: labels 0..side-1 at the levels axis_level[]. The LLR of
+// the axis label's bit j (MSB first) goes to llr[j * stride] (QAM: stride 2, I and Q bits alternate).
+static void llr_axis(const mod_impl *im, double v, double inv_s2, int exact, float *llr, unsigned stride)
 {
     const unsigned side = im->side, nb = im->axis_bits;
     double d[MOD_PAM_M_MAX]; // (side) metric by axis label
@@ -498,7 +554,7 @@ static void llr_axis(const mod_impl *im, double v, double inv_s2, int exact, flo
                 const unsigned b = (g >> shift) & 1u;
                 mx[b] = d[g] > mx[b] ? d[g] : mx[b];
             }
-            llr[j] = (float)(mx[0] - mx[1]);
+            llr[j * stride] = (float)(mx[0] - mx[1]);
         }
         return;
     }
@@ -530,7 +586,7 @@ static void llr_axis(const mod_impl *im, double v, double inv_s2, int exact, flo
                     sb += exp(d[g] - mx);
             ln[b] = mx - dmax + log(sb);
         }
-        llr[j] = (float)(ln[0] - ln[1]);
+        llr[j * stride] = (float)(ln[0] - ln[1]);
     }
 }
 
@@ -541,19 +597,21 @@ void mod_demod_llr(const mod_modem *q, const float *y, double sigma2, const floa
     const double inv_all = 1.0 / sigma2;
     if (q->family == MOD_QAM || q->family == MOD_PAM) {
         const mod_impl *im = q->impl;
-        const unsigned nb = im->axis_bits;
         for (size_t s = 0; s < n_sym; s++) {
             const double inv_s2 = sigma2_sym ? 1.0 / sigma2_sym[s] : inv_all;
             const float *ys = y + s * dims;
-            float *ls = llr + s * m;                // (m)
-            llr_axis(im, ys[0], inv_s2, exact, ls); // I bits (the label's high half for QAM)
-            if (dims == 2)
-                llr_axis(im, ys[1], inv_s2, exact, ls + nb); // Q bits
+            float *ls = llr + s * m; // (m)
+            if (dims == 2) {
+                llr_axis(im, ys[0], inv_s2, exact, ls, 2);     // I: the even bits b0 b2 ..
+                llr_axis(im, ys[1], inv_s2, exact, ls + 1, 2); // Q: the odd bits b1 b3 ..
+            } else {
+                llr_axis(im, ys[0], inv_s2, exact, ls, 1);
+            }
         }
         return;
     }
     if (q->family == MOD_PSK && q->M <= 4) {
-        // BPSK (+-a on I) and QPSK (first bit +-a on Q, second +-a on I) are separable with two levels per
+        // BPSK (+-a on I) and QPSK (first bit +-a on I, second +-a on Q) are separable with two levels per
         // axis: L = ((y + a)^2 - (y - a)^2) / (2 sigma2) = 2 a y / sigma2, exact and max-log alike
         const double two_a = 2.0 * q->points[0]; // label 0 at (a, 0) or (a, a)
         for (size_t s = 0; s < n_sym; s++) {
@@ -561,8 +619,8 @@ void mod_demod_llr(const mod_modem *q, const float *y, double sigma2, const floa
             if (q->M == 2) {
                 llr[s] = (float)(g * y[2 * s]);
             } else {
-                llr[2 * s] = (float)(g * y[2 * s + 1]);
-                llr[2 * s + 1] = (float)(g * y[2 * s]);
+                llr[2 * s] = (float)(g * y[2 * s]);
+                llr[2 * s + 1] = (float)(g * y[2 * s + 1]);
             }
         }
         return;

@@ -3,7 +3,13 @@
 //
 // Conventions (the same for every family and for learned constellations demapped here):
 //   * a symbol carries m = log2 M bits; its label's bit j (j = 0..m-1) is (label >> (m-1-j)) & 1 (MSB
-//     first, as for messages everywhere in aesim);
+//     first, as for messages everywhere in aesim), and LLR j of a symbol belongs to that bit;
+//   * the labelling of QPSK and 4/16/64/256-QAM is that of 3GPP TS 38.211 Sec. 5.1.3-5.1.6 (as Sionna's
+//     and MATLAB 5G Toolbox's mappers): the label's even bits b0 b2 .. choose the I level, its odd bits
+//     b1 b3 .. the Q level, b0 and b1 being the signs (0 positive), so LLRs come out in the spec's bit
+//     order; qpsk and qam4 are the same table. PAM is one QAM axis. BPSK keeps the spec's sign rule
+//     (0 -> +1) on the real axis instead of 38.211 Sec. 5.1.2's (1+j)/sqrt2. modem.c gives the rules and
+//     README.md the tables;
 //   * points[label] is the constellation point of that label, interleaved (re, im) float pairs; real
 //     families (PAM) have dims = 1 and use one real channel use per symbol, complex ones dims = 2;
 //   * built-in constellations have unit average symbol energy (Es = 1, points equally likely);
@@ -18,10 +24,10 @@
 #include "txrx.h"
 
 enum mod_family {
-    MOD_PSK = 0,   // M-PSK, M = 2..64 (power of 2), points exp(j (2 pi i / M + offset)), Gray around the
-                   // circle; offset 0 for M = 2 (BPSK on the real axis), pi/4 for M = 4 (QPSK), 0 otherwise
-    MOD_QAM = 1,   // square M-QAM, M = 4..256 (power of 4), Gray per axis (I bits first, then Q bits)
-    MOD_PAM = 2,   // M-PAM, M = 2..64 (power of 2), real, Gray along the line
+    MOD_PSK = 0,   // M-PSK, M = 2..64 (power of 2): M = 2 BPSK on the real axis (label 0 -> +1), M = 4 QPSK
+                   // (= qam4, 38.211), M >= 8 index i at exp(j 2 pi i / M) carries gray(i) (counterclockwise)
+    MOD_QAM = 1,   // square M-QAM, M = 4..256 (power of 4), 38.211 Sec. 5.1 labels (I on even bits, Q on odd)
+    MOD_PAM = 2,   // M-PAM, M = 2..64 (power of 2), real, Gray along the line (one 38.211 QAM axis)
     MOD_CUSTOM = 3 // points and labels given by the caller (e.g. a learned constellation)
 };
 
@@ -35,7 +41,7 @@ typedef struct mod_modem {
     void *impl;    // family-specific tables (private)
 } mod_modem;
 
-// Parse a scheme name: "bpsk" (= psk2), "qpsk" (= psk4 with the pi/4 offset), "pskM", "qamM", "pamM".
+// Parse a scheme name: "bpsk" (= psk2), "qpsk" (= psk4, the table of qam4), "pskM", "qamM", "pamM".
 // Returns AE_OK and sets *family and *M, or AE_EINVAL with a message listing what is valid (for example
 // "qam8: square QAM needs M a power of 4, 4..256").
 int mod_scheme_parse(const char *name, int *family, unsigned *M);

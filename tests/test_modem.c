@@ -7,6 +7,7 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,60 +237,191 @@ Test(modem, bpsk_points)
     mod_modem_destroy(q);
 }
 
-Test(modem, qpsk_points)
+// 3GPP TS 38.211 Sec. 5.1, written out as the spec prints them: bit j of a label (MSB first) is b_j.
+static unsigned bit(uint32_t l, unsigned m, unsigned j)
 {
-    // index i at angle pi/4 + i pi/2 carries gray(i): labels 0, 1, 3, 2 counterclockwise from (1+j)/sqrt2,
-    // so the first bit is the sign of Q and the second the sign of I (bit 1 = negative)
-    const double a = 1.0 / sqrt(2.0);
-    mod_modem *q = mod_modem_create(MOD_PSK, 4);
-    cr_assert_not_null(q);
-    assert_point(q, 0, a, a, "qpsk");
-    assert_point(q, 1, -a, a, "qpsk");
-    assert_point(q, 3, -a, -a, "qpsk");
-    assert_point(q, 2, a, -a, "qpsk");
+    return (l >> (m - 1 - j)) & 1u;
+}
+
+static double sgn(uint32_t l, unsigned m, unsigned j)
+{
+    return 1.0 - 2.0 * bit(l, m, j);
+}
+
+// Sec. 5.1.3, QPSK: d = [(1 - 2b0) + j(1 - 2b1)] / sqrt2.
+static void spec_qpsk(uint32_t l, double *re, double *im)
+{
+    *re = sgn(l, 2, 0) / sqrt(2.0);
+    *im = sgn(l, 2, 1) / sqrt(2.0);
+}
+
+// Sec. 5.1.4, 16-QAM: d = {(1 - 2b0)[2 - (1 - 2b2)] + j(1 - 2b1)[2 - (1 - 2b3)]} / sqrt10.
+static void spec_qam16(uint32_t l, double *re, double *im)
+{
+    *re = sgn(l, 4, 0) * (2 - sgn(l, 4, 2)) / sqrt(10.0);
+    *im = sgn(l, 4, 1) * (2 - sgn(l, 4, 3)) / sqrt(10.0);
+}
+
+// Sec. 5.1.5, 64-QAM: d = {(1 - 2b0)[4 - (1 - 2b2)[2 - (1 - 2b4)]] + j(1 - 2b1)[4 - (1 - 2b3)[2 - (1 -
+// 2b5)]]} / sqrt42.
+static void spec_qam64(uint32_t l, double *re, double *im)
+{
+    *re = sgn(l, 6, 0) * (4 - sgn(l, 6, 2) * (2 - sgn(l, 6, 4))) / sqrt(42.0);
+    *im = sgn(l, 6, 1) * (4 - sgn(l, 6, 3) * (2 - sgn(l, 6, 5))) / sqrt(42.0);
+}
+
+// Sec. 5.1.6, 256-QAM: d = {(1 - 2b0)[8 - (1 - 2b2)[4 - (1 - 2b4)[2 - (1 - 2b6)]]]
+//                         + j(1 - 2b1)[8 - (1 - 2b3)[4 - (1 - 2b5)[2 - (1 - 2b7)]]]} / sqrt170.
+static void spec_qam256(uint32_t l, double *re, double *im)
+{
+    *re = sgn(l, 8, 0) * (8 - sgn(l, 8, 2) * (4 - sgn(l, 8, 4) * (2 - sgn(l, 8, 6)))) / sqrt(170.0);
+    *im = sgn(l, 8, 1) * (8 - sgn(l, 8, 3) * (4 - sgn(l, 8, 5) * (2 - sgn(l, 8, 7)))) / sqrt(170.0);
+}
+
+static void check_against_spec(const char *name, void (*spec)(uint32_t, double *, double *))
+{
+    mod_modem *q = create_named(name);
+    for (uint32_t l = 0; l < q->M; l++) {
+        double re, im;
+        spec(l, &re, &im);
+        assert_point(q, l, re, im, name);
+    }
     mod_modem_destroy(q);
 }
 
-Test(modem, psk8_points)
+Test(modem, qpsk_and_qam4_points_follow_38211)
 {
-    // index i at angle 2 pi i / 8 carries gray(i) = 0 1 3 2 6 7 5 4
-    const uint32_t g[8] = {0, 1, 3, 2, 6, 7, 5, 4};
-    mod_modem *q = mod_modem_create(MOD_PSK, 8);
-    cr_assert_not_null(q);
+    check_against_spec("qpsk", spec_qpsk);
+    check_against_spec("psk4", spec_qpsk);
+    check_against_spec("qam4", spec_qpsk);
+}
+
+Test(modem, qam16_every_point_follows_38211)
+{
+    check_against_spec("qam16", spec_qam16);
+}
+
+Test(modem, qam64_every_point_follows_38211)
+{
+    check_against_spec("qam64", spec_qam64);
+}
+
+Test(modem, qam256_every_point_follows_38211)
+{
+    check_against_spec("qam256", spec_qam256);
+}
+
+Test(modem, qpsk_is_qam4_point_by_point_and_in_every_decision)
+{
+    mod_modem *a = create_named("qpsk"), *b = create_named("qam4");
     for (unsigned i = 0; i < 8; i++)
-        assert_point(q, g[i], cos(M_PI * i / 4), sin(M_PI * i / 4), "psk8");
-    mod_modem_destroy(q);
+        cr_assert(a->points[i] == b->points[i], "value %u: qpsk %.9g, qam4 %.9g", i, a->points[i],
+                  b->points[i]);
+    gsl_rng *r = make_rng(17);
+    float *y = random_points(r, N_RANDOM, 2, 1.5);
+    uint32_t la[1], lb[1];
+    for (size_t i = 0; i < N_RANDOM; i++) {
+        float La[2], Lb[2];
+        mod_demod_hard(a, y + 2 * i, la, 1);
+        mod_demod_hard(b, y + 2 * i, lb, 1);
+        cr_assert_eq(la[0], lb[0], "y = (%g, %g): qpsk %u, qam4 %u", y[2 * i], y[2 * i + 1], la[0], lb[0]);
+        for (int exact = 0; exact <= 1; exact++) {
+            mod_demod_llr(a, y + 2 * i, 0.3, NULL, exact, La, 1);
+            mod_demod_llr(b, y + 2 * i, 0.3, NULL, exact, Lb, 1);
+            for (unsigned j = 0; j < 2; j++)
+                cr_assert_float_eq(La[j], Lb[j], 1e-5 * fmax(1.0, fabsf(La[j])), "y %zu exact %d bit %u", i,
+                                   exact, j);
+        }
+    }
+    free(y);
+    gsl_rng_free(r);
+    mod_modem_destroy(a);
+    mod_modem_destroy(b);
 }
 
-Test(modem, qam16_points)
+// One 38.211 axis: v(c0) = 1 - 2 c0, v(c0 c1 .. c(p-1)) = (1 - 2 c0) (2^(p-1) - v(c1 .. c(p-1))).
+static double spec_axis(uint32_t c, unsigned p)
 {
-    // per axis (descending): level +3, +1, -1, -3 carries the 2-bit Gray label 00, 01, 11, 10; the label is
-    // I bits then Q bits
-    const double u = 1.0 / sqrt(10.0);
-    mod_modem *q = mod_modem_create(MOD_QAM, 16);
-    cr_assert_not_null(q);
-    assert_point(q, 0x0, 3 * u, 3 * u, "qam16");   // 00 00
-    assert_point(q, 0x1, 3 * u, 1 * u, "qam16");   // 00 01
-    assert_point(q, 0x3, 3 * u, -1 * u, "qam16");  // 00 11
-    assert_point(q, 0x2, 3 * u, -3 * u, "qam16");  // 00 10
-    assert_point(q, 0x5, 1 * u, 1 * u, "qam16");   // 01 01
-    assert_point(q, 0xF, -1 * u, -1 * u, "qam16"); // 11 11
-    assert_point(q, 0xA, -3 * u, -3 * u, "qam16"); // 10 10
-    assert_point(q, 0xE, -1 * u, -3 * u, "qam16"); // 11 10
-    assert_point(q, 0x8, -3 * u, 3 * u, "qam16");  // 10 00
-    mod_modem_destroy(q);
+    const double s = 1.0 - 2.0 * ((c >> (p - 1)) & 1u);
+    return p == 1 ? s : s * (double)(1u << (p - 1)) - s * spec_axis(c & ((1u << (p - 1)) - 1u), p - 1);
 }
 
-Test(modem, pam4_points)
+Test(modem, pam_points_are_one_38211_qam_axis)
 {
-    // +3, +1, -1, -3 over sqrt5 carry the Gray labels 0, 1, 3, 2 (first bit = sign, 0 positive)
+    // pamM is the real part of the QAM rule: x / sqrt((M^2 - 1) / 3); 4-PAM 11 10 00 01 from -3 up
+    const char *names[] = {"pam2", "pam4", "pam8", "pam16", "pam32", "pam64"};
+    for (size_t s = 0; s < sizeof names / sizeof names[0]; s++) {
+        mod_modem *q = create_named(names[s]);
+        const double unit = sqrt(3.0 / ((double)q->M * q->M - 1));
+        for (uint32_t l = 0; l < q->M; l++)
+            assert_point(q, l, unit * spec_axis(l, q->m), 0.0, names[s]);
+        mod_modem_destroy(q);
+    }
     const double u = 1.0 / sqrt(5.0);
-    mod_modem *q = mod_modem_create(MOD_PAM, 4);
-    cr_assert_not_null(q);
-    assert_point(q, 0, 3 * u, 0.0, "pam4");
-    assert_point(q, 1, 1 * u, 0.0, "pam4");
-    assert_point(q, 3, -1 * u, 0.0, "pam4");
-    assert_point(q, 2, -3 * u, 0.0, "pam4");
+    mod_modem *q = create_named("pam4");
+    assert_point(q, 3, -3 * u, 0.0, "pam4");
+    assert_point(q, 2, -1 * u, 0.0, "pam4");
+    assert_point(q, 0, 1 * u, 0.0, "pam4");
+    assert_point(q, 1, 3 * u, 0.0, "pam4");
+    mod_modem_destroy(q);
+    // and the I axis of the square QAM of M^2 points: qam16 label b0 b1 b2 b3 has I = pam4 label b0 b2
+    mod_modem *qam = create_named("qam16");
+    q = create_named("pam4");
+    for (uint32_t l = 0; l < 16; l++) {
+        const uint32_t i_label = (bit(l, 4, 0) << 1) | bit(l, 4, 2);
+        cr_assert_float_eq(qam->points[2 * l] * sqrt(10.0), q->points[2 * i_label] * sqrt(5.0), 1e-5,
+                           "label %u", l);
+    }
+    mod_modem_destroy(q);
+    mod_modem_destroy(qam);
+}
+
+Test(modem, llr_sign_and_bit_order_on_noiseless_points)
+{
+    // L_j = ln P(b_j = 0 | y) / P(b_j = 1 | y), LLR j for bit b_j of 38.211's order: on a noiseless point
+    // every LLR's sign gives that point's bit (positive for 0)
+    const struct {
+        const char *name;
+        double re, im; // a point as 38.211 writes it, before normalisation
+        double scale;  // the normalisation
+        const char *bits;
+    } cases[] = {{"qpsk", 1, -1, sqrt(2.0), "01"},
+                 {"qpsk", -1, 1, sqrt(2.0), "10"},
+                 {"qam4", 1, -1, sqrt(2.0), "01"},
+                 {"qam16", 1, 3, sqrt(10.0), "0001"},
+                 {"qam16", -3, 1, sqrt(10.0), "1010"},
+                 {"qam64", 7, -5, sqrt(42.0), "011110"},
+                 {"qam64", 3, 3, sqrt(42.0), "000000"},
+                 {"qam256", 5, 5, sqrt(170.0), "00000000"},
+                 {"qam256", -15, 1, sqrt(170.0), "10101111"},
+                 {"pam4", 3, 0, sqrt(5.0), "01"},
+                 {"bpsk", -1, 0, 1.0, "1"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        mod_modem *q = create_named(cases[c].name);
+        const float y[2] = {(float)(cases[c].re / cases[c].scale), (float)(cases[c].im / cases[c].scale)};
+        uint32_t want = 0;
+        for (unsigned j = 0; j < q->m; j++)
+            want = (want << 1) | (uint32_t)(cases[c].bits[j] - '0');
+        uint32_t l;
+        mod_demod_hard(q, y, &l, 1);
+        cr_assert_eq(l, want, "%s (%g, %g): hard label %u, expected %s", cases[c].name, cases[c].re,
+                     cases[c].im, l, cases[c].bits);
+        for (int exact = 0; exact <= 1; exact++) {
+            float L[8];
+            mod_demod_llr(q, y, 1e-3, NULL, exact, L, 1); // noise well below d_min/2 of 256-QAM
+            for (unsigned j = 0; j < q->m; j++)
+                cr_assert_eq(L[j] > 0.0f, cases[c].bits[j] == '0', "%s %s exact %d: L%u = %g", cases[c].name,
+                             cases[c].bits, exact, j, L[j]);
+        }
+        mod_modem_destroy(q);
+    }
+    // the values too, for QPSK: L0 = 2 a Re y / sigma2 (b0 the sign of I), L1 = 2 a Im y / sigma2
+    mod_modem *q = create_named("qpsk");
+    const float y[2] = {0.4f, -0.9f};
+    float L[2];
+    mod_demod_llr(q, y, 0.5, NULL, 1, L, 1);
+    cr_assert_float_eq(L[0], sqrt(2.0) * 0.4 / 0.5, 1e-5, "L0 %g", L[0]);
+    cr_assert_float_eq(L[1], sqrt(2.0) * -0.9 / 0.5, 1e-5, "L1 %g", L[1]);
     mod_modem_destroy(q);
 }
 
@@ -300,6 +432,97 @@ Test(modem, pam2_is_bpsk_on_the_real_axis)
     assert_point(q, 0, 1.0, 0.0, "pam2");
     assert_point(q, 1, -1.0, 0.0, "pam2");
     mod_modem_destroy(q);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the printed label tables (docs/constellations.md, README.md), written by `make constellations`
+
+// The whole of a project file ($AESIM_ROOT, set by make test, or "."), NUL-terminated; the caller frees.
+static char *read_project_file(const char *rel)
+{
+    const char *r = getenv("AESIM_ROOT");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", r ? r : ".", rel);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s (run from the project root or set AESIM_ROOT)", path);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    const long n = ftell(f);
+    cr_assert_geq(n, 0);
+    rewind(f);
+    char *text = malloc((size_t)n + 1);
+    cr_assert_not_null(text);
+    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n, "%s: short read", path);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+Test(modem, docs_point_tables_are_the_transmitted_points)
+{
+    // every scheme's "### name" table lists each label once, in order, its bits MSB first and its point
+    // to 6 decimals; a table that no longer matches the code must be regenerated
+    static const char *const listed[] = {"bpsk", "qpsk",  "qam16", "qam64", "qam256",
+                                         "psk8", "psk16", "psk32", "psk64", "pam2",
+                                         "pam4", "pam8",  "pam16", "pam32", "pam64"};
+    char *doc = read_project_file("docs/constellations.md");
+    const char *points = strstr(doc, "\n## Points\n");
+    cr_assert_not_null(points, "docs/constellations.md has no Points section");
+    for (size_t s = 0; s < sizeof listed / sizeof listed[0]; s++) {
+        char head[32];
+        snprintf(head, sizeof head, "\n### %s\n", listed[s]);
+        const char *at = strstr(points, head);
+        cr_assert_not_null(at, "docs/constellations.md: no table for %s", listed[s]);
+        at = strstr(at, "|---:|");
+        cr_assert_not_null(at, "%s: table header missing", listed[s]);
+        at = strchr(at, '\n') + 1;
+        mod_modem *q = create_named(listed[s]);
+        for (uint32_t l = 0; l < q->M; l++) {
+            unsigned label;
+            char bits[17], want[17];
+            double re, im;
+            int used = 0;
+            cr_assert_eq(sscanf(at, "| %u | %16[01] | %lf | %lf |%n", &label, bits, &re, &im, &used), 4,
+                         "%s row %u: '%.40s'", listed[s], l, at);
+            cr_assert_gt(used, 0);
+            for (unsigned j = 0; j < q->m; j++)
+                want[j] = (char)('0' + bit(l, q->m, j));
+            want[q->m] = '\0';
+            cr_assert_eq(label, l, "%s: row %u holds label %u", listed[s], l, label);
+            cr_assert_str_eq(bits, want, "%s label %u", listed[s], l);
+            cr_assert_float_eq(re, q->points[2 * l], 1e-6, "%s label %u: I %.6f, the modem sends %.9f",
+                               listed[s], l, re, q->points[2 * l]);
+            cr_assert_float_eq(im, q->points[2 * l + 1], 1e-6, "%s label %u: Q %.6f, the modem sends %.9f",
+                               listed[s], l, im, q->points[2 * l + 1]);
+            at = strchr(at, '\n');
+            cr_assert_not_null(at);
+            at++;
+        }
+        cr_assert_neq(*at, '|', "%s: more than %u rows", listed[s], q->M);
+        mod_modem_destroy(q);
+    }
+    free(doc);
+}
+
+Test(modem, readme_label_tables_are_the_generated_layouts)
+{
+    // README's block between its markers is the Layouts section of docs/constellations.md, verbatim
+    char *readme = read_project_file("README.md"), *doc = read_project_file("docs/constellations.md");
+    char *begin = strstr(readme, "<!-- label tables: begin");
+    cr_assert_not_null(begin, "README.md: no label tables begin marker");
+    begin = strchr(begin, '\n') + 1;
+    char *end = strstr(begin, "<!-- label tables: end");
+    cr_assert_not_null(end, "README.md: no label tables end marker");
+    *end = '\0';
+    cr_assert_gt(strlen(begin), 1000, "README.md: the label tables are missing");
+    cr_assert_not_null(strstr(doc, begin),
+                       "README.md's label tables differ from docs/constellations.md: run make "
+                       "constellations");
+    const char *names[] = {"**bpsk**", "**qpsk = qam4**", "**qam16**", "**qam64**", "**qam256**",
+                           "**psk8**", "**psk64**",       "**pam2**",  "**pam4**",  "**pam64**"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cr_assert_not_null(strstr(begin, names[i]), "README.md's label tables lack %s", names[i]);
+    free(readme);
+    free(doc);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -358,14 +581,16 @@ Test(modem, hard_exact_ties_go_to_the_lower_label)
     cr_assert_eq(l, 0, "qpsk y = 0 -> %u", l);
     mod_modem_destroy(q);
 
-    q = mod_modem_create(MOD_PAM, 4); // 0 is between +1 (label 1) and -1 (label 3)
+    q = mod_modem_create(MOD_PAM, 4); // 0 is between +1 (label 00) and -1 (label 10)
     mod_demod_hard(q, (const float[]){0.0f}, &l, 1);
-    cr_assert_eq(l, 1, "pam4 y = 0 -> %u", l);
+    cr_assert_eq(l, 0, "pam4 y = 0 -> %u", l);
     mod_modem_destroy(q);
 
-    q = mod_modem_create(MOD_QAM, 16); // per axis between +1 (01) and -1 (11): 01 01
+    q = mod_modem_create(MOD_QAM, 16); // per axis between +1 (00) and -1 (10): 0000
     mod_demod_hard(q, (const float[]){0.0f, 0.0f}, &l, 1);
-    cr_assert_eq(l, 5, "qam16 y = 0 -> %u", l);
+    cr_assert_eq(l, 0, "qam16 y = 0 -> %u", l);
+    mod_demod_hard(q, (const float[]){-0.5f, 0.0f}, &l, 1); // I nearest -1 (10), Q a tie of 00 and 10
+    cr_assert_eq(l, 8, "qam16 y = -0.5 -> %u", l);
     mod_modem_destroy(q);
 }
 
@@ -432,8 +657,8 @@ Test(modem, bpsk_llr_is_2y_over_sigma2)
 
 Test(modem, qpsk_llr_exact_equals_maxlog_and_is_linear)
 {
-    // separable per axis: the first bit (sign of Q) has L = 2 a y_im / sigma2, the second (sign of I)
-    // L = 2 a y_re / sigma2, with a = 1/sqrt2, for both the exact and the max-log demapper
+    // separable per axis: the first bit (sign of I) has L = 2 a y_re / sigma2, the second (sign of Q)
+    // L = 2 a y_im / sigma2, with a = 1/sqrt2, for both the exact and the max-log demapper
     const double a = 1.0 / sqrt(2.0);
     gsl_rng *r = make_rng(3);
     mod_modem *q = mod_modem_create(MOD_PSK, 4);
@@ -444,7 +669,7 @@ Test(modem, qpsk_llr_exact_equals_maxlog_and_is_linear)
         float le[2], lm[2];
         mod_demod_llr(q, y, s2, NULL, 1, le, 1);
         mod_demod_llr(q, y, s2, NULL, 0, lm, 1);
-        const double w0 = 2 * a * y[1] / s2, w1 = 2 * a * y[0] / s2;
+        const double w0 = 2 * a * y[0] / s2, w1 = 2 * a * y[1] / s2;
         const double tol0 = 1e-5 * fmax(1.0, fabs(w0)), tol1 = 1e-5 * fmax(1.0, fabs(w1));
         cr_assert_float_eq(le[0], w0, tol0, "exact bit 0: %g vs %g", le[0], w0);
         cr_assert_float_eq(le[1], w1, tol1, "exact bit 1: %g vs %g", le[1], w1);
@@ -533,7 +758,7 @@ Test(modem, exact_llr_keeps_equal_far_points_past_underflow)
     // nearest levels 7u and 1u are equally far, ~1900 nats down at sigma2 = 1e-4
     q = mod_modem_create(MOD_PAM, 8);
     cr_assert_not_null(q);
-    const float y8[1] = {0.5f * (q->points[2 * 1] + q->points[2 * 3])}; // labels 1 (5u) and 3 (3u)
+    const float y8[1] = {0.5f * (q->points[2 * 2] + q->points[2 * 0])}; // labels 010 (5u) and 000 (3u)
     float L8[3];
     double ref[3];
     mod_demod_llr(q, y8, 1e-4, NULL, 1, L8, 1);
@@ -809,7 +1034,7 @@ Test(modem, txrx_llr_layout_and_per_symbol_sigma2)
             cr_assert_float_eq(L[2 * s], want[0], 1e-6 * fmax(1.0, fabsf(want[0])), "symbol %zu", s);
             cr_assert_float_eq(L[2 * s + 1], want[1], 1e-6 * fmax(1.0, fabsf(want[1])), "symbol %zu", s);
             // qpsk: L = sqrt2 y / sigma2 per axis, so the per-symbol variance must be the one used
-            cr_assert_float_eq(L[2 * s + 1], sqrt(2.0) * y[2 * s] / s2[s], 1e-4, "symbol %zu", s);
+            cr_assert_float_eq(L[2 * s], sqrt(2.0) * y[2 * s] / s2[s], 1e-4, "symbol %zu", s);
         }
         t->vt->ws_destroy(ws);
         txrx_destroy(t);

@@ -133,6 +133,51 @@ Test(ofdm, layout_follows_documented_placement)
     bench_close(&b2);
 }
 
+Test(ofdm, data_symbol_d_rides_fft_bin_d_plus_half_n)
+{
+    // the documented order (ofdm.h, README): without nulls and pilots, data symbol d alone gives the time
+    // samples exp(j 2 pi k n / N) / sqrt(N) of FFT bin k = (d + ceil(N/2)) mod N, i.e. d = 0 is the most
+    // negative frequency -floor(N/2) and the frequency rises with d
+    const size_t Ns[] = {4, 8, 64, 15};
+    for (size_t t = 0; t < sizeof Ns / sizeof Ns[0]; t++) {
+        const size_t N = Ns[t], cp = 2;
+        ch_ofdm_cfg c = mkcfg(N, cp, 0, 0, 0, CH_OFDM_PILOTS_NONE, 0);
+        bench b = bench_open(&c, 1, 1);
+        cr_assert_eq(b.nd, N);
+        float *data = fvec(2 * N), *time = fvec(2 * b.L);
+        for (size_t d = 0; d < N; d++) {
+            const size_t k = (d + (N + 1) / 2) % N;
+            cr_assert_eq(ch_ofdm_data_index(b.o, d), k, "N %zu: data %zu on bin %zu, expected %zu", N, d,
+                         ch_ofdm_data_index(b.o, d), k);
+            const double freq = k < (N + 1) / 2 ? (double)k : (double)k - (double)N;
+            cr_assert_float_eq(freq, -(double)(N / 2) + (double)d, 1e-12, "N %zu: data %zu", N, d);
+            for (size_t i = 0; i < 2 * N; i++)
+                data[i] = 0.0f;
+            data[2 * d] = 1.0f;
+            cr_assert_eq(ch_ofdm_modulate(b.o, b.w, data, time, 1), AE_OK);
+            for (size_t n = 0; n < N; n++) {
+                const double a = 2.0 * M_PI * (double)(k * n % N) / (double)N, s = 1.0 / sqrt((double)N);
+                cr_assert_float_eq(time[2 * (cp + n)], s * cos(a), RT_TOL, "N %zu data %zu sample %zu", N, d,
+                                   n);
+                cr_assert_float_eq(time[2 * (cp + n) + 1], s * sin(a), RT_TOL, "N %zu data %zu sample %zu", N,
+                                   d, n);
+            }
+        }
+        free(data);
+        free(time);
+        bench_close(&b);
+    }
+    // a DC null is skipped: N = 8, data 0..3 on bins 4..7, data 4.. on bins 1..3
+    ch_ofdm_cfg c = mkcfg(8, 0, 1, 0, 0, CH_OFDM_PILOTS_NONE, 0);
+    bench b = bench_open(&c, 1, 1);
+    const size_t want[] = {4, 5, 6, 7, 1, 2, 3};
+    cr_assert_eq(b.nd, 7);
+    for (size_t d = 0; d < 7; d++)
+        cr_assert_eq(ch_ofdm_data_index(b.o, d), want[d], "DC null: data %zu on bin %zu", d,
+                     ch_ofdm_data_index(b.o, d));
+    bench_close(&b);
+}
+
 Test(ofdm, pilot_sequence_is_unit_modulus_qpsk)
 {
     // q_i = i (i + 1) / 2 mod 4 for i = 0..9: 0 1 3 2 2 3 1 0 0 1
