@@ -817,6 +817,43 @@ Test(catalogue, figure_empty_in_a_fresh_folder)
     remove_tmpdir(dir);
 }
 
+Test(catalogue, figure_temporaries_have_unique_names)
+{
+    // two runs drawing into one folder must not write the same temporary file: every name gnuplot is
+    // given is BASE.EXT.tmp. and 6 random characters, different in each draw and in each run
+    fixture f;
+    fixture_setup(&f);
+    char env[256], cmd[1024], log[160], after[256], *err;
+    snprintf(log, sizeof log, "%s/names", f.dir);
+    snprintf(after, sizeof after, "printf '%%s\\n' \"$out\" >> %s", log);
+    fake_gnuplot(f.dir, after, env, sizeof env);
+    for (int run = 0; run < 2; run++) {
+        snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+                 f.out);
+        cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+        free(err);
+    }
+    size_t len;
+    char *names = read_bytes(log, &len), *save = NULL;
+    cr_assert(names, "gnuplot was not run");
+    char seen[8][64];
+    size_t n = 0;
+    for (char *line = strtok_r(names, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cr_assert_lt(n, 8, "more draws than expected: %s", line);
+        const char *t = strstr(line, ".tmp.");
+        cr_assert(t && strlen(t + 5) == 6 &&
+                      (strncmp(line, "bler.", 5) == 0 || strncmp(line, "ber.", 4) == 0),
+                  "temporary name %s", line);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_str_neq(seen[i], line, "the name %s was used twice", line);
+        snprintf(seen[n++], sizeof seen[0], "%s", line);
+    }
+    cr_assert_eq(n, 8, "2 runs x 2 figures x PNG and SVG, got %zu", n);
+    free(names);
+    expect_no_temporaries(f.out);
+    fixture_teardown(&f);
+}
+
 Test(catalogue, figure_gnuplot_error_with_status_0)
 {
     const char *kept[] = {"bler.png", "bler.svg", NULL};
