@@ -290,7 +290,7 @@ static int draw(const char *dir, const char *base)
 // and the terminals; gnuplot -e sets svg and outfile (a temporary name) when aesim draws.
 static void script_head(FILE *f, const char *base, const char *what, const char *whose, int w, int h)
 {
-    fprintf(f, "# %s.gp: %s of ", base, what);
+    fprintf(f, "# %s.gp: the %s ", base, what);
     gp_put(f, whose);
     fprintf(f, ". Redraw with: gnuplot %s.gp (in this folder)\n", base);
     fprintf(f, "set datafile separator ','\n");
@@ -394,7 +394,11 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
     int height = below ? 600 + 20 * (int)(ex->n_systems + 1) : 680;
     char axis[16];
     snprintf(axis, sizeof axis, "%s", ex->grid_esno ? "Es/N0" : "Eb/N0");
-    script_head(f, what, ber ? "BER" : all_ser ? "SER" : "BLER", ex->name, 1180, height);
+    script_head(f, what,
+                ber       ? "BER figure of the experiment"
+                : all_ser ? "SER figure of the experiment"
+                          : "BLER figure of the experiment",
+                ex->name, 1180, height);
     const char *rate = ber ? "bit error rate" : all_ser ? "symbol error rate" : "block error rate";
     fprintf(f, "set title ");
     gp_put(f, ex->name);
@@ -497,7 +501,7 @@ int sim_plot_loss(const char *dir, const sim_experiment *ex)
     if (rc != AE_OK)
         return rc;
     FILE *f = out.f;
-    script_head(f, "loss", "the training loss", ex->name, 960, 600);
+    script_head(f, "loss", "training-loss figure of the experiment", ex->name, 960, 600);
     fprintf(f, "set title ");
     gp_put(f, ex->name);
     fprintf(f, " . \": training loss (softmax cross-entropy, mean over the steps since the previous point)\" "
@@ -829,7 +833,7 @@ int sim_plot_constellation(const char *dir, const char *system, const float *cod
     if (rc != AE_OK || (rc = sim_file_open(&out, path)) != AE_OK)
         return rc;
     FILE *f = out.f;
-    script_head(f, name, "the learned constellation", system, spec ? 1320 : 720, spec ? 680 : 720);
+    script_head(f, name, "constellation of the learned system", system, spec ? 1320 : 720, spec ? 680 : 720);
     // the figure's title
     char what[200];
     snprintf(what, sizeof what, ": learned constellation (%zu messages, %zu real channel uses%s)", M, n,
@@ -924,15 +928,17 @@ int sim_plot_constellation(const char *dir, const char *system, const float *cod
     if (spec) {
         // the distance spectrum beside the view, and the reference code's
         fprintf(f, "reset\nset datafile separator ','\n");
-        char detail[200];
-        int used = snprintf(detail, sizeof detail, "minimum distance %.3g", sp.dmin);
-        if (sp.ref && used > 0 && (size_t)used < sizeof detail)
-            used += snprintf(detail + used, sizeof detail - (size_t)used, " (%s: %.3g)", sp.ref, sp.ref_dmin);
-        if (used > 0 && (size_t)used < sizeof detail)
-            snprintf(detail + used, sizeof detail - (size_t)used, ", mean nearest-neighbour distance %.3g",
-                     sp.dnn);
+        // three title lines: what it is, the minimum distances, the mean nearest-neighbour distance
+        char dmin[160], dnn[80];
+        if (sp.ref)
+            snprintf(dmin, sizeof dmin, "minimum distance %.3g (%s: %.3g)", sp.dmin, sp.ref, sp.ref_dmin);
+        else
+            snprintf(dmin, sizeof dmin, "minimum distance %.3g", sp.dmin);
+        snprintf(dnn, sizeof dnn, "mean nearest-neighbour distance %.3g", sp.dnn);
         fprintf(f, "set title 'Cumulative distance spectrum' . \"\\n\" . ");
-        gp_put(f, detail);
+        gp_put(f, dmin);
+        fprintf(f, " . \"\\n\" . ");
+        gp_put(f, dnn);
         fprintf(f, " noenhanced\n");
         fprintf(f,
                 "set xlabel 'Euclidean distance (mean block energy %.3g)'\n"

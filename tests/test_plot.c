@@ -159,7 +159,7 @@ Test(plot, an_experiment_name_reaches_the_scripts_as_an_inert_literal)
     cr_assert(gp);
     // the name once as a single-quoted literal, the quote doubled, the newline replaced
     cr_assert(strstr(gp, "set title 'it''s `touch PWNED` @ex \\?`touch PWNED2` # \"x\\n\"'"), "%s", gp);
-    cr_assert(strstr(gp, "# bler.gp: BLER of 'it''s `touch PWNED`"), "%s", gp);
+    cr_assert(strstr(gp, "# bler.gp: the BLER figure of the experiment 'it''s `touch PWNED`"), "%s", gp);
     free(gp);
     // the folder itself may hold any character: gnuplot runs inside it
     sim_experiment_free(&ex);
@@ -292,7 +292,11 @@ Test(plot, the_distance_spectrum_of_hamming_7_4_is_its_weight_distribution)
     // the script names the reference and its minimum distance
     snprintf(path, sizeof path, "%s/constellation_h.gp", dir);
     char *gp = read_file(path);
-    cr_assert(strstr(gp, "minimum distance 3.46 (Hamming (7,4) in BPSK: 3.46)"), "%s", gp);
+    cr_assert(
+        strstr(gp,
+               "'minimum distance 3.46 (Hamming (7,4) in BPSK: 3.46)' . \"\\n\" . 'mean nearest-neighbour "
+               "distance 3.46'"),
+        "%s", gp);
     free(gp);
     remove_tmpdir(dir);
 }
