@@ -706,12 +706,12 @@ static int write_distances(const char *dir, const char *name, const float *cb, s
 // The labels of the points p [count][2] (of messages msg [count]) in a square frame [-r, r]^2 drawn
 // about px pixels wide: points closer than 2% of r form one position, labelled with the message's k
 // bits when it is alone and "xC" for C coinciding points; a position whose label (drawn above it,
-// about 6 x 12 pixels a character) would overlap a label placed earlier gets none. label [count][32]
+// taken as 7 x 14 pixels a character) would overlap a label placed earlier gets none. label [count][32]
 // ("" for no label). AE_OK or AE_ENOMEM.
 static int place_labels(const double *p, const size_t *msg, size_t count, unsigned k, double r, double px,
                         char (*label)[32])
 {
-    double unit = 2.0 * r / px, near = 0.02 * r, lw = 6.0 * (k + 1) * unit, lh = 13.0 * unit;
+    double unit = 2.0 * r / px, near = 0.02 * r, lw = 7.0 * (k + 1) * unit, lh = 14.0 * unit;
     size_t *placed = malloc((count ? count : 1) * sizeof *placed), n_placed = 0;
     if (!placed)
         return AE_ERROR(AE_ENOMEM, "out of memory for the constellation's labels");
@@ -761,7 +761,8 @@ int sim_plot_constellation(const char *dir, const char *system, const float *cod
     snprintf(name, sizeof name, "constellation_%s", system);
     double *e1 = calloc(n, sizeof *e1), *e2 = calloc(n, sizeof *e2), *pts = malloc(2 * count * sizeof *pts);
     size_t *msg = malloc(count * sizeof *msg);
-    int labelled = !image && count <= LABELS_MAX_POINTS;
+    // labels in the planes only: in a projection, distinct codewords may fall on one point
+    int labelled = view != 2 && count <= LABELS_MAX_POINTS;
     char(*label)[32] = malloc((labelled ? count : 1) * sizeof *label);
     if (!e1 || !e2 || !pts || !msg || !label) {
         free(e1);

@@ -56,7 +56,7 @@ int sim_plot_loss(const char *dir, const sim_experiment *ex);
 //   - real, n > 2: the M x M Euclidean distances between codewords as an image (values and bit labels
 //     written in for M <= 16; dir/constellation_<system>_matrix.csv), or for M > 256 the projection on
 //     the two principal components of the codewords.
-// Point labels (up to 1024 points) are placed only where they stay readable: coinciding points
+// Point labels (in the planes, up to 1024 points) are placed only where they stay readable: coinciding points
 // (within 2% of the frame) are one position labelled "xC" for C points, and a label that would overlap
 // another is left out. For n > 2, M <= 4096 and M^2 n / 2 <= 2^30 the cumulative distance spectrum is
 // drawn beside the view (the pairwise structure that sets the error rate on AWGN, which no 2-D
