@@ -743,6 +743,11 @@ static void base_name(const char *path, char *out, size_t len)
     size_t l = strlen(out);
     if (l > 4 && strcmp(out + l - 4, ".cfg") == 0)
         out[l - 4] = '\0';
+    // the name heads comment lines (resolved.cfg, the figure scripts) and names the results folder: a
+    // control character (a newline) would end such a line
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '_';
 }
 
 static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_experiment *ex)

@@ -311,19 +311,6 @@ static char *folder_experiment(const char *path)
     return text ? text : strdup("");
 }
 
-// The lowest positive BLER and BER of rows (0 where there is none), for the figures' y axes.
-static void lowest_rates(const sim_row *rows, size_t n, double *bler, double *ber)
-{
-    *bler = 0.0;
-    *ber = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].pt.bler > 0.0 && (*bler == 0.0 || rows[i].pt.bler < *bler))
-            *bler = rows[i].pt.bler;
-        if (rows[i].pt.ber > 0.0 && (*ber == 0.0 || rows[i].pt.ber < *ber))
-            *ber = rows[i].pt.ber;
-    }
-}
-
 // A point of this system at this Eb/N0 in an earlier run's rows, or NULL.
 static const sim_row *find_row(const sim_row *rows, size_t n, const char *system, double ebno_db)
 {
@@ -683,11 +670,9 @@ static int do_run(const run_opts *o)
         snprintf(path, sizeof path, "%s/results.csv", dir);
         rc = sim_results_write(path, rows, n_rows); // also when no point finished: a header-only file
     }
-    double ymin_bler, ymin_ber; // lowest positive simulated rates, for the figures' axes
-    lowest_rates(rows, n_rows, &ymin_bler, &ymin_ber);
     int drew = rc == AE_OK || (rc == AE_EINTR && n_rows > 0);
     if (drew && o->mode != MODE_TRAIN && writer) {
-        int prc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber); // an interruption stays the outcome
+        int prc = sim_plot_figures(dir, &ex, rows, n_rows); // an interruption stays the outcome
         if (rc == AE_OK)
             rc = prc;
     }
@@ -775,6 +760,34 @@ static int cmd_run_mode(int argc, char **argv, int mode, const char *usage)
     return do_run(&o);
 }
 
+// The experiment's name in the header line resolved.cfg starts with ("# NAME: the resolved experiment
+// ..."), else the folder's own name: the figures' titles say it.
+static void experiment_name(const char *dir, const char *resolved, char *name, size_t len)
+{
+    static const char mark[] = ": the resolved experiment";
+    char line[512] = "";
+    FILE *f = fopen(resolved, "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = '\0';
+        fclose(f);
+    }
+    char *end = NULL;
+    for (char *p = strstr(line, mark); p; p = strstr(p + 1, mark))
+        end = p;
+    if (strncmp(line, "# ", 2) == 0 && end && end > line + 2) {
+        snprintf(name, len, "%.*s", (int)(end - line - 2), line + 2);
+        return;
+    }
+    size_t l = strlen(dir);
+    while (l > 1 && dir[l - 1] == '/')
+        l--;
+    const char *b = dir + l;
+    while (b > dir && b[-1] != '/')
+        b--;
+    snprintf(name, len, "%.*s", (int)(dir + l - b), b);
+}
+
 // aesim plot DIR: redraw the figures of a results folder from its resolved.cfg and results.csv.
 static int cmd_plot(int argc, char **argv)
 {
@@ -796,6 +809,7 @@ static int cmd_plot(int argc, char **argv)
         sim_experiment_free(&ex);
         return report(rc);
     }
+    experiment_name(dir, path, ex.name, sizeof ex.name);
     sim_row *rows = NULL;
     size_t n = 0;
     snprintf(path, sizeof path, "%s/results.csv", dir);
@@ -803,13 +817,18 @@ static int cmd_plot(int argc, char **argv)
         sim_experiment_free(&ex);
         return report(rc == AE_EIO ? AE_ECONFIG : rc);
     }
-    double ymin_bler, ymin_ber;
-    lowest_rates(rows, n, &ymin_bler, &ymin_ber);
-    rc = sim_plot_figures(dir, &ex, ymin_bler, ymin_ber);
+    rc = sim_plot_figures(dir, &ex, rows, n);
     snprintf(path, sizeof path, "%s/loss.csv", dir);
     struct stat st;
-    if (rc == AE_OK && stat(path, &st) == 0)
+    int loss = 0;
+    for (size_t s = 0; s < ex.n_systems; s++)
+        loss |= ex.systems[s].type == SIM_SYS_AUTOENCODER;
+    loss &= rc == AE_OK && stat(path, &st) == 0;
+    if (loss)
         rc = sim_plot_loss(dir, &ex);
+    if (rc == AE_OK)
+        fprintf(stderr, "aesim: figures of %s redrawn in %s/ (bler, ber%s; .png and .svg)\n", ex.name, dir,
+                loss ? ", loss" : "");
     free(rows);
     sim_experiment_free(&ex);
     rc = report(rc);

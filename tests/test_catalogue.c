@@ -657,6 +657,241 @@ Test(catalogue, cli_ber_bad_grid)
 }
 
 // ---------------------------------------------------------------------------------------------
+// names that reach the figure scripts: nothing in them runs
+
+// s quoted for the shell: '...' with each ' as '\''.
+static void shell_quote(char *buf, size_t len, const char *s)
+{
+    size_t o = 0;
+    buf[o++] = '\'';
+    for (; *s && o + 5 < len; s++) {
+        if (*s == '\'') {
+            memcpy(buf + o, "'\\''", 4);
+            o += 4;
+        } else {
+            buf[o++] = *s;
+        }
+    }
+    cr_assert(!*s, "name too long to quote");
+    buf[o++] = '\'';
+    buf[o] = '\0';
+}
+
+// Run `aesim run NAME.cfg --out out` inside a fresh folder for a config file of that name (under a
+// time limit: a name that makes gnuplot call itself would never end) and expect it to finish, draw and
+// leave no file named PWNED anywhere; a second run resumes it and `aesim plot out` redraws it.
+static void expect_inert_name(const char *name)
+{
+    char dir[64], cfg[512], q[1200], cmd[4096], path[640], *err;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/%s.cfg", dir, name);
+    write_file(cfg, tiny_cfg);
+    shell_quote(q, sizeof q, strrchr(cfg, '/') + 1);
+    snprintf(cmd, sizeof cmd, "cd %s && timeout 60 %s run %s --out out --threads 1 --quiet", dir, bin(), q);
+    int rc = run_cmd(cmd, &err);
+    cr_assert_eq(rc, 0, "exit %d for a config named '%s':\n%s", rc, name, err);
+    free(err);
+    const char *places[] = {"", "/out"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s%s/PWNED", dir, places[i]);
+        cr_assert(!exists(path), "gnuplot ran a command from the config's name: %s", path);
+    }
+    cr_assert(!exists("PWNED"), "gnuplot ran a command from the config's name (in the test's folder)");
+    snprintf(path, sizeof path, "%s/out/bler.png", dir);
+    cr_assert(exists(path), "no %s", path);
+    // the same config resumes (its resolved.cfg reads back), and the folder redraws
+    cr_assert_eq(run_cmd(cmd, &err), 0, "resuming: %s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "cd %s && timeout 60 %s plot out", dir, bin());
+    cr_assert_eq(run_cmd(cmd, &err), 0, "aesim plot: %s", err);
+    free(err);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s%s/PWNED", dir, places[i]);
+        cr_assert(!exists(path), "gnuplot ran a command from the config's name: %s", path);
+    }
+    remove_tmpdir(dir);
+}
+
+Test(catalogue, name_with_newline_and_backquoted_command, .timeout = 200)
+{
+    expect_inert_name("inj\n`touch PWNED` #");
+}
+
+Test(catalogue, name_with_a_newline_alone, .timeout = 200)
+{
+    // the rest of a comment line became a command that ran gnuplot on its own script, endlessly
+    expect_inert_name("a\nb");
+}
+
+Test(catalogue, name_with_quotes_macro_and_backslash, .timeout = 200)
+{
+    expect_inert_name("it's \"q\" @x `touch PWNED` \\");
+}
+
+// ---------------------------------------------------------------------------------------------
+// figures that gnuplot could not write whole (a full disk): exit 1, the earlier figure intact
+
+// dir/fake/gnuplot: runs the real gnuplot (next on PATH) with the same arguments, then the shell
+// snippet `after` with $out the file it was told to write and $svg 1 for an SVG; exits 0 as gnuplot
+// does on a full disk. Returns the PATH setting to put before the command.
+static void fake_gnuplot(const char *dir, const char *after, char *env, size_t len)
+{
+    char fake[128], path[192];
+    snprintf(fake, sizeof fake, "%s/fake", dir);
+    cr_assert_eq(mkdir(fake, 0755), 0);
+    snprintf(path, sizeof path, "%s/gnuplot", fake);
+    char script[2048];
+    snprintf(script, sizeof script,
+             "#!/bin/sh\n"
+             "out=$(printf '%%s\\n' \"$2\" | sed -n \"s/.*outfile='\\([^']*\\)'.*/\\1/p\")\n"
+             "case \"$2\" in *svg=1*) svg=1 ;; *) svg=0 ;; esac\n"
+             "PATH=${PATH#*:}\nexport PATH\n"
+             "gnuplot \"$@\" || exit $?\n"
+             "%s\n"
+             "exit 0\n",
+             after);
+    write_file(path, script);
+    cr_assert_eq(chmod(path, 0755), 0);
+    snprintf(env, len, "PATH=%s:\"$PATH\"", fake);
+}
+
+// No temporary file is left in dir.
+static void expect_no_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    cr_assert(d, "cannot open %s", dir);
+    for (struct dirent *e; (e = readdir(d));)
+        cr_assert_null(strstr(e->d_name, ".tmp"), "a temporary file is left: %s/%s", dir, e->d_name);
+    closedir(d);
+}
+
+// Redraw the fixture's folder (a --restart run) through a gnuplot that does `after`; expect exit 1
+// with a message naming `figure` and holding `why`, the named files unchanged and no temporary file.
+static void expect_figure_kept(const char *after, const char *figure, const char *why,
+                               const char *const *kept)
+{
+    fixture f;
+    fixture_setup(&f);
+    char env[256], cmd[1024], want[256], *err;
+    fake_gnuplot(f.dir, after, env, sizeof env);
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+             f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
+    snprintf(want, sizeof want, "aesim: cannot save %s/%s", f.out, figure);
+    expect_in(err, want);
+    expect_in(err, why);
+    expect_in(err, "the previous file is unchanged");
+    free(err);
+    for (const char *const *k = kept; *k; k++)
+        snap_expect_file_unchanged(&f.snap, *k);
+    expect_no_temporaries(f.out);
+    fixture_teardown(&f);
+}
+
+Test(catalogue, figure_png_cut_short)
+{
+    const char *kept[] = {"bler.png", "bler.svg", "ber.png", "ber.svg", NULL};
+    expect_figure_kept("if [ $svg = 0 ]; then truncate -s 1000 \"$out\"; fi", "bler.png",
+                       "the PNG is cut short (no IEND chunk)", kept);
+}
+
+Test(catalogue, figure_svg_cut_short)
+{
+    // the PNG was whole, but the pair is replaced together or not at all
+    const char *kept[] = {"bler.png", "bler.svg", NULL};
+    expect_figure_kept("if [ $svg = 1 ]; then truncate -s 2000 \"$out\"; fi", "bler.svg",
+                       "the SVG is cut short (no closing </svg>)", kept);
+}
+
+Test(catalogue, figure_empty_in_a_fresh_folder)
+{
+    char dir[64], env[256], cfg[128], cmd[1024], path[256], *err;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/tiny.cfg", dir);
+    write_file(cfg, tiny_cfg);
+    fake_gnuplot(dir, "if [ $svg = 1 ]; then : > \"$out\"; fi", env, sizeof env);
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s/out --threads 1 --quiet", env, bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
+    expect_in(err, "bler.svg: gnuplot wrote nothing");
+    free(err);
+    snprintf(path, sizeof path, "%s/out/bler.svg", dir);
+    cr_assert(!exists(path), "an empty %s was saved", path);
+    snprintf(path, sizeof path, "%s/out/results.csv", dir);
+    cr_assert(exists(path), "the results were not kept");
+    snprintf(path, sizeof path, "%s/out", dir);
+    expect_no_temporaries(path);
+    remove_tmpdir(dir);
+}
+
+Test(catalogue, figure_temporaries_have_unique_names)
+{
+    // two runs drawing into one folder must not write the same temporary file: every name gnuplot is
+    // given is BASE.EXT.tmp. and 6 random characters, different in each draw and in each run
+    fixture f;
+    fixture_setup(&f);
+    char env[256], cmd[1024], log[160], after[256], *err;
+    snprintf(log, sizeof log, "%s/names", f.dir);
+    snprintf(after, sizeof after, "printf '%%s\\n' \"$out\" >> %s", log);
+    fake_gnuplot(f.dir, after, env, sizeof env);
+    for (int run = 0; run < 2; run++) {
+        snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+                 f.out);
+        cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+        free(err);
+    }
+    size_t len;
+    char *names = read_bytes(log, &len), *save = NULL;
+    cr_assert(names, "gnuplot was not run");
+    char seen[8][64];
+    size_t n = 0;
+    for (char *line = strtok_r(names, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cr_assert_lt(n, 8, "more draws than expected: %s", line);
+        const char *t = strstr(line, ".tmp.");
+        cr_assert(t && strlen(t + 5) == 6 &&
+                      (strncmp(line, "bler.", 5) == 0 || strncmp(line, "ber.", 4) == 0),
+                  "temporary name %s", line);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_str_neq(seen[i], line, "the name %s was used twice", line);
+        snprintf(seen[n++], sizeof seen[0], "%s", line);
+    }
+    cr_assert_eq(n, 8, "2 runs x 2 figures x PNG and SVG, got %zu", n);
+    free(names);
+    expect_no_temporaries(f.out);
+    fixture_teardown(&f);
+}
+
+Test(catalogue, figure_gnuplot_error_with_status_0)
+{
+    const char *kept[] = {"bler.png", "bler.svg", NULL};
+    fixture f;
+    fixture_setup(&f);
+    char env[256], cmd[1024], *err;
+    fake_gnuplot(f.dir, "echo '\"bler.gp\" line 9: cannot open output file' >&2", env, sizeof env);
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+             f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
+    expect_in(err, "gnuplot reported an error on");
+    expect_in(err, "\"bler.gp\" line 9: cannot open output file");
+    free(err);
+    for (const char *const *k = kept; *k; k++)
+        snap_expect_file_unchanged(&f.snap, *k);
+    expect_no_temporaries(f.out);
+    // a warning is no error
+    char fake[160];
+    snprintf(fake, sizeof fake, "%s/fake/gnuplot", f.dir);
+    cr_assert_eq(remove(fake), 0);
+    snprintf(fake, sizeof fake, "%s/fake", f.dir);
+    cr_assert_eq(rmdir(fake), 0);
+    fake_gnuplot(f.dir, "echo '\"bler.gp\" line 9: warning: Skipping data file with no valid points' >&2",
+                 env, sizeof env);
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+             f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    fixture_teardown(&f);
+}
+
+// ---------------------------------------------------------------------------------------------
 // run failures: exit 1, the earlier file intact
 
 Test(catalogue, fault_write_results_csv)

@@ -741,6 +741,46 @@ Test(workflow, check_and_plot_commands)
     free(err);
 }
 
+Test(workflow, plot_titles_the_figures_with_the_experiment_and_says_so)
+{
+    char dir[64], cfg[128], cmd[8400], path[256];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/my_exp.cfg", dir);
+    write_file(cfg, "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n"
+                    "systems = ( { name = \"bpsk\"; type = \"uncoded_bpsk\"; k = 2; } );\n");
+    char *err, *out;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s plot %s/a", bin(), dir);
+    cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
+    char want[256];
+    snprintf(want, sizeof want, "aesim: figures of my_exp redrawn in %s/a/ (bler, ber; .png and .svg)\n",
+             dir);
+    cr_assert_str_eq(err, want);
+    free(err);
+    free(out);
+    // the experiment's name, not that of resolved.cfg
+    snprintf(path, sizeof path, "%s/a/bler.gp", dir);
+    char *gp = read_file(path);
+    cr_assert(strstr(gp, "set title 'my_exp' . "), "%s", gp);
+    cr_assert_null(strstr(gp, "resolved"), "%s", gp);
+    free(gp);
+    // a resolved.cfg without its header line: the folder's name
+    snprintf(path, sizeof path, "%s/a/resolved.cfg", dir);
+    char *text = read_file(path);
+    cr_assert(text && text[0] == '#');
+    write_file(path, strchr(text, '\n') + 1);
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s plot %s/a/", bin(), dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/a/bler.gp", dir);
+    gp = read_file(path);
+    cr_assert(strstr(gp, "set title 'a' . "), "%s", gp);
+    free(gp);
+}
+
 Test(workflow, a_write_failure_keeps_the_previous_results, .timeout = 120)
 {
     char dir[64], cfg[128], cmd[8400], path[256];
