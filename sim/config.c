@@ -15,6 +15,7 @@
 #include "classical.h"
 #include "fileio.h"
 #include "modem.h"
+#include "stats.h"
 
 // ---------------------------------------------------------------------------------------------
 // the schema: valid keys per group, for unknown-key errors and suggestions
@@ -26,10 +27,12 @@ static const char *const keys_ofdm[] = {"type",       "nfft",   "cp",     "null_
                                         "guard_high", "taps",   "pdp",    "csi",     "pilots",
                                         "equalizer",  "fading", "charge", NULL};
 static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
-static const char *const keys_eval[] = {
-    "ebno_db", "target_block_errors", "target_bit_errors", "max_blocks", "chunk_blocks",
-    "batch",   "early_stop",          "min_bler",          "esno_db",    "min_ber",
-    NULL};
+static const char *const keys_eval[] = {"ebno_db",           "target_block_errors",
+                                        "target_bit_errors", "max_blocks",
+                                        "chunk_blocks",      "batch",
+                                        "early_stop",        "min_bler",
+                                        "esno_db",           "min_ber",
+                                        "interval",          NULL};
 static const char *const keys_grid[] = {"start", "stop", "step", NULL};
 static const char *const keys_ae[] = {"name",      "type",      "k",     "n",       "norm",
                                       "tx_hidden", "rx_hidden", "train", "channel", NULL};
@@ -744,6 +747,7 @@ static void base_name(const char *path, char *out, size_t len)
 
 static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_experiment *ex)
 {
+    static const char *const interval_words[] = {"wilson", "clopper_pearson", NULL}; // enum sim_interval
     int rc = check_keys(cx, root, keys_top, "the top level");
     if (rc != AE_OK)
         return rc;
@@ -770,7 +774,10 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
         (rc = get_size(cx, eval, "batch", 1, 1000000, &ex->eval.batch)) != AE_OK ||
         (rc = get_bool(cx, eval, "early_stop", &ex->early_stop)) != AE_OK ||
         (rc = get_double(cx, eval, "min_bler", 0, 1, "a BLER in [0, 1], 0 = off", &ex->min_bler)) != AE_OK ||
-        (rc = get_double(cx, eval, "min_ber", 0, 1, "a BER in [0, 1], 0 = off", &ex->min_ber)) != AE_OK)
+        (rc = get_double(cx, eval, "min_ber", 0, 1, "a BER in [0, 1], 0 = off", &ex->min_ber)) != AE_OK ||
+        (rc = get_choice(cx, eval, "interval", interval_words,
+                         "wilson or clopper_pearson (the BLER interval of independent blocks)",
+                         &ex->eval.interval)) != AE_OK)
         return rc;
 
     const config_setting_t *systems = config_setting_get_member(root, "systems");
@@ -1348,7 +1355,7 @@ static void write_experiment(FILE *f, const sim_experiment *ex)
     put_float(f, ex->min_bler);
     fprintf(f, ";\n  min_ber = ");
     put_float(f, ex->min_ber);
-    fprintf(f, ";\n};\nsystems = (\n");
+    fprintf(f, ";\n  interval = \"%s\";\n};\nsystems = (\n", sim_interval_name(ex->eval.interval));
     for (size_t i = 0; i < ex->n_systems; i++) {
         const sim_system_cfg *s = &ex->systems[i];
         fprintf(f, "  { name = \"%s\"; type = \"%s\";", s->name, sim_system_type_name(s->type));

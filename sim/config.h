@@ -16,6 +16,7 @@
 //     early_stop = true;            # end a system's sweep after a point with no block error
 //     min_bler = 0.0;               # end a system's sweep after a point below this BLER (0 = off)
 //     min_ber = 0.0;                # end a system's sweep after a point below this BER (0 = off)
+//     interval = "wilson";          # BLER interval of independent blocks, or "clopper_pearson"
 //   };
 //   systems = (
 //     { name = "ae_7_4"; type = "autoencoder"; n = 7; k = 4; norm = "energy";

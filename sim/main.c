@@ -33,6 +33,7 @@
 #include "grid.h"
 #include "plot.h"
 #include "results.h"
+#include "stats.h"
 #include "systems.h"
 #include "theory.h"
 #include "train.h"
@@ -629,8 +630,8 @@ static int do_run(const run_opts *o)
             rc = prc;
     }
     // how the folder was made, also after an interruption
-    sim_run_info info = {AESIM_VERSION,  AESIM_GIT_COMMIT, o->config,  ex.eval.seed,  ex.eval.threads,
-                         sim_mpi_size(), t_start,          now_unix(), rc == AE_EINTR};
+    sim_run_info info = {AESIM_VERSION,  AESIM_GIT_COMMIT, o->config,  ex.eval.seed,   ex.eval.threads,
+                         sim_mpi_size(), t_start,          now_unix(), rc == AE_EINTR, ex.eval.interval};
     snprintf(path, sizeof path, "%s/metadata.json", dir);
     int mrc = writer ? sim_metadata_write(path, &info, rows, n_rows) : AE_OK;
     if (rc == AE_OK)
@@ -787,6 +788,9 @@ static const char *const usage_ber =
     "  --target-block-errors N stop a point at N block (symbol) errors (default 0 = off)\n"
     "  --max-bits N | --max-blocks N   stop a point after this many (default 10^8 bits)\n"
     "  --threads T             worker threads (same counts for any T)\n"
+    "  --interval M            the 95% interval of bler_lo, bler_hi (the symbol error rate): wilson\n"
+    "                          (default) or clopper_pearson (exact binomial); the bler_interval column\n"
+    "                          names it\n"
     "OFDM link (--ofdm implies --channel ofdm):\n"
     "  --ofdm N:CP             N subcarriers, CP cyclic-prefix samples (unitary FFTs)\n"
     "  --taps \"0.8,0,0,0.6j\"  fixed complex taps, or --pdp exp:TAPS:DECAY_DB (or \"1,0.5,0.25\"): random\n"
@@ -850,6 +854,7 @@ typedef struct link_opts {
     const char *ofdm, *taps, *pdp, *pilots, *equalizer; // OFDM link (ber only)
     int charge_cp;
     int esno, threads;
+    int interval; // enum sim_interval (ber only)
     double k_factor;
     uint64_t coherence, target_bits, target_blocks, max_bits, max_blocks, seed;
 } link_opts;
@@ -876,7 +881,8 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         O_PDP,
         O_PILOTS,
         O_EQ,
-        O_CHARGE
+        O_CHARGE,
+        O_INTERVAL
     };
     static const struct option opts[] = {{"scheme", required_argument, NULL, O_SCHEME},
                                          {"channel", required_argument, NULL, O_CHANNEL},
@@ -891,6 +897,7 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                                          {"pilots", required_argument, NULL, O_PILOTS},
                                          {"equalizer", required_argument, NULL, O_EQ},
                                          {"charge-cp", no_argument, NULL, O_CHARGE},
+                                         {"interval", required_argument, NULL, O_INTERVAL},
                                          {"target-errors", required_argument, NULL, O_TE},
                                          {"target-block-errors", required_argument, NULL, O_TBE},
                                          {"max-bits", required_argument, NULL, O_MAXBITS},
@@ -936,6 +943,10 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         case O_PILOTS: o->pilots = optarg; break;
         case O_EQ: o->equalizer = optarg; break;
         case O_CHARGE: o->charge_cp = 1; break;
+        case O_INTERVAL:
+            if ((o->interval = sim_interval_parse(optarg)) < 0)
+                return input_error("--interval '%s': expected wilson or clopper_pearson", optarg);
+            break;
         case O_TE:
             if (!parse_count(optarg, &o->target_bits))
                 return input_error("--target-errors '%s': expected an integer >= 0", optarg);
@@ -1145,6 +1156,7 @@ static int cmd_ber(int argc, char **argv)
 #endif
     cfg.channel = sys.channel;
     cfg.soft = sys.demapper != MOD_DEMAP_HARD;
+    cfg.interval = o.interval;
     sim_blas_single_thread();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

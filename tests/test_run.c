@@ -17,6 +17,7 @@
 #include "config.h"
 #include "engine.h"
 #include "results.h"
+#include "stats.h"
 #include "systems.h"
 #include "theory.h"
 #include "train.h"
@@ -208,6 +209,83 @@ Test(config, errors_name_file_line_key_and_expectation)
     expect_config_error("memory_limit_mib = 1024.0;\n" GOOD_EVAL
                         "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 7; k = 20; } );\n",
                         "systems.[0].k", "k = 20");
+}
+
+Test(config, interval_key_round_trips)
+{
+    char dir[64], path[128], out[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/cp.cfg", dir);
+    write_file(path, "eval = { ebno_db = [0.0]; interval = \"clopper_pearson\"; };\n" GOOD_SYS);
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.eval.interval, SIM_INTERVAL_CLOPPER_PEARSON);
+    snprintf(out, sizeof out, "%s/resolved.cfg", dir);
+    cr_assert_eq(sim_config_write_resolved(&ex, out, "test"), AE_OK);
+    sim_experiment_free(&ex);
+    char *text = read_file(out);
+    cr_assert(strstr(text, "interval = \"clopper_pearson\";"), "%s", text);
+    free(text);
+    cr_assert_eq(sim_config_load(out, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.eval.interval, SIM_INTERVAL_CLOPPER_PEARSON);
+    sim_experiment_free(&ex);
+    // the default is Wilson
+    write_file(path, GOOD_EVAL GOOD_SYS);
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.eval.interval, SIM_INTERVAL_WILSON);
+    sim_experiment_free(&ex);
+    expect_config_error("eval = { ebno_db = [0.0]; interval = \"exact\"; };\n" GOOD_SYS, "eval.interval",
+                        "unknown value 'exact', expected wilson or clopper_pearson");
+}
+
+Test(results, bler_interval_column_reads_back_and_older_files_still_read)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    sim_row rows[3];
+    memset(rows, 0, sizeof rows);
+    const int cis[] = {SIM_BLER_CI_WILSON, SIM_BLER_CI_CLOPPER_PEARSON, SIM_BLER_CI_NORMAL};
+    for (int i = 0; i < 3; i++) {
+        snprintf(rows[i].system, sizeof rows[i].system, "s%d", i);
+        snprintf(rows[i].channel, sizeof rows[i].channel, "awgn");
+        rows[i].pt.blocks = 100;
+        rows[i].pt.bler_ci = cis[i];
+        rows[i].pt.bmi = NAN;
+        rows[i].theory_bler = rows[i].theory_ber = NAN;
+    }
+    cr_assert_eq(sim_results_write(path, rows, 3), AE_OK);
+    char *text = read_file(path);
+    cr_assert(strstr(text, ",bler_interval\n") && strstr(text, ",clopper_pearson\n"), "%s", text);
+    free(text);
+    sim_row *back;
+    size_t n;
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(n, 3);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(back[i].pt.bler_ci, cis[i]);
+    free(back);
+    // a file of an earlier release, without the column; and one with a column of a later release
+    write_file(path,
+               "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
+               "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges\n"
+               "b,awgn,0.0000,0.0000,10,1,1e-1,1e-2,3e-1,20,1,5e-2,0,1e-1,,,0.1,max_blocks,,\n");
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
+    cr_assert(n == 1 && back[0].pt.bler_ci == SIM_BLER_CI_UNKNOWN && back[0].pt.blocks == 10);
+    free(back);
+    char later[1024];
+    snprintf(later, sizeof later,
+             "%s,something_new\nb,awgn,0,0,10,1,,,,20,1,,,,,,0.1,max_blocks,,,wilson,7\n",
+             sim_results_header);
+    write_file(path, later);
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
+    cr_assert(n == 1 && back[0].pt.bler_ci == SIM_BLER_CI_WILSON);
+    free(back);
+    // a header that is not aesim's
+    write_file(path,
+               "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
+               "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_chargesX\n");
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_ECONFIG);
 }
 
 Test(config, missing_file_and_folder)
@@ -564,6 +642,25 @@ Test(cli, ber_and_theory_print_csv)
     cr_assert(csv && strncmp(csv, sim_results_header, strlen(sim_results_header)) == 0, "%s", csv);
     cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,4.0000,10.0206,"), "%s", csv);
     cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,8.0000,"), "%s", csv);
+    cr_assert(strstr(csv, ",wilson\n"), "the default interval is Wilson:\n%s", csv);
+    free(csv);
+    // --interval clopper_pearson: the exact interval of the row's own counts, named in its last column
+    snprintf(cmd, sizeof cmd,
+             "%s ber --scheme bpsk --channel awgn --ebno 6 --max-blocks 200000 --target-errors 0 "
+             "--interval clopper_pearson",
+             bin());
+    cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
+    free(err);
+    unsigned long long blocks, block_errors;
+    double bler, bler_lo, bler_hi;
+    const char *row = strchr(csv, '\n');
+    cr_assert(row && sscanf(row + 1, "bpsk,awgn,%*[^,],%*[^,],%llu,%llu,%lf,%lf,%lf", &blocks, &block_errors,
+                            &bler, &bler_lo, &bler_hi) == 5,
+              "%s", csv);
+    double lo, hi;
+    sim_clopper_pearson(block_errors, blocks, SIM_ALPHA95, &lo, &hi);
+    cr_assert(fabs(bler_lo / lo - 1.0) < 1e-6 && fabs(bler_hi / hi - 1.0) < 1e-6, "%s", csv);
+    cr_assert(strstr(csv, ",clopper_pearson\n"), "%s", csv);
     free(csv);
     snprintf(cmd, sizeof cmd, "%s theory --scheme bpsk --channel rayleigh --ebno 0:10:20", bin());
     cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
@@ -586,7 +683,8 @@ Test(cli, ber_and_theory_print_csv)
                          "ber --scheme pam4 --channel rayleigh --ebno 0",
                          "ber --scheme qpsk --ofdm 64:16 --csi ls --ebno 0",
                          "ber --scheme qpsk --channel awgn --taps 1 --ebno 0",
-                         "ber --scheme qpsk --ofdm 64:80 --ebno 0"};
+                         "ber --scheme qpsk --ofdm 64:80 --ebno 0",
+                         "ber --scheme qpsk --channel awgn --ebno 0 --interval exact"};
     const char *needle[] = {"qam8: square QAM needs M a power of 4",
                             "--ebno",
                             "needs csi",
@@ -597,8 +695,9 @@ Test(cli, ber_and_theory_print_csv)
                             "AWGN only",
                             "needs pilots",
                             "apply to an OFDM link",
-                            "cp"};
-    for (int i = 0; i < 11; i++) {
+                            "cp",
+                            "--interval 'exact': expected wilson or clopper_pearson"};
+    for (int i = 0; i < 12; i++) {
         snprintf(cmd, sizeof cmd, "%s %s", bin(), bad[i]);
         cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", bad[i], err);
         cr_assert(strstr(err, needle[i]), "%s: message lacks '%s': %s", bad[i], needle[i], err);
