@@ -815,9 +815,6 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
     return AE_OK;
 }
 
-// libconfig 1.5 reads an integer literal without the L suffix as 32 bits and silently wraps larger
-// values. Scan the file's text (outside strings and comments) for such literals and refuse them with
-// their line, rather than run with a wrapped value.
 // libconfig 1.5's scanner calls exit() when an @include names something it cannot read as a file (a
 // folder, such as @include "" or "."). Check every @include of the file (and, recursively, of the files
 // it includes) first: each must name a regular, readable file, relative to the including folder `dir`
@@ -868,61 +865,76 @@ static int check_includes(const char *path, const char *dir, int depth)
     return rc;
 }
 
-static int check_wide_integers(const char *path)
+// libconfig 1.5 reads an integer literal without the L suffix as 32 bits and silently wraps larger
+// values. Find the first such literal in text read from f (outside strings and comments): 1 with the
+// literal in num and its line (counted from 1) in *line, 0 if there is none. A literal with the suffix
+// (decimal or hexadecimal, L or LL, which libconfig reads as 64 bits) is fine.
+static int find_wide_integer(FILE *f, char *num, size_t len, int *line)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return AE_OK; // libconfig reports the open error
-    int c, prev = '\n', line = 1, rc = AE_OK;
-    char num[64];
-    while ((c = fgetc(f)) != EOF && rc == AE_OK) {
+    int c, prev = '\n', found = 0;
+    *line = 1;
+    while (!found && (c = fgetc(f)) != EOF) {
         if (c == '\n') {
-            line++;
+            ++*line;
         } else if (c == '"') { // string: skip to the closing quote, honouring escapes
             while ((c = fgetc(f)) != EOF && c != '"') {
                 if (c == '\\')
                     c = fgetc(f);
                 if (c == '\n')
-                    line++;
+                    ++*line;
             }
         } else if (c == '#' || (c == '/' && prev == '/')) { // comment to the end of the line
             while ((c = fgetc(f)) != EOF && c != '\n')
                 ;
-            line++;
+            ++*line;
         } else if (c == '*' && prev == '/') { // block comment
             int p = 0;
             while ((c = fgetc(f)) != EOF && !(p == '*' && c == '/')) {
                 if (c == '\n')
-                    line++;
+                    ++*line;
                 p = c;
             }
         } else if (c >= '0' && c <= '9' && !(isalnum(prev) || prev == '_' || prev == '.')) {
-            size_t len = 0;
-            num[len++] = (char)c;
-            while ((c = fgetc(f)) != EOF && (isalnum(c) || c == '.' || c == '_') && len + 1 < sizeof num)
-                num[len++] = (char)c;
-            num[len] = '\0';
-            int hex = len > 1 && (num[1] == 'x' || num[1] == 'X');
-            int integral = hex || strspn(num, "0123456789") == len;
-            if (integral) {
+            size_t n = 0;
+            num[n++] = (char)c;
+            while ((c = fgetc(f)) != EOF && (isalnum(c) || c == '.' || c == '_') && n + 1 < len)
+                num[n++] = (char)c;
+            num[n] = '\0';
+            int hex = n > 1 && (num[1] == 'x' || num[1] == 'X');
+            size_t digits = hex ? 2 + strspn(num + 2, "0123456789abcdefABCDEF") : strspn(num, "0123456789");
+            const char *suffix = num + digits;
+            // plain integers only: floats (1e11, 2.5) and suffixed literals (5L, 0x7fffffffffffffffL) pass
+            if (*suffix == '\0') {
                 errno = 0;
                 unsigned long long v = strtoull(num, NULL, hex ? 16 : 10);
-                if (v > 2147483647ULL || errno == ERANGE)
-                    rc =
-                        AE_ERROR(AE_ECONFIG,
-                                 "%s:%d: integer %s does not fit in 32 bits; libconfig needs an L suffix for "
-                                 "such values: write %sL (or a float such as 1e11)",
-                                 path, line, num, num);
+                found = v > 2147483647ULL || errno == ERANGE;
             }
+            if (found)
+                break;
             if (c == '\n')
-                line++;
+                ++*line;
             if (c == EOF)
                 break;
         }
         prev = c;
     }
+    return found;
+}
+
+static int check_wide_integers(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return AE_OK; // libconfig reports the open error
+    char num[64];
+    int line, found = find_wide_integer(f, num, sizeof num, &line);
     fclose(f);
-    return rc;
+    if (found)
+        return AE_ERROR(AE_ECONFIG,
+                        "%s:%d: integer %s does not fit in 32 bits; libconfig needs an L suffix for such "
+                        "values: write %sL (or a float such as 1e11)",
+                        path, line, num, num);
+    return AE_OK;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1101,21 +1113,179 @@ static int expand_sweeps(const cfg_ctx *cx, config_t *cfg)
     return out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory expanding the sweep");
 }
 
-// Apply one "path=value" override to cfg.
+// An override as messages quote it: whole when short, else its head and tail around the length, so that
+// the reason after it always fits in the message.
+static void brief_override(const char *set, char *buf, size_t len)
+{
+    size_t n = strlen(set);
+    if (n <= 96)
+        snprintf(buf, len, "%s", set);
+    else
+        snprintf(buf, len, "%.60s...%s (%zu characters)", set, set + n - 24, n);
+}
+
+// The type of a setting in words, for messages.
+static const char *type_words(const config_setting_t *s)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_GROUP: return "a group";
+    case CONFIG_TYPE_ARRAY:
+    case CONFIG_TYPE_LIST: return "a list";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    default: return "a number";
+    }
+}
+
+// The value of an override as a setting of the scratch config (the member "aesimsetvalue" of its root):
+// libconfig syntax (a number, true/false, a quoted string, a list [..] or (..), a group {..}), with
+// three conveniences: a decimal integer is 64-bit without the L suffix, a number libconfig does not read
+// (-0x10) is a float, and anything else that does not start like a list, group or quoted string is a bare
+// string (qam16, or taps 0.8,0,0.6j). AE_ECONFIG naming the override otherwise.
+static int parse_override_value(const char *file, const char *brief, const char *value, config_t *scratch,
+                                config_setting_t **out)
+{
+    for (const char *p = value; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t')
+            return AE_ERROR(AE_ECONFIG,
+                            "%s: --set '%s': the value holds a control character; expected one "
+                            "line of libconfig syntax",
+                            file, brief);
+    config_setting_t *root = config_root_setting(scratch);
+    char *end;
+    errno = 0;
+    long long iv = strtoll(value, &end, 10);
+    if (*value && *end == '\0' && errno == 0 && value[strspn(value, " \t")] != '\0') {
+        *out = config_setting_add(root, "aesimsetvalue", CONFIG_TYPE_INT64);
+        if (*out)
+            config_setting_set_int64(*out, iv);
+        return *out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
+    }
+    // one trailing ';' as in a file is fine
+    size_t len = strlen(value);
+    while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+        len--;
+    if (len > 0 && value[len - 1] == ';')
+        len--;
+    char *text = malloc(len + 32);
+    if (!text)
+        return AE_ERROR(AE_ENOMEM, "out of memory");
+    snprintf(text, len + 32, "aesimsetvalue = %.*s;", (int)len, value);
+    int ok = config_read_string(scratch, text) == CONFIG_TRUE;
+    free(text);
+    root = config_root_setting(scratch);
+    if (ok) {
+        if (config_setting_length(root) != 1)
+            return AE_ERROR(AE_ECONFIG, "%s: --set '%s': expected one value, not further settings after it",
+                            file, brief);
+        char num[64];
+        int line;
+        FILE *mem = fmemopen((void *)value, strlen(value), "r");
+        int wide = mem && find_wide_integer(mem, num, sizeof num, &line);
+        if (mem)
+            fclose(mem);
+        if (wide)
+            return AE_ERROR(
+                AE_ECONFIG,
+                "%s: --set '%s': integer %s does not fit in 32 bits inside a list or group; write "
+                "%sL (or a float such as 1e11)",
+                file, brief, num, num);
+        *out = config_setting_get_member(root, "aesimsetvalue");
+        return AE_OK;
+    }
+    const char *err = config_error_text(scratch);
+    errno = 0;
+    double dv = strtod(value, &end);
+    if (*value && *end == '\0' && errno != EINVAL && end != value) {
+        config_destroy(scratch);
+        config_init(scratch);
+        *out = config_setting_add(config_root_setting(scratch), "aesimsetvalue", CONFIG_TYPE_FLOAT);
+        if (*out)
+            config_setting_set_float(*out, dv);
+        return *out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
+    }
+    int first = (unsigned char)value[strspn(value, " \t")];
+    int structured = first == '[' || first == '(' || first == '{' || first == '"';
+    if (structured || !*value)
+        return AE_ERROR(
+            AE_ECONFIG,
+            "%s: --set '%s': the value is not libconfig syntax (%s)%s; expected e.g. 5, 1e6, true, "
+            "\"text\", [0.0, 5.0] or { start = 0.0; stop = 5.0; step = 1.0; }",
+            file, brief, *value ? err : "empty",
+            strstr(err, "mismatched element type")
+                ? ": the elements of [...] share one type, write 1.0, not 1, among floats"
+                : "");
+    config_destroy(scratch);
+    config_init(scratch);
+    *out = config_setting_add(config_root_setting(scratch), "aesimsetvalue", CONFIG_TYPE_STRING);
+    if (*out)
+        config_setting_set_string(*out, value);
+    return *out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
+}
+
+// Replace element `index` ("[N]") of the list or array g (at path `walked`) by the override's value:
+// the later elements are set aside in the scratch config, the tail removed, the new value and the saved
+// elements appended (libconfig has no insertion at an index).
+static int replace_element(config_setting_t *g, const char *file, const char *brief, const char *walked,
+                           const char *index, const char *value)
+{
+    char *end;
+    long idx = strtol(index + 1, &end, 10);
+    int len = config_setting_is_aggregate(g) ? config_setting_length(g) : 0;
+    if (config_setting_is_group(g) || !config_setting_is_aggregate(g))
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s is %s, not a list, so it has no element %s", file,
+                        brief, walked[0] ? walked : "the top level", type_words(g), index);
+    if (end[0] != ']' || end[1] != '\0' || idx < 0 || idx >= len)
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s has no element %s (it has %d)", file, brief, walked,
+                        index, len);
+    config_t scratch;
+    config_init(&scratch);
+    config_setting_t *v = NULL;
+    int rc = parse_override_value(file, brief, value, &scratch, &v);
+    config_setting_t *saved =
+        rc == AE_OK ? config_setting_add(config_root_setting(&scratch), "aesimsaved", CONFIG_TYPE_LIST)
+                    : NULL;
+    if (rc == AE_OK && !saved)
+        rc = AE_ERROR(AE_ENOMEM, "out of memory");
+    for (int i = (int)idx + 1; rc == AE_OK && i < len; i++)
+        if (!copy_setting(saved, NULL, config_setting_get_elem(g, (unsigned)i)))
+            rc = AE_ERROR(AE_ENOMEM, "out of memory");
+    if (rc == AE_OK) {
+        for (int i = len - 1; i >= (int)idx; i--)
+            config_setting_remove_elem(g, (unsigned)i);
+        if (!copy_setting(g, NULL, v))
+            rc = AE_ERROR(AE_ECONFIG,
+                          "%s: --set '%s': cannot put %s into %s (the elements of an array share one type: "
+                          "write 1.0, not 1, among floats)",
+                          file, brief, type_words(v), walked);
+        for (int i = 0; rc == AE_OK && i < config_setting_length(saved); i++)
+            if (!copy_setting(g, NULL, config_setting_get_elem(saved, (unsigned)i)))
+                rc = AE_ERROR(AE_ENOMEM, "out of memory");
+    }
+    config_destroy(&scratch);
+    return rc;
+}
+
+// Apply one "path=value" override to cfg (see sim_config_load_overrides).
 static int apply_override(config_t *cfg, const char *file, const char *set)
 {
+    char brief[160];
+    brief_override(set, brief, sizeof brief);
     const char *eq = strchr(set, '=');
     if (!eq || eq == set)
-        return AE_ERROR(AE_ECONFIG, "--set '%s': expected path.to.key=value", set);
+        return AE_ERROR(AE_ECONFIG, "--set '%s': expected path.to.key=value", brief);
     char path[512];
     size_t plen = (size_t)(eq - set);
     if (plen >= sizeof path)
-        return AE_ERROR(AE_ECONFIG, "--set '%s': path too long", set);
+        return AE_ERROR(AE_ECONFIG,
+                        "%s: --set '%s': the key path is %zu characters long, expected at most %zu", file,
+                        brief, plen, sizeof path - 1);
     memcpy(path, set, plen);
     path[plen] = '\0';
     const char *value = eq + 1;
     // walk the path, creating missing groups; the last component is the key
     config_setting_t *g = config_root_setting(cfg);
+    char walked[512] = "";
     char *save = NULL, *tok = strtok_r(path, ".", &save);
     while (tok) {
         char *next = strtok_r(NULL, ".", &save);
@@ -1125,60 +1295,80 @@ static int apply_override(config_t *cfg, const char *file, const char *set)
         if (tok[0] == '[') {
             char *end;
             long idx = strtol(tok + 1, &end, 10);
-            child = (*end == ']' && idx >= 0 && config_setting_is_aggregate(g))
+            child = (end[0] == ']' && end[1] == '\0' && idx >= 0 && config_setting_is_aggregate(g))
                         ? config_setting_get_elem(g, (unsigned)idx)
                         : NULL;
             if (!child)
-                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': no element %s", file, set, tok);
+                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s%shas no element %s (it has %d)", file, brief,
+                                walked, *walked ? " " : "", tok,
+                                config_setting_is_aggregate(g) ? config_setting_length(g) : 0);
         } else {
+            if (strchr(tok, '['))
+                return AE_ERROR(AE_ECONFIG,
+                                "%s: --set '%s': '%s': libconfig paths put a dot before an index, as in "
+                                "systems.[0].train.lr",
+                                file, brief, tok);
+            if (!config_setting_is_group(g))
+                break; // reported below with what g is
             child = config_setting_get_member(g, tok);
-            if (!child && config_setting_is_group(g))
+            if (!child)
                 child = config_setting_add(g, tok, CONFIG_TYPE_GROUP);
-            if (!child || !config_setting_is_aggregate(child))
-                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': '%s' is not a group or list", file, set, tok);
+            if (!child)
+                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': cannot add '%s'", file, brief, tok);
         }
+        size_t wl = strlen(walked);
+        snprintf(walked + wl, sizeof walked - wl, "%s%s", wl ? "." : "", tok);
         g = child;
         tok = next;
     }
-    if (!tok || tok[0] == '[' || !config_setting_is_group(g))
-        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': expected a key path such as eval.max_blocks", file, set);
-    if (config_setting_get_member(g, tok))
-        config_setting_remove(g, tok);
-    // the value's type from its form
-    char *end;
-    errno = 0;
-    long long iv = strtoll(value, &end, 10);
-    int is_int = *value && *end == '\0' && errno == 0;
-    errno = 0;
-    double dv = strtod(value, &end);
-    int is_num = *value && *end == '\0' && errno == 0;
-    config_setting_t *v;
-    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
-        v = config_setting_add(g, tok, CONFIG_TYPE_BOOL);
-        if (v)
-            config_setting_set_bool(v, value[0] == 't');
-    } else if (is_int) {
-        v = config_setting_add(g, tok, CONFIG_TYPE_INT64);
-        if (v)
-            config_setting_set_int64(v, iv);
-    } else if (is_num) {
-        v = config_setting_add(g, tok, CONFIG_TYPE_FLOAT);
-        if (v)
-            config_setting_set_float(v, dv);
-    } else {
-        char str[512];
-        size_t len = strlen(value);
-        if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
-            snprintf(str, sizeof str, "%.*s", (int)(len - 2), value + 1);
+    if (!tok)
+        return AE_ERROR(AE_ECONFIG,
+                        "%s: --set '%s': expected a key path ending in a key, such as eval.max_blocks or "
+                        "systems.[0].tx_hidden",
+                        file, brief);
+    if (tok[0] == '[')
+        return replace_element(g, file, brief, walked, tok, value);
+    if (!config_setting_is_group(g)) {
+        // e.g. eval.ebno_db.start on a list grid: g has no keys
+        const char *name = config_setting_name(g);
+        int grid = name && (strcmp(name, "ebno_db") == 0 || strcmp(name, "esno_db") == 0);
+        char hint[320];
+        if (grid)
+            snprintf(
+                hint, sizeof hint,
+                "set the whole grid instead, e.g. --set '%s={ start = 2.0; stop = 10.0; step = 1.0; }' or "
+                "--set '%s=[2.0, 4.0]'",
+                walked, walked);
+        else if (config_setting_is_aggregate(g))
+            snprintf(hint, sizeof hint, "set it whole (--set '%s=[...]') or one element (%s.[0])", walked,
+                     walked);
         else
-            snprintf(str, sizeof str, "%s", value);
-        v = config_setting_add(g, tok, CONFIG_TYPE_STRING);
-        if (v)
-            config_setting_set_string(v, str);
+            snprintf(hint, sizeof hint, "set it whole (--set '%s=...')", walked);
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s is %s, not a group, so it has no key '%s'; %s", file,
+                        brief, walked, type_words(g), tok, hint);
     }
-    if (!v)
-        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': cannot set it", file, set);
-    return AE_OK;
+    config_t scratch;
+    config_init(&scratch);
+    config_setting_t *v = NULL;
+    int rc = parse_override_value(file, brief, value, &scratch, &v);
+    if (rc == AE_OK) {
+        if (config_setting_get_member(g, tok))
+            config_setting_remove(g, tok);
+        // the grid is either ebno_db or esno_db: setting one replaces the other
+        const char *gname = config_setting_name(g);
+        if (gname && strcmp(gname, "eval") == 0 && config_setting_parent(g) &&
+            config_setting_is_root(config_setting_parent(g))) {
+            const char *other = strcmp(tok, "ebno_db") == 0   ? "esno_db"
+                                : strcmp(tok, "esno_db") == 0 ? "ebno_db"
+                                                              : NULL;
+            if (other && config_setting_get_member(g, other))
+                config_setting_remove(g, other);
+        }
+        if (!copy_setting(g, tok, v))
+            rc = AE_ERROR(AE_ECONFIG, "%s: --set '%s': cannot set it", file, brief);
+    }
+    config_destroy(&scratch);
+    return rc;
 }
 
 int sim_config_load(const char *path, sim_experiment *ex)

@@ -93,9 +93,14 @@ int sim_config_load(const char *path, sim_experiment *ex);
 
 // As sim_config_load, with overrides applied to the file's settings before validation: each of
 // sets[0..n_sets-1] is "path.to.key=value" (libconfig paths; list elements as "systems.[0].train.lr";
-// missing groups along the path are created). The value's type follows its form: true/false, an integer,
-// a float (with '.' or an exponent), a quoted or bare string. AE_ECONFIG naming the override when it is
-// malformed or its path does not exist; the usual checks (unknown keys, types, ranges) then apply.
+// missing groups along the path are created). The value is libconfig syntax, so it may be a number,
+// true/false, a quoted string, a list ([0.0, 5.0], [32, 32]) or a group ({ start = 0.0; stop = 5.0; });
+// a decimal integer needs no L suffix, and a value that does not start like a list, group or quoted
+// string and is not a number is a bare string (qam16). Setting eval.ebno_db replaces eval.esno_db and
+// the other way round. AE_ECONFIG naming the config file and the override (quoted in part when long)
+// when the override is malformed, its value is not libconfig syntax, or its path runs through a value
+// that is not a group (with a hint such as setting a whole grid); the usual checks (unknown keys, types,
+// ranges) then apply.
 int sim_config_load_overrides(const char *path, const char *const *sets, size_t n_sets, sim_experiment *ex);
 
 // Write the experiment with every default filled in, as a config file sim_config_load reads back to

@@ -94,8 +94,9 @@ static const char *const usage_plot =
 static const char *const usage_check =
     "usage: aesim check CONFIG [--set path.to.key=value]...\n"
     "\n"
-    "Validate CONFIG (with the overrides), print the resolved experiment (every default filled in) and\n"
-    "the work it implies: systems, points, parameters. Exit 0 if valid, 2 with the error otherwise.\n";
+    "Validate CONFIG (with the overrides, as for aesim run: values in libconfig syntax), print the\n"
+    "resolved experiment (every default filled in) and the work it implies: systems, points, parameters.\n"
+    "Exit 0 if valid, 2 with the error otherwise.\n";
 
 static const char *const usage_train =
     "usage: aesim train CONFIG [--out DIR] [--set path.to.key=value]... [--restart] [--quiet]\n"
@@ -120,8 +121,10 @@ static const char *const usage_run =
     "  -o, --out DIR      results folder (default results/<config name>/, created if missing)\n"
     "  -t, --threads N    worker threads for training and simulation (default: OMP_NUM_THREADS or all\n"
     "                     cores); trained models and counts are the same for any N with the same seed\n"
-    "  -s, --set K=V      override a config key (several allowed), e.g. --set eval.max_blocks=1e6\n"
-    "                     --set systems.[0].train.ebno_db=5.0\n"
+    "  -s, --set K=V      override a config key (several allowed); V is libconfig syntax, e.g.\n"
+    "                     --set eval.max_blocks=1e6 --set systems.[0].train.ebno_db=5.0\n"
+    "                     --set 'eval.ebno_db=[0.0, 5.0]' --set 'systems.[0].tx_hidden=[32, 32]'\n"
+    "                     --set 'eval.esno_db={ start = 0.0; stop = 10.0; step = 2.0; }' (replaces ebno_db)\n"
     "  -r, --restart      start over in a folder that holds an earlier run of this experiment\n"
     "  -q, --quiet        no progress on stderr (progress is shown only on a terminal anyway)\n"
     "  -h, --help         this help\n"

@@ -864,6 +864,90 @@ Test(workflow, a_write_failure_keeps_the_previous_results, .timeout = 120)
     free(after);
 }
 
+// Load text with the overrides sets[0..n-1]; returns the status (the message in ae_err_message()).
+static int load_with(const char *text, const char *const *sets, size_t n, sim_experiment *ex)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/o.cfg", dir);
+    write_file(path, text);
+    return sim_config_load_overrides(path, sets, n, ex);
+}
+
+#define AE_SYS                                                                                               \
+    "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2; train = { steps = 50; }; },\n"       \
+    "  { name = \"h\"; type = \"hamming_7_4\"; } );\n"
+
+Test(config, overrides_take_libconfig_values)
+{
+    sim_experiment ex;
+    // a list, a group and a 64-bit integer
+    const char *a[] = {"eval.ebno_db=[0.0, 5.0]", "systems.[0].tx_hidden=[32, 8]",
+                       "eval.max_blocks=12345678901", "systems.[1].decoder=hard", "systems.[0].train.lr=.5"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, a, 5, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.n_ebno == 2 && ex.ebno_db[0] == 0.0 && ex.ebno_db[1] == 5.0);
+    cr_assert(ex.systems[0].ae.n_tx_hidden == 2 && ex.systems[0].ae.tx_hidden[0] == 32 &&
+              ex.systems[0].ae.tx_hidden[1] == 8);
+    cr_assert_eq(ex.eval.max_blocks, 12345678901ULL);
+    cr_assert_eq(ex.systems[1].decoder, MOD_HAMMING_HARD);
+    cr_assert_float_eq(ex.systems[0].train.lr, 0.5, 1e-15);
+    sim_experiment_free(&ex);
+    // a grid group (a trailing ';' as in a file is fine), and Es/N0 replacing the file's Eb/N0 grid
+    const char *b[] = {"eval.ebno_db={ start = 0.0; stop = 5.0; step = 2.5; };"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, b, 1, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.n_ebno == 3 && ex.ebno_db[2] == 5.0 && !ex.grid_esno);
+    sim_experiment_free(&ex);
+    const char *c[] = {"eval.esno_db=[1.0, 3.0]"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, c, 1, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.grid_esno && ex.n_ebno == 2 && ex.ebno_db[0] == 1.0);
+    sim_experiment_free(&ex);
+    const char *d[] = {"eval.esno_db=[1.0]", "eval.ebno_db=[2.0]"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, d, 2, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(!ex.grid_esno && ex.n_ebno == 1 && ex.ebno_db[0] == 2.0);
+    sim_experiment_free(&ex);
+    // a whole channel group, and a sweep
+    const char *e[] = {"systems.[1]={ name = \"q\"; type = \"modem\"; scheme = \"qpsk\"; }",
+                       "channel={ type = \"rayleigh\"; csi = \"perfect\"; }",
+                       "sweep={ train = { lr = [0.01, 0.001]; }; }"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, e, 3, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.n_systems, 3);
+    cr_assert_eq(ex.systems[2].channel.kind, SIM_CH_RAYLEIGH);
+    cr_assert_eq(ex.systems[2].type, SIM_SYS_MODEM);
+    sim_experiment_free(&ex);
+    // one element of a list
+    const char *f[] = {"eval.ebno_db.[0]=1.0"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, f, 1, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.n_ebno == 2 && ex.ebno_db[0] == 1.0 && ex.ebno_db[1] == 2.0);
+    sim_experiment_free(&ex);
+}
+
+Test(config, override_errors_say_what_was_expected)
+{
+    sim_experiment ex;
+    const struct {
+        const char *set, *want;
+    } cases[] = {
+        {"eval.ebno_db.start=2",
+         "eval.ebno_db is a list, not a group, so it has no key 'start'; set the whole "
+         "grid instead, e.g. --set 'eval.ebno_db={ start = 2.0;"},
+        {"eval.ebno_db=[0.0, 5.0", "the value is not libconfig syntax (syntax error)"},
+        {"eval.ebno_db=[0, 5.0]", "the elements of [...] share one type"},
+        {"eval.max_blocks=1; seed = 5", "expected one value, not further settings after it"},
+        {"systems[0].k=3", "libconfig paths put a dot before an index"},
+        {"systems.[7].k=3", "systems has no element [7] (it has 2)"},
+        {"eval.max_blocks.x=1", "eval.max_blocks is a number, not a group, so it has no key 'x'"},
+        {"eval.ebno_db.[5]=1.0", "eval.ebno_db has no element [5] (it has 2)"},
+        {"eval.max_blocks=[1, 12345678901]", "integer 12345678901 does not fit in 32 bits"},
+        {"eval.ebno_db=[0.0]\n@include \"/etc/passwd\"", "control character"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *one[] = {cases[i].set};
+        cr_assert_eq(load_with(GOOD_EVAL AE_SYS, one, 1, &ex), AE_ECONFIG, "%s", cases[i].set);
+        cr_assert(strstr(ae_err_message(), cases[i].want), "%s: %s", cases[i].set, ae_err_message());
+        cr_assert(strstr(ae_err_message(), "o.cfg: --set '"), "%s", ae_err_message());
+    }
+}
+
 Test(config, sweeps_give_one_system_per_value)
 {
     char dir[64], path[128];
