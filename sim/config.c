@@ -1127,6 +1127,8 @@ static void brief_override(const char *set, char *buf, size_t len)
 // The type of a setting in words, for messages.
 static const char *type_words(const config_setting_t *s)
 {
+    if (!s)
+        return "nothing";
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_GROUP: return "a group";
     case CONFIG_TYPE_ARRAY:

@@ -86,22 +86,15 @@ static double binomial_tail(double x, double n, double p, int at_most, double *p
 {
     *pmf = exp(binomial_log_pmf(x, n, p));
     double sum = 0.0, t = 1.0;
-    if (!at_most) {
-        double r = p / (1.0 - p);
-        for (double j = 0.0; x + j <= n; j += 1.0) {
-            sum += t;
-            t *= (n - x - j) / (x + j + 1.0) * r;
-            if (t < 1e-17 * sum)
-                break;
-        }
-    } else {
-        double r = (1.0 - p) / p;
-        for (double j = 0.0; j <= x; j += 1.0) {
-            sum += t;
-            t *= (x - j) / (n - x + j + 1.0) * r;
-            if (t < 1e-17 * sum)
-                break;
-        }
+    // the terms k = x, x + 1, ..., n (at_most = 0) or k = x, x - 1, ..., 0 (at_most = 1)
+    uint64_t terms = (uint64_t)(at_most ? x : n - x) + 1;
+    double r = at_most ? (1.0 - p) / p : p / (1.0 - p);
+    for (uint64_t i = 0; i < terms; i++) {
+        double j = (double)i;
+        sum += t;
+        t *= at_most ? (x - j) / (n - x + j + 1.0) * r : (n - x - j) / (x + j + 1.0) * r;
+        if (t < 1e-17 * sum)
+            break;
     }
     return *pmf * sum;
 }
