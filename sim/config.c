@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +17,9 @@
 #include "fileio.h"
 #include "modem.h"
 #include "stats.h"
+
+// The UTF-8 byte-order mark some editors put at the start of a text file.
+#define SIM_UTF8_BOM "\xEF\xBB\xBF"
 
 // ---------------------------------------------------------------------------------------------
 // the schema: valid keys per group, for unknown-key errors and suggestions
@@ -63,9 +67,10 @@ int sim_system_type_parse(const char *name)
 // ---------------------------------------------------------------------------------------------
 // error helpers
 
-// Parser context: the file name for messages.
+// Parser context: the file name for messages, and how to name the files it @includes.
 typedef struct cfg_ctx {
-    const char *file;
+    const char *file; // the config file as given
+    const char *dir;  // its folder ("" for the working folder), which relative @include names start from
 } cfg_ctx;
 
 // Dotted path of a setting as libconfig's lookup writes it, e.g. "systems.[0].train.lr".
@@ -105,9 +110,18 @@ __attribute__((format(printf, 4, 5))) static int cfg_fail(const cfg_ctx *cx, con
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int line = (int)config_setting_source_line(s);
+    // a setting of an @include'd file is named by that file and its line there
+    const char *src = config_setting_source_file(s);
+    char file[8300];
+    if (!src)
+        snprintf(file, sizeof file, "%s", cx->file);
+    else if (cx->dir[0] && src[0] != '/') // libconfig keeps the name as the @include wrote it
+        snprintf(file, sizeof file, "%s/%s", cx->dir, src);
+    else
+        snprintf(file, sizeof file, "%s", src);
     if (line <= 0) // the root group has no line
-        return AE_ERROR(AE_ECONFIG, "%s: %s: %s", cx->file, path[0] ? path : "(top level)", msg);
-    return AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", cx->file, line, path[0] ? path : "(top level)", msg);
+        return AE_ERROR(AE_ECONFIG, "%s: %s: %s", file, path[0] ? path : "(top level)", msg);
+    return AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", file, line, path[0] ? path : "(top level)", msg);
 }
 
 // Levenshtein distance of two short strings (for "did you mean").
@@ -347,7 +361,9 @@ static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_exper
             return cfg_fail(cx, s, NULL, "expected start and stop (dB), and optionally step (default 1)");
         if ((rc = get_double(cx, s, "start", -100, 100, "Eb/N0 in dB, -100..100", &start)) != AE_OK ||
             (rc = get_double(cx, s, "stop", -100, 100, "Eb/N0 in dB, -100..100", &stop)) != AE_OK ||
-            (rc = get_double(cx, s, "step", 1e-3, 100, "a step in dB > 0", &step)) != AE_OK)
+            (rc = get_double(cx, s, "step", 1e-3, 100,
+                             "a step in dB, 0.001..100 (grid points are told apart at 0.001 dB)", &step)) !=
+                AE_OK)
             return rc;
         if (stop < start)
             return cfg_fail(cx, s, NULL, "stop %g < start %g; expected stop >= start", stop, start);
@@ -818,9 +834,10 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
 // libconfig 1.5's scanner calls exit() when an @include names something it cannot read as a file (a
 // folder, such as @include "" or "."). Check every @include of the file (and, recursively, of the files
 // it includes) first: each must name a regular, readable file, relative to the including folder `dir`
-// unless absolute. A NUL byte is refused too: libconfig's scanner reads past it, the checks here would not
-// (both found by fuzz/fuzz_config.c).
-static int check_includes(const char *path, const char *dir, int depth)
+// unless absolute (*absolute is set when any is). A NUL byte is refused too: libconfig's scanner reads
+// past it, the checks here would not (both found by fuzz/fuzz_config.c); so is a UTF-8 byte-order mark
+// at the start of an included file (the loader skips one in the config file itself only).
+static int check_includes(const char *path, const char *dir, int depth, int *absolute)
 {
     if (depth > 10)
         return AE_ERROR(AE_ECONFIG, "%s: @include nested more than 10 deep", path);
@@ -838,7 +855,19 @@ static int check_includes(const char *path, const char *dir, int depth)
             rc = AE_ERROR(AE_ECONFIG, "%s:%d: a NUL byte; expected a text config file", path, lineno);
             break;
         }
-        const char *p = line + strspn(line, " \t");
+        const char *p = line;
+        if (lineno == 1 && strncmp(p, SIM_UTF8_BOM, 3) == 0) {
+            // the loader skips one in the config file itself; libconfig reads included files on its own
+            if (depth > 0) {
+                rc = AE_ERROR(AE_ECONFIG,
+                              "%s:1: starts with a UTF-8 byte-order mark (bytes EF BB BF), which libconfig "
+                              "cannot read in an @include'd file; save it as UTF-8 without a BOM",
+                              path);
+                break;
+            }
+            p += 3;
+        }
+        p += strspn(p, " \t");
         if (strncmp(p, "@include", 8) != 0)
             continue;
         const char *q = strchr(p + 8, '"'), *e = q ? strchr(q + 1, '"') : NULL;
@@ -846,6 +875,8 @@ static int check_includes(const char *path, const char *dir, int depth)
             continue; // libconfig reports the syntax
         char name[4096], full[8300];
         snprintf(name, sizeof name, "%.*s", (int)(e - q - 1), q + 1);
+        if (name[0] == '/')
+            *absolute = 1;
         if (name[0] == '/' || !*dir)
             snprintf(full, sizeof full, "%s", name);
         else
@@ -858,7 +889,7 @@ static int check_includes(const char *path, const char *dir, int depth)
                           : stat(full, &st) != 0 ? strerror(errno)
                                                  : "not a file");
         else
-            rc = check_includes(full, dir, depth + 1);
+            rc = check_includes(full, dir, depth + 1, absolute);
     }
     free(line);
     fclose(f);
@@ -1373,6 +1404,69 @@ static int apply_override(config_t *cfg, const char *file, const char *set)
     return rc;
 }
 
+// Read the config file at path (in folder dir, "" for the working folder) into *cfg (initialised here;
+// destroyed again on error). A UTF-8 byte-order mark at its start is skipped. @include names are taken
+// relative to dir: libconfig 1.5 puts its include folder in front of every name, absolute ones too, so
+// a config with an absolute @include (`absolute`) is read with the working folder switched to dir and no
+// include folder, and the working folder restored after. AE_ECONFIG with "FILE:LINE: ..." on a syntax
+// error.
+static int read_config(const char *path, const char *dir, int absolute, config_t *cfg)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return AE_ERROR(AE_ECONFIG, "%s: cannot read the config file: %s", path, strerror(errno));
+    char bom[3];
+    if (fread(bom, 1, 3, f) != 3 || memcmp(bom, SIM_UTF8_BOM, 3) != 0)
+        rewind(f);
+    config_init(cfg);
+    int here = -1, moved = 0;
+    if (dir[0] && absolute) {
+        here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (here < 0 || chdir(dir) != 0) {
+            int err = errno;
+            if (here >= 0)
+                close(here);
+            fclose(f);
+            config_destroy(cfg);
+            return AE_ERROR(AE_ECONFIG, "%s: cannot read its @include files from %s: %s", path, dir,
+                            strerror(err));
+        }
+        moved = 1;
+    } else if (dir[0]) {
+        config_set_include_dir(cfg, dir);
+    }
+    int ok = config_read(cfg, f) == CONFIG_TRUE;
+    int back = !moved || fchdir(here) == 0, back_errno = errno;
+    if (here >= 0)
+        close(here);
+    fclose(f);
+    if (!back) {
+        config_destroy(cfg);
+        return AE_ERROR(AE_EIO, "cannot return to the working folder after reading %s: %s", path,
+                        strerror(back_errno));
+    }
+    if (ok)
+        return AE_OK;
+    const char *text = config_error_text(cfg), *efile = config_error_file(cfg);
+    char where[8300];
+    // an included file's name as the @include wrote it, relative to dir
+    if (!efile)
+        snprintf(where, sizeof where, "%s", path);
+    else if (dir[0] && efile[0] != '/')
+        snprintf(where, sizeof where, "%s/%s", dir, efile);
+    else
+        snprintf(where, sizeof where, "%s", efile);
+    const char *hint = "";
+    if (strstr(text, "mismatched element type"))
+        hint = " (the elements of an array share one type: write 1.0, not 1, among floats)";
+    else if (strstr(text, "include"))
+        hint = " (the @include on that line names a file libconfig could not open)";
+    int rc = AE_ERROR(AE_ECONFIG, "%s:%d: %s%s%s", where, config_error_line(cfg),
+                      strcmp(text, "syntax error") == 0 ? "" : "syntax error: ", text, hint);
+    config_destroy(cfg);
+    return rc;
+}
+
 int sim_config_load(const char *path, sim_experiment *ex)
 {
     return sim_config_load_overrides(path, NULL, 0, ex);
@@ -1399,29 +1493,14 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
         *slash = '\0';
     else
         dir[0] = '\0';
-    int inc = check_includes(path, dir, 0);
+    int absolute = 0;
+    int inc = check_includes(path, dir, 0, &absolute);
     if (inc != AE_OK)
         return inc;
     config_t cfg;
-    config_init(&cfg);
-    if (dir[0])
-        config_set_include_dir(&cfg, dir);
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        int rc;
-        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-            rc = AE_ERROR(AE_ECONFIG, "%s: cannot read the config file", path);
-        else {
-            const char *text = config_error_text(&cfg);
-            const char *hint = "";
-            if (strstr(text, "mismatched element type"))
-                hint = " (the elements of an array share one type: write 1.0, not 1, among floats)";
-            rc = AE_ERROR(AE_ECONFIG, "%s:%d: %s%s%s",
-                          config_error_file(&cfg) ? config_error_file(&cfg) : path, config_error_line(&cfg),
-                          strcmp(text, "syntax error") == 0 ? "" : "syntax error: ", text, hint);
-        }
-        config_destroy(&cfg);
+    int rc = read_config(path, dir, absolute, &cfg);
+    if (rc != AE_OK)
         return rc;
-    }
     for (size_t i = 0; i < n_sets; i++) {
         int orc = apply_override(&cfg, path, sets[i]);
         if (orc != AE_OK) {
@@ -1429,7 +1508,7 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
             return orc;
         }
     }
-    cfg_ctx sweep_cx = {path};
+    cfg_ctx sweep_cx = {path, dir};
     int src = expand_sweeps(&sweep_cx, &cfg);
     if (src != AE_OK) {
         config_destroy(&cfg);
@@ -1441,8 +1520,8 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
     ex->early_stop = 1;
     ex->min_bler = 0.0;
     ex->memory_limit_mib = default_memory_limit_mib();
-    cfg_ctx cx = {path};
-    int rc = parse_root(&cx, config_root_setting(&cfg), ex);
+    cfg_ctx cx = {path, dir};
+    rc = parse_root(&cx, config_root_setting(&cfg), ex);
     config_destroy(&cfg);
     if (rc != AE_OK) {
         sim_experiment_free(ex);

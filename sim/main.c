@@ -649,6 +649,33 @@ static int do_run(const run_opts *o)
     return report(rc);
 }
 
+// The message for an argument getopt refused: an unknown option, or a known one without its value. A
+// config whose name starts with '-' is read as a cluster of short options, so that case says how to
+// give one. optstring is getopt's.
+static int bad_option(int argc, char **argv, const char *optstring)
+{
+    if (optopt && strchr(optstring, optopt)) // a known short option, or a long one, without its value
+        return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
+    if (!optopt) // an unknown long option
+        return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
+    // an unknown short option: getopt stays on its argument unless it was the argument's last letter
+    const char *arg = optind < argc && argv[optind][0] == '-' && strchr(argv[optind] + 1, optopt)
+                          ? argv[optind]
+                          : argv[optind - 1];
+    struct stat st;
+    fprintf(stderr, "aesim: unknown option '-%c' in '%s'", optopt, arg);
+    if (stat(arg, &st) == 0)
+        fprintf(stderr,
+                "; '%s' is a file, but a name that starts with '-' reads as options: write ./%s, or put it "
+                "after -- (aesim %s [options] -- %s)",
+                arg, arg, argv[0], arg);
+    else
+        fprintf(stderr, " (a CONFIG whose name starts with '-' goes after --: aesim %s [options] -- FILE)",
+                argv[0]);
+    fprintf(stderr, "\n(see aesim --help)\n");
+    return EXIT_INPUT;
+}
+
 // Options of run, train and eval.
 static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
 {
@@ -683,13 +710,19 @@ static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
             break;
         case 'q': o->quiet = 1; break;
         case 'h': fputs(usage, stdout); return -1;
-        default: return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
+        default: return bad_option(argc, argv, "o:t:s:rc:qh");
         }
     }
     if (optind >= argc)
         return input_error("missing CONFIG%s (see --help)", "");
-    if (optind < argc - 1)
+    if (optind < argc - 1) {
+        if (strcmp(argv[optind - 1], "--") == 0 && argv[optind + 1][0] == '-')
+            return input_error(
+                "unexpected argument '%s' (after --, every argument is a name: put the options "
+                "before --)",
+                argv[optind + 1]);
         return input_error("unexpected argument '%s'", argv[optind + 1]);
+    }
     o->config = argv[optind];
     if (o->mode == MODE_EVAL && !o->checkpoints)
         return input_error("aesim eval needs --checkpoints DIR%s", "");
