@@ -538,14 +538,15 @@ static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_chann
     return AE_OK;
 }
 
-// Names become file names and CSV fields: [a-z0-9_.-], 1..SIM_NAME_MAX-1 characters, not "." or "..".
+// Names become file names and CSV fields: [a-z0-9_.=+-], 1..SIM_NAME_MAX-1 characters, not "." or ".."
+// ('=' and '+' for sweep names such as ae_train.ebno_db=-1 or ae_channel.k_factor=1e+06).
 static int name_ok(const char *s)
 {
     size_t len = strlen(s);
     if (len < 1 || len >= SIM_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
         return 0;
     for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.=+-", *p)))
             return 0;
     return 1;
 }
@@ -593,7 +594,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         return cfg_fail(cx, g, "name", "missing; expected a name such as \"ae_7_4\"");
     if (!name_ok(name))
         return cfg_fail(cx, config_setting_get_member(g, "name"), NULL,
-                        "'%s' is not a valid system name; expected 1..%d characters of [a-z0-9_.-]", name,
+                        "'%s' is not a valid system name; expected 1..%d characters of [a-z0-9_.=+-]", name,
                         SIM_NAME_MAX - 1);
     snprintf(sys->name, sizeof sys->name, "%s", name);
     if (!type)
@@ -970,7 +971,8 @@ static int check_wide_integers(const char *path)
 
 // ---------------------------------------------------------------------------------------------
 // sweeps: sweep = { train = { ebno_db = [1.0, 3.0]; }; }; gives one system per value (per combination of
-// values when several keys are swept), named <system>_<dotted.key>-<value as %g>
+// values when several keys are swept), named <system>_<dotted.key>=<value> (%g for floats, so
+// ae_train.ebno_db=-1), one _<key>=<value> per swept key
 
 // Deep copy of setting src as a new member (or element, name NULL) of dst.
 static config_setting_t *copy_setting(config_setting_t *dst, const char *name, const config_setting_t *src)
@@ -1129,10 +1131,16 @@ static int expand_sweeps(const cfg_ctx *cx, config_t *cfg)
                 if (set_path(copy, key->path, v) != AE_OK)
                     return cfg_fail(cx, key->values, NULL, "cannot set '%s' in system '%s'", key->path, name);
                 size_t l = strlen(name);
-                if (config_setting_type(v) == CONFIG_TYPE_STRING)
-                    snprintf(name + l, sizeof name - l, "_%s-%s", key->path, config_setting_get_string(v));
+                int vt = config_setting_type(v);
+                if (vt == CONFIG_TYPE_STRING)
+                    snprintf(name + l, sizeof name - l, "_%s=%s", key->path, config_setting_get_string(v));
+                else if (vt == CONFIG_TYPE_INT || vt == CONFIG_TYPE_INT64)
+                    snprintf(name + l, sizeof name - l, "_%s=%lld", key->path, config_setting_get_int64(v));
+                else if (vt == CONFIG_TYPE_BOOL)
+                    snprintf(name + l, sizeof name - l, "_%s=%s", key->path,
+                             config_setting_get_bool(v) ? "true" : "false");
                 else
-                    snprintf(name + l, sizeof name - l, "_%s-%g", key->path, number_of(v));
+                    snprintf(name + l, sizeof name - l, "_%s=%g", key->path, number_of(v));
             }
             config_setting_t *nset = config_setting_get_member(copy, "name");
             if (nset)

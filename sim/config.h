@@ -49,7 +49,7 @@ enum sim_system_type {
 enum { SIM_NAME_MAX = 64 };
 
 typedef struct sim_system_cfg {
-    char name[SIM_NAME_MAX]; // filename-safe: [a-z0-9_.-]
+    char name[SIM_NAME_MAX]; // filename-safe: [a-z0-9_.=+-]
     int type;                // enum sim_system_type
     unsigned k;              // information bits per block
     size_t n;                // real channel uses per block

@@ -960,13 +960,22 @@ Test(config, sweeps_give_one_system_per_value)
     sim_experiment ex;
     cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
     cr_assert_eq(ex.n_systems, 5, "2 x 2 learned systems and the untouched Hamming one");
-    cr_assert_str_eq(ex.systems[0].name, "ae_7_4_train.ebno_db-1_train.lr-0.01");
+    cr_assert_str_eq(ex.systems[0].name, "ae_7_4_train.ebno_db=1_train.lr=0.01");
     cr_assert_float_eq(ex.systems[0].train.ebno_db, 1.0, 1e-12);
     cr_assert_float_eq(ex.systems[0].train.lr, 0.01, 1e-12);
-    cr_assert_str_eq(ex.systems[3].name, "ae_7_4_train.ebno_db-3_train.lr-0.001");
+    cr_assert_str_eq(ex.systems[3].name, "ae_7_4_train.ebno_db=3_train.lr=0.001");
     cr_assert_float_eq(ex.systems[3].train.ebno_db, 3.0, 1e-12);
     cr_assert_float_eq(ex.systems[3].train.lr, 0.001, 1e-12);
     cr_assert_str_eq(ex.systems[4].name, "ml");
+    sim_experiment_free(&ex);
+    // a negative value reads as one, after '=' (not "ebno_db--1"); integers print as integers
+    write_file(path, "eval = { ebno_db = [4.0]; max_blocks = 1000; };\n"
+                     "sweep = { train = { ebno_db = [-1.0, 2.5]; steps = [1000000]; }; };\n"
+                     "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2; } );\n");
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.n_systems, 2);
+    cr_assert_str_eq(ex.systems[0].name, "ae_train.ebno_db=-1_train.steps=1000000");
+    cr_assert_str_eq(ex.systems[1].name, "ae_train.ebno_db=2.5_train.steps=1000000");
     sim_experiment_free(&ex);
     // a key no system has
     expect_config_error(GOOD_EVAL "sweep = { decoder = [\"hard\"]; };\n" GOOD_SYS, "sweep.decoder",
