@@ -45,6 +45,21 @@ static const char *const keys_hamming[] = {"name", "type", "decoder", "channel",
 static const char *const keys_train[] = {"steps",   "batch", "lr",        "lr_final",         "schedule",
                                          "ebno_db", "seed",  "log_every", "checkpoint_every", NULL};
 
+const char *const *sim_config_schema(const char *group)
+{
+    static const struct {
+        const char *group;
+        const char *const *keys;
+    } schema[] = {{"top", keys_top},           {"channel", keys_channel},     {"ofdm", keys_ofdm},
+                  {"eval", keys_eval},         {"grid", keys_grid},           {"autoencoder", keys_ae},
+                  {"uncoded_bpsk", keys_bpsk}, {"hamming_7_4", keys_hamming}, {"modem", keys_modem},
+                  {"train", keys_train}};
+    for (size_t i = 0; i < sizeof schema / sizeof *schema; i++)
+        if (strcmp(group, schema[i].group) == 0)
+            return schema[i].keys;
+    return NULL;
+}
+
 const char *sim_system_type_name(int type)
 {
     switch (type) {
@@ -1551,19 +1566,24 @@ void sim_experiment_free(sim_experiment *ex)
 // writing the resolved config
 
 // A double as libconfig reads it back as a float: always with a decimal point or exponent.
-static void put_float(FILE *f, double v)
+static void format_float(double v, char *buf, size_t size)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.17g", v);
+    snprintf(buf, size, "%.17g", v);
     // shortest representation that round-trips
     for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             break;
     }
     size_t len = strlen(buf);
-    if (!strpbrk(buf, ".eEn") && len + 3 <= sizeof buf)
+    if (!strpbrk(buf, ".eEn") && len + 3 <= size)
         memcpy(buf + len, ".0", 3);
+}
+
+static void put_float(FILE *f, double v)
+{
+    char buf[64];
+    format_float(v, buf, sizeof buf);
     fputs(buf, f);
 }
 
@@ -1710,36 +1730,156 @@ int sim_config_write_resolved(const sim_experiment *ex, const char *path, const 
     return sim_file_commit(&out);
 }
 
+// One line of `aesim list`: the setting (printf format), padded so that the comments line up, then
+// "# comment" (none if comment is NULL); further comment lines follow as given.
+__attribute__((format(printf, 4, 5))) static void list_row(FILE *f, const char *indent, const char *comment,
+                                                           const char *fmt, ...)
+{
+    char setting[512];
+    va_list ap;
+    va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): ap is started just above (analyzer false positive)
+    vsnprintf(setting, sizeof setting, fmt, ap);
+    va_end(ap);
+    if (!comment) {
+        fprintf(f, "%s%s\n", indent, setting);
+        return;
+    }
+    int width = 34 - (int)strlen(indent);
+    fprintf(f, "%s%-*s # %s\n", indent, width < 1 ? 1 : width, setting, comment);
+}
+
 void sim_config_print_keys(FILE *f)
 {
-    sim_experiment ex;
-    memset(&ex, 0, sizeof ex);
-    snprintf(ex.name, sizeof ex.name, "defaults");
-    sim_channel_cfg_default(&ex.channel);
-    sim_eval_cfg_default(&ex.eval);
-    ex.early_stop = 1;
-    ex.memory_limit_mib = default_memory_limit_mib();
-    double grid[] = {0.0, 2.0, 4.0, 6.0, 8.0};
-    ex.ebno_db = grid;
-    ex.n_ebno = 5;
-    sim_system_cfg sys[3];
-    memset(sys, 0, sizeof sys);
-    snprintf(sys[0].name, sizeof sys[0].name, "ae_7_4");
-    sys[0].type = SIM_SYS_AUTOENCODER;
-    sys[0].k = 4;
-    sys[0].n = 7;
-    ae_cfg_default(&sys[0].ae, 4, 7);
-    sim_train_cfg_default(&sys[0].train);
-    snprintf(sys[1].name, sizeof sys[1].name, "uncoded_bpsk_4_4");
-    sys[1].type = SIM_SYS_UNCODED_BPSK;
-    sys[1].k = 4;
-    sys[1].n = 4;
-    snprintf(sys[2].name, sizeof sys[2].name, "hamming_7_4_ml");
-    sys[2].type = SIM_SYS_HAMMING74;
-    sys[2].decoder = MOD_HAMMING_ML;
-    for (int i = 0; i < 3; i++)
-        sys[i].channel = ex.channel;
-    ex.systems = sys;
-    ex.n_systems = 3;
-    write_experiment(f, &ex);
+    // every value below comes from the defaults the loader starts from
+    sim_eval_cfg ev;
+    sim_eval_cfg_default(&ev);
+    sim_channel_cfg ch;
+    sim_channel_cfg_default(&ch);
+    const ch_ofdm_link_cfg *o = &ch.ofdm;
+    sim_train_cfg tr;
+    sim_train_cfg_default(&tr);
+    ae_cfg ae;
+    ae_cfg_default(&ae, 4, 7);
+    char taps[256], mem[64], kf[64], lr[64], lrf[64], teb[64];
+    sim_channel_format_taps(&o->mp, taps, sizeof taps);
+    format_float(default_memory_limit_mib(), mem, sizeof mem);
+    format_float(ch.k_factor, kf, sizeof kf);
+    format_float(tr.lr, lr, sizeof lr);
+    format_float(tr.lr_final, lrf, sizeof lrf);
+    format_float(tr.ebno_db, teb, sizeof teb);
+    const char *top = "", *in1 = "  ", *in2 = "    ", *in3 = "      ";
+    fprintf(
+        f,
+        "# Every config key with its default, as a complete config (aesim check accepts it as it is).\n"
+        "# Comments give units and ranges; \"a\" | \"b\" lists every word a key accepts. Integers of 2^31\n"
+        "# or more need libconfig's L suffix (or a float such as 1e11).\n\n");
+    list_row(f, top, "master seed of the evaluation streams, 0..2^63-1", "seed = %lluL;",
+             (unsigned long long)ev.seed);
+    list_row(f, top, "most memory a learned system may need, MiB, 1..1e9; default",
+             "# memory_limit_mib = %s;", mem);
+    list_row(f, top, "half of this machine's memory, as here", "%s", "");
+    fprintf(
+        f,
+        "# the systems' channel (a system's own channel = { ... } overrides it): a word \"awgn\" |\n"
+        "# \"rayleigh\" | \"rician\" (defaults for the rest), or a group:\n"
+        "#   type       \"awgn\" | \"rayleigh\" | \"rician\" | \"ofdm\" (an OFDM link: its keys at the last\n"
+        "#              system below)\n"
+        "#   k_factor   Rician K factor, linear, 0..1e6 (rician only; line of sight at phase 0)\n"
+        "#   coherence  complex symbols of a block per fading realisation, 1..1e9 (rayleigh, rician)\n"
+        "#   csi        \"perfect\" (the receiver knows the gains) | \"none\" (learned receivers only)\n");
+    list_row(f, top, NULL,
+             "channel = { type = \"awgn\"; k_factor = %s; coherence = %zu; csi = \"perfect\"; };", kf,
+             ch.coherence);
+    fprintf(f, "eval = {\n"
+               "  # the grid, dB, -100..100: a list [0.0, 2.5], or { start = 0.0; stop = 8.0; step = 2.0; }\n"
+               "  # (step 0.001..100, default 1; stop included); esno_db = ... instead is an Es/N0 grid\n");
+    list_row(f, in1, NULL, "ebno_db = [0.0, 2.0, 4.0, 6.0, 8.0];");
+    list_row(f, in1, "stop a point at this many block errors (0: rule off)", "target_block_errors = %lluL;",
+             (unsigned long long)ev.target_block_errors);
+    list_row(f, in1, "stop a point at this many bit errors (0: rule off)", "target_bit_errors = %lluL;",
+             (unsigned long long)ev.target_bit_errors);
+    list_row(f, in1, "and in any case after this many blocks, >= 1", "max_blocks = %lluL;",
+             (unsigned long long)ev.max_blocks);
+    list_row(f, in1, "blocks per reproducible chunk, 1..1e8", "chunk_blocks = %zu;", ev.chunk_blocks);
+    list_row(f, in1, "blocks per transmit/receive call, 1..1e6", "batch = %zu;", ev.batch);
+    list_row(f, in1, "a point with no block error ends the system's sweep", "early_stop = true;");
+    list_row(f, in1, "a point below this BLER ends the system's sweep (0: off)", "min_bler = 0.0;");
+    list_row(f, in1, "a point below this BER ends the system's sweep (0: off)", "min_ber = 0.0;");
+    list_row(f, in1, "the BLER interval of independent blocks: \"wilson\" |", "interval = \"%s\";",
+             sim_interval_name(ev.interval));
+    list_row(f, in1, "\"clopper_pearson\" (exact binomial)", "%s", "");
+    fprintf(
+        f,
+        "};\n"
+        "# sweep = { train = { ebno_db = [1.0, 3.0]; }; };  # one system per value (per combination of\n"
+        "#   values) of every system that has the key, named <system>_<key>=<value>\n"
+        "systems = (\n"
+        "  # name: 1..63 characters of [a-z0-9_.=+-] (also the file names of its checkpoint and figures);\n"
+        "  # type: \"autoencoder\" | \"uncoded_bpsk\" | \"hamming_7_4\" | \"modem\"\n"
+        "  { name = \"ae_7_4\"; type = \"autoencoder\";\n");
+    list_row(f, in2, "real channel uses per block, 1..4096 (even on a complex channel)", "n = %zu;", ae.n);
+    list_row(f, in2, "bits per block, 1..24: M = 2^k messages (the memory limit may bind)", "k = %u;", ae.k);
+    list_row(f, in2, "\"energy\" (||x||^2 = n per block) | \"power\" (mean power 1 per", "norm = \"%s\";",
+             ae.norm == AE_NORM_POWER ? "power" : "energy");
+    list_row(f, in2, "real channel use)", "%s", "");
+    fprintf(f,
+            "    # hidden ReLU layers: 0..%d widths of 1..1048576 units each; the default is one layer of\n"
+            "    # M = 2^k units on each side (16 for k = 4)\n    tx_hidden = ",
+            AE_MAX_HIDDEN);
+    put_widths(f, ae.n_tx_hidden, ae.tx_hidden);
+    fprintf(f, "; rx_hidden = ");
+    put_widths(f, ae.n_rx_hidden, ae.rx_hidden);
+    fprintf(f, ";\n    train = {\n");
+    list_row(f, in3, "Adam updates, >= 1", "steps = %lluL;", (unsigned long long)tr.steps);
+    list_row(f, in3, "messages per update, 1..1e7", "batch = %zu;", tr.batch);
+    list_row(f, in3, "learning rate at the start, (0, 10]", "lr = %s;", lr);
+    list_row(f, in3, "learning rate at the end, (0, 10]", "lr_final = %s;", lrf);
+    list_row(f, in3, "\"constant\" (lr throughout) | \"cosine\" | \"exponential\"", "schedule = \"%s\";",
+             sim_lr_schedule_name(tr.schedule));
+    list_row(f, in3, "(both from lr to lr_final)", "%s", "");
+    list_row(f, in3, "Eb/N0 of the training channel, dB, -100..100", "ebno_db = %s;", teb);
+    list_row(f, in3, "training seed (default: the top-level seed)", "seed = %lluL;",
+             (unsigned long long)ev.seed);
+    list_row(f, in3, "a loss.csv row every this many steps, >= 1", "log_every = %lluL;",
+             (unsigned long long)tr.log_every);
+    list_row(f, in3, "a checkpoint every this many steps (0: at the end)", "checkpoint_every = %lluL;",
+             (unsigned long long)tr.checkpoint_every);
+    fprintf(
+        f,
+        "    }; },\n"
+        "  # k bits in k BPSK channel uses, k = 1..24 (a real-valued baseline: AWGN only)\n"
+        "  { name = \"uncoded_bpsk_4_4\"; type = \"uncoded_bpsk\"; k = 4; },\n"
+        "  # Hamming (7,4) and BPSK (AWGN only): decoder \"ml\" (soft maximum likelihood) | \"hard\"\n"
+        "  # (syndrome)\n"
+        "  { name = \"hamming_7_4_ml\"; type = \"hamming_7_4\"; decoder = \"ml\"; },\n"
+        "  # scheme: \"bpsk\" | \"qpsk\" | \"pskM\" (M = 2..64) | \"qamM\" (M = 4..256, a power of 4) |\n"
+        "  #   \"pamM\" (M = 2..64, AWGN only); symbols: modem symbols per block, 24 bits at most;\n"
+        "  #   demapper: \"hard\" (nearest point) | \"exact\" (log-sum-exp LLRs) | \"maxlog\" (max-log "
+        "LLRs)\n"
+        "  { name = \"qpsk_ofdm\"; type = \"modem\"; scheme = \"qpsk\"; symbols = 1; demapper = \"hard\";\n"
+        "    # this system's own channel, an OFDM link over multipath (unitary FFTs):\n"
+        "    channel = { type = \"ofdm\";\n");
+    const char *in4 = "                ";
+    list_row(f, in4, "subcarriers, 4..65536", "nfft = %zu;", o->ofdm.nfft);
+    list_row(f, in4, "cyclic-prefix samples, 0..nfft", "cp = %zu;", o->ofdm.cp);
+    list_row(f, in4, "true: no data on the DC subcarrier", "null_dc = %s;",
+             o->ofdm.null_dc ? "true" : "false");
+    list_row(f, in4, "empty subcarriers at the low band edge", "guard_low = %zu;", o->ofdm.guard_low);
+    list_row(f, in4, "and at the high band edge", "guard_high = %zu;", o->ofdm.guard_high);
+    list_row(f, in4, "fixed complex taps such as \"0.8,0,0,0.6j\"; or instead", "taps = \"%s\";", taps);
+    list_row(f, in4, "pdp = \"exp:TAPS:DECAY_DB\" or [0.5, 0.3, 0.2]: random", "%s", "");
+    list_row(f, in4, "taps from a power delay profile (normalised)", "%s", "");
+    list_row(f, in4, "random taps drawn per OFDM \"symbol\" | \"frame\" (per", "fading = \"%s\";",
+             o->fade == CH_OFDM_FADE_FRAME ? "frame" : "symbol");
+    list_row(f, in4, "call of eval.batch blocks)", "%s", "");
+    list_row(f, in4, "\"none\" | \"comb:SPACING\" (needed by csi = \"ls\")", "pilots = \"none\";");
+    list_row(f, in4, "\"perfect\" (the true response) | \"ls\" (least squares", "csi = \"%s\";",
+             o->csi == CH_OFDM_CSI_LS ? "ls" : "perfect");
+    list_row(f, in4, "at the pilots, linearly interpolated)", "%s", "");
+    list_row(f, in4, "one tap per subcarrier: \"zf\" | \"mmse\"", "equalizer = \"%s\";",
+             o->equalizer == CH_OFDM_MMSE ? "mmse" : "zf");
+    list_row(f, in4, "what Eb pays for: \"data\" | \"data+cp+pilots\"", "charge = \"%s\"; }; }",
+             o->charge == CH_OFDM_CHARGE_ALL ? "data+cp+pilots" : "data");
+    fprintf(f, ");\n");
 }

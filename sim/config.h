@@ -114,7 +114,15 @@ char *sim_config_resolved_text(const sim_experiment *ex);
 // Free what sim_config_load allocated (safe on a zeroed or freed experiment).
 void sim_experiment_free(sim_experiment *ex);
 
-// Print every key with its default and unit as a config fragment (used by `aesim list`).
+// The valid keys of a group of the config (NULL-terminated), by the group's name: "top", "channel",
+// "ofdm" (an OFDM channel group), "eval", "grid" (an Eb/N0 range group), "train", or a system type
+// ("autoencoder", "uncoded_bpsk", "hamming_7_4", "modem"). NULL for another name.
+const char *const *sim_config_schema(const char *group);
+
+// Print every key with its default, unit, range and allowed words as a complete config that
+// sim_config_load accepts (used by `aesim list`): the top level, the channel, eval, one system of each
+// type, the training keys and an OFDM link with all its keys. The defaults come from the same functions
+// the loader starts from.
 void sim_config_print_keys(FILE *f);
 
 #endif

@@ -73,7 +73,8 @@ static const char *const usage_main =
     "  eval CONFIG --checkpoints DIR       evaluate with the parameters of DIR/<system>.safetensors\n"
     "  plot DIR                            redraw the figures of a results folder\n"
     "  check CONFIG                        validate; print the resolved config and the work it implies\n"
-    "  list  print every config key with its default (a complete example config)\n"
+    "  list                                every config key with its default, range and allowed words\n"
+    "                                      (a complete config)\n"
     "\n"
     "options:\n"
     "  -h, --help      this help (also `aesim run --help`)\n"
@@ -1230,6 +1231,29 @@ done:
 
 // ---------------------------------------------------------------------------------------------
 
+static const char *const usage_list =
+    "usage: aesim list\n"
+    "\n"
+    "Print every config key with its default, unit, range and the words it accepts, as a complete config\n"
+    "(aesim check accepts it as it is): the top level, the channel (AWGN and fading, and an OFDM link with\n"
+    "all its keys), eval, and one system of each type with its training keys.\n";
+
+// aesim list: the config reference on stdout.
+static int cmd_list(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        fputs(usage_list, stdout);
+        return EXIT_DONE;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "aesim: list takes no argument, got '%s'\n", argv[1]);
+        fputs(usage_list, stderr);
+        return EXIT_INPUT;
+    }
+    sim_config_print_keys(stdout);
+    return EXIT_DONE;
+}
+
 static int dispatch(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -1273,11 +1297,8 @@ static int dispatch(int argc, char **argv)
         return cmd_ber(argc - 1, argv + 1);
     if (strcmp(cmd, "theory") == 0)
         return cmd_theory(argc - 1, argv + 1);
-    if (strcmp(cmd, "list") == 0) {
-        printf("# every config key with its default; see `aesim run --help`\n");
-        sim_config_print_keys(stdout);
-        return EXIT_DONE;
-    }
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(argc - 1, argv + 1);
     fprintf(stderr, "aesim: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
     return EXIT_INPUT;

@@ -705,6 +705,77 @@ Test(cli, ber_and_theory_print_csv)
     }
 }
 
+Test(cli, list_prints_every_key_and_word_as_a_valid_config)
+{
+    char dir[64], path[128], cmd[8400], *err, *out;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/list.cfg", dir);
+    snprintf(cmd, sizeof cmd, "%s list > %s", bin(), path);
+    cr_assert_eq(system(cmd), 0);
+    char *text = read_file(path);
+    cr_assert(text);
+    // a complete config that loads as it is
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    sim_experiment_free(&ex);
+    // every key of every group of the schema, as "key =" (set, or in a comment where it is an alternative)
+    const char *groups[] = {"top",         "channel",      "ofdm",        "eval",  "grid",
+                            "autoencoder", "uncoded_bpsk", "hamming_7_4", "modem", "train"};
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        const char *const *keys = sim_config_schema(groups[g]);
+        cr_assert(keys, "%s", groups[g]);
+        for (size_t i = 0; keys[i]; i++) {
+            char want[64];
+            snprintf(want, sizeof want, "%s =", keys[i]);
+            cr_assert(strstr(text, want), "aesim list lacks %s key '%s'", groups[g], keys[i]);
+        }
+    }
+    // every word a key accepts, and the default hidden width
+    const char *words[] = {"\"constant\"",
+                           "\"cosine\"",
+                           "\"exponential\"",
+                           "\"energy\"",
+                           "\"power\"",
+                           "\"ml\"",
+                           "\"hard\"",
+                           "\"exact\"",
+                           "\"maxlog\"",
+                           "\"zf\"",
+                           "\"mmse\"",
+                           "\"symbol\"",
+                           "\"frame\"",
+                           "\"data\"",
+                           "\"data+cp+pilots\"",
+                           "\"perfect\"",
+                           "\"ls\"",
+                           "\"none\"",
+                           "\"comb:SPACING\"",
+                           "\"exp:TAPS:DECAY_DB\"",
+                           "\"wilson\"",
+                           "\"clopper_pearson\"",
+                           "\"awgn\"",
+                           "\"rayleigh\"",
+                           "\"rician\"",
+                           "\"ofdm\"",
+                           "\"pskM\"",
+                           "\"qamM\"",
+                           "\"pamM\"",
+                           "one layer of\n    # M = 2^k units"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        cr_assert(strstr(text, words[i]), "aesim list lacks %s", words[i]);
+    free(text);
+    // --help is help, and an argument is refused
+    snprintf(cmd, sizeof cmd, "%s list --help", bin());
+    cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
+    cr_assert(strncmp(out, "usage: aesim list", 17) == 0, "%s", out);
+    free(err);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s list extra", bin());
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "list takes no argument, got 'extra'"), "%s", err);
+    free(err);
+}
+
 // ---------------------------------------------------------------------------------------------
 // the research workflow: resume, refusal, eval from checkpoints, overrides
 
