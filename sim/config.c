@@ -1435,13 +1435,16 @@ static int apply_override(config_t *cfg, const char *file, const char *set)
 // error.
 static int read_config(const char *path, const char *dir, int absolute, config_t *cfg)
 {
+    config_init(cfg);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return AE_ERROR(AE_ECONFIG, "%s: cannot read the config file: %s", path, strerror(errno));
+    if (!f) {
+        int err = errno;
+        config_destroy(cfg);
+        return AE_ERROR(AE_ECONFIG, "%s: cannot read the config file: %s", path, strerror(err));
+    }
     char bom[3];
     if (fread(bom, 1, 3, f) != 3 || memcmp(bom, SIM_UTF8_BOM, 3) != 0)
         rewind(f);
-    config_init(cfg);
     int here = -1, moved = 0;
     if (dir[0] && absolute) {
         here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
