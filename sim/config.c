@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
@@ -15,6 +16,10 @@
 #include "classical.h"
 #include "fileio.h"
 #include "modem.h"
+#include "stats.h"
+
+// The UTF-8 byte-order mark some editors put at the start of a text file.
+#define SIM_UTF8_BOM "\xEF\xBB\xBF"
 
 // ---------------------------------------------------------------------------------------------
 // the schema: valid keys per group, for unknown-key errors and suggestions
@@ -26,10 +31,12 @@ static const char *const keys_ofdm[] = {"type",       "nfft",   "cp",     "null_
                                         "guard_high", "taps",   "pdp",    "csi",     "pilots",
                                         "equalizer",  "fading", "charge", NULL};
 static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
-static const char *const keys_eval[] = {
-    "ebno_db", "target_block_errors", "target_bit_errors", "max_blocks", "chunk_blocks",
-    "batch",   "early_stop",          "min_bler",          "esno_db",    "min_ber",
-    NULL};
+static const char *const keys_eval[] = {"ebno_db",           "target_block_errors",
+                                        "target_bit_errors", "max_blocks",
+                                        "chunk_blocks",      "batch",
+                                        "early_stop",        "min_bler",
+                                        "esno_db",           "min_ber",
+                                        "interval",          NULL};
 static const char *const keys_grid[] = {"start", "stop", "step", NULL};
 static const char *const keys_ae[] = {"name",      "type",      "k",     "n",       "norm",
                                       "tx_hidden", "rx_hidden", "train", "channel", NULL};
@@ -39,6 +46,21 @@ static const char *const keys_train[] = {
     "steps",   "batch", "lr",        "lr_final",         "schedule",
     "ebno_db", "seed",  "log_every", "checkpoint_every", "fail_on_divergence",
     NULL};
+
+const char *const *sim_config_schema(const char *group)
+{
+    static const struct {
+        const char *group;
+        const char *const *keys;
+    } schema[] = {{"top", keys_top},           {"channel", keys_channel},     {"ofdm", keys_ofdm},
+                  {"eval", keys_eval},         {"grid", keys_grid},           {"autoencoder", keys_ae},
+                  {"uncoded_bpsk", keys_bpsk}, {"hamming_7_4", keys_hamming}, {"modem", keys_modem},
+                  {"train", keys_train}};
+    for (size_t i = 0; i < sizeof schema / sizeof *schema; i++)
+        if (strcmp(group, schema[i].group) == 0)
+            return schema[i].keys;
+    return NULL;
+}
 
 const char *sim_system_type_name(int type)
 {
@@ -62,9 +84,10 @@ int sim_system_type_parse(const char *name)
 // ---------------------------------------------------------------------------------------------
 // error helpers
 
-// Parser context: the file name for messages.
+// Parser context: the file name for messages, and how to name the files it @includes.
 typedef struct cfg_ctx {
-    const char *file;
+    const char *file; // the config file as given
+    const char *dir;  // its folder ("" for the working folder), which relative @include names start from
 } cfg_ctx;
 
 // Dotted path of a setting as libconfig's lookup writes it, e.g. "systems.[0].train.lr".
@@ -104,9 +127,18 @@ __attribute__((format(printf, 4, 5))) static int cfg_fail(const cfg_ctx *cx, con
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int line = (int)config_setting_source_line(s);
+    // a setting of an @include'd file is named by that file and its line there
+    const char *src = config_setting_source_file(s);
+    char file[8300];
+    if (!src)
+        snprintf(file, sizeof file, "%s", cx->file);
+    else if (cx->dir[0] && src[0] != '/') // libconfig keeps the name as the @include wrote it
+        snprintf(file, sizeof file, "%s/%s", cx->dir, src);
+    else
+        snprintf(file, sizeof file, "%s", src);
     if (line <= 0) // the root group has no line
-        return AE_ERROR(AE_ECONFIG, "%s: %s: %s", cx->file, path[0] ? path : "(top level)", msg);
-    return AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", cx->file, line, path[0] ? path : "(top level)", msg);
+        return AE_ERROR(AE_ECONFIG, "%s: %s: %s", file, path[0] ? path : "(top level)", msg);
+    return AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", file, line, path[0] ? path : "(top level)", msg);
 }
 
 // Levenshtein distance of two short strings (for "did you mean").
@@ -346,7 +378,9 @@ static int parse_grid(const cfg_ctx *cx, const config_setting_t *eval, sim_exper
             return cfg_fail(cx, s, NULL, "expected start and stop (dB), and optionally step (default 1)");
         if ((rc = get_double(cx, s, "start", -100, 100, "Eb/N0 in dB, -100..100", &start)) != AE_OK ||
             (rc = get_double(cx, s, "stop", -100, 100, "Eb/N0 in dB, -100..100", &stop)) != AE_OK ||
-            (rc = get_double(cx, s, "step", 1e-3, 100, "a step in dB > 0", &step)) != AE_OK)
+            (rc = get_double(cx, s, "step", 1e-3, 100,
+                             "a step in dB, 0.001..100 (grid points are told apart at 0.001 dB)", &step)) !=
+                AE_OK)
             return rc;
         if (stop < start)
             return cfg_fail(cx, s, NULL, "stop %g < start %g; expected stop >= start", stop, start);
@@ -521,14 +555,15 @@ static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_chann
     return AE_OK;
 }
 
-// Names become file names and CSV fields: [a-z0-9_.-], 1..SIM_NAME_MAX-1 characters, not "." or "..".
+// Names become file names and CSV fields: [a-z0-9_.=+-], 1..SIM_NAME_MAX-1 characters, not "." or ".."
+// ('=' and '+' for sweep names such as ae_train.ebno_db=-1 or ae_channel.k_factor=1e+06).
 static int name_ok(const char *s)
 {
     size_t len = strlen(s);
     if (len < 1 || len >= SIM_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
         return 0;
     for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.=+-", *p)))
             return 0;
     return 1;
 }
@@ -577,7 +612,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         return cfg_fail(cx, g, "name", "missing; expected a name such as \"ae_7_4\"");
     if (!name_ok(name))
         return cfg_fail(cx, config_setting_get_member(g, "name"), NULL,
-                        "'%s' is not a valid system name; expected 1..%d characters of [a-z0-9_.-]", name,
+                        "'%s' is not a valid system name; expected 1..%d characters of [a-z0-9_.=+-]", name,
                         SIM_NAME_MAX - 1);
     snprintf(sys->name, sizeof sys->name, "%s", name);
     if (!type)
@@ -752,6 +787,7 @@ static void base_name(const char *path, char *out, size_t len)
 
 static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_experiment *ex)
 {
+    static const char *const interval_words[] = {"wilson", "clopper_pearson", NULL}; // enum sim_interval
     int rc = check_keys(cx, root, keys_top, "the top level");
     if (rc != AE_OK)
         return rc;
@@ -779,7 +815,10 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
         (rc = get_size(cx, eval, "batch", 1, 1000000, &ex->eval.batch)) != AE_OK ||
         (rc = get_bool(cx, eval, "early_stop", &ex->early_stop)) != AE_OK ||
         (rc = get_double(cx, eval, "min_bler", 0, 1, "a BLER in [0, 1], 0 = off", &ex->min_bler)) != AE_OK ||
-        (rc = get_double(cx, eval, "min_ber", 0, 1, "a BER in [0, 1], 0 = off", &ex->min_ber)) != AE_OK)
+        (rc = get_double(cx, eval, "min_ber", 0, 1, "a BER in [0, 1], 0 = off", &ex->min_ber)) != AE_OK ||
+        (rc = get_choice(cx, eval, "interval", interval_words,
+                         "wilson or clopper_pearson (the BLER interval of independent blocks)",
+                         &ex->eval.interval)) != AE_OK)
         return rc;
 
     const config_setting_t *systems = config_setting_get_member(root, "systems");
@@ -817,15 +856,13 @@ static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_exper
     return AE_OK;
 }
 
-// libconfig 1.5 reads an integer literal without the L suffix as 32 bits and silently wraps larger
-// values. Scan the file's text (outside strings and comments) for such literals and refuse them with
-// their line, rather than run with a wrapped value.
 // libconfig 1.5's scanner calls exit() when an @include names something it cannot read as a file (a
 // folder, such as @include "" or "."). Check every @include of the file (and, recursively, of the files
 // it includes) first: each must name a regular, readable file, relative to the including folder `dir`
-// unless absolute. A NUL byte is refused too: libconfig's scanner reads past it, the checks here would not
-// (both found by fuzz/fuzz_config.c).
-static int check_includes(const char *path, const char *dir, int depth)
+// unless absolute (*absolute is set when any is). A NUL byte is refused too: libconfig's scanner reads
+// past it, the checks here would not (both found by fuzz/fuzz_config.c); so is a UTF-8 byte-order mark
+// at the start of an included file (the loader skips one in the config file itself only).
+static int check_includes(const char *path, const char *dir, int depth, int *absolute)
 {
     if (depth > 10)
         return AE_ERROR(AE_ECONFIG, "%s: @include nested more than 10 deep", path);
@@ -843,7 +880,19 @@ static int check_includes(const char *path, const char *dir, int depth)
             rc = AE_ERROR(AE_ECONFIG, "%s:%d: a NUL byte; expected a text config file", path, lineno);
             break;
         }
-        const char *p = line + strspn(line, " \t");
+        const char *p = line;
+        if (lineno == 1 && strncmp(p, SIM_UTF8_BOM, 3) == 0) {
+            // the loader skips one in the config file itself; libconfig reads included files on its own
+            if (depth > 0) {
+                rc = AE_ERROR(AE_ECONFIG,
+                              "%s:1: starts with a UTF-8 byte-order mark (bytes EF BB BF), which libconfig "
+                              "cannot read in an @include'd file; save it as UTF-8 without a BOM",
+                              path);
+                break;
+            }
+            p += 3;
+        }
+        p += strspn(p, " \t");
         if (strncmp(p, "@include", 8) != 0)
             continue;
         const char *q = strchr(p + 8, '"'), *e = q ? strchr(q + 1, '"') : NULL;
@@ -851,6 +900,8 @@ static int check_includes(const char *path, const char *dir, int depth)
             continue; // libconfig reports the syntax
         char name[4096], full[8300];
         snprintf(name, sizeof name, "%.*s", (int)(e - q - 1), q + 1);
+        if (name[0] == '/')
+            *absolute = 1;
         if (name[0] == '/' || !*dir)
             snprintf(full, sizeof full, "%s", name);
         else
@@ -863,11 +914,67 @@ static int check_includes(const char *path, const char *dir, int depth)
                           : stat(full, &st) != 0 ? strerror(errno)
                                                  : "not a file");
         else
-            rc = check_includes(full, dir, depth + 1);
+            rc = check_includes(full, dir, depth + 1, absolute);
     }
     free(line);
     fclose(f);
     return rc;
+}
+
+// libconfig 1.5 reads an integer literal without the L suffix as 32 bits and silently wraps larger
+// values. Find the first such literal in text read from f (outside strings and comments): 1 with the
+// literal in num and its line (counted from 1) in *line, 0 if there is none. A literal with the suffix
+// (decimal or hexadecimal, L or LL, which libconfig reads as 64 bits) is fine.
+static int find_wide_integer(FILE *f, char *num, size_t len, int *line)
+{
+    int c, prev = '\n', found = 0;
+    *line = 1;
+    while (!found && (c = fgetc(f)) != EOF) {
+        if (c == '\n') {
+            ++*line;
+        } else if (c == '"') { // string: skip to the closing quote, honouring escapes
+            while ((c = fgetc(f)) != EOF && c != '"') {
+                if (c == '\\')
+                    c = fgetc(f);
+                if (c == '\n')
+                    ++*line;
+            }
+        } else if (c == '#' || (c == '/' && prev == '/')) { // comment to the end of the line
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            ++*line;
+        } else if (c == '*' && prev == '/') { // block comment
+            int p = 0;
+            while ((c = fgetc(f)) != EOF && !(p == '*' && c == '/')) {
+                if (c == '\n')
+                    ++*line;
+                p = c;
+            }
+        } else if (c >= '0' && c <= '9' && !(isalnum(prev) || prev == '_' || prev == '.')) {
+            size_t n = 0;
+            num[n++] = (char)c;
+            while ((c = fgetc(f)) != EOF && (isalnum(c) || c == '.' || c == '_') && n + 1 < len)
+                num[n++] = (char)c;
+            num[n] = '\0';
+            int hex = n > 1 && (num[1] == 'x' || num[1] == 'X');
+            size_t digits = hex ? 2 + strspn(num + 2, "0123456789abcdefABCDEF") : strspn(num, "0123456789");
+            const char *suffix = num + digits;
+            // plain integers only: floats (1e11, 2.5) and suffixed literals (5L, 0x7fffffffffffffffL) pass
+            if (*suffix == '\0') {
+                errno = 0;
+                unsigned long long v = strtoull(num, NULL, hex ? 16 : 10);
+                found = v > 2147483647ULL || errno == ERANGE;
+            }
+            if (found)
+                break;
+            if (c == '\n')
+                ++*line;
+            if (c == EOF)
+                break;
+        }
+        prev = c;
+    }
+    return found;
 }
 
 static int check_wide_integers(const char *path)
@@ -875,61 +982,21 @@ static int check_wide_integers(const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         return AE_OK; // libconfig reports the open error
-    int c, prev = '\n', line = 1, rc = AE_OK;
     char num[64];
-    while ((c = fgetc(f)) != EOF && rc == AE_OK) {
-        if (c == '\n') {
-            line++;
-        } else if (c == '"') { // string: skip to the closing quote, honouring escapes
-            while ((c = fgetc(f)) != EOF && c != '"') {
-                if (c == '\\')
-                    c = fgetc(f);
-                if (c == '\n')
-                    line++;
-            }
-        } else if (c == '#' || (c == '/' && prev == '/')) { // comment to the end of the line
-            while ((c = fgetc(f)) != EOF && c != '\n')
-                ;
-            line++;
-        } else if (c == '*' && prev == '/') { // block comment
-            int p = 0;
-            while ((c = fgetc(f)) != EOF && !(p == '*' && c == '/')) {
-                if (c == '\n')
-                    line++;
-                p = c;
-            }
-        } else if (c >= '0' && c <= '9' && !(isalnum(prev) || prev == '_' || prev == '.')) {
-            size_t len = 0;
-            num[len++] = (char)c;
-            while ((c = fgetc(f)) != EOF && (isalnum(c) || c == '.' || c == '_') && len + 1 < sizeof num)
-                num[len++] = (char)c;
-            num[len] = '\0';
-            int hex = len > 1 && (num[1] == 'x' || num[1] == 'X');
-            int integral = hex || strspn(num, "0123456789") == len;
-            if (integral) {
-                errno = 0;
-                unsigned long long v = strtoull(num, NULL, hex ? 16 : 10);
-                if (v > 2147483647ULL || errno == ERANGE)
-                    rc =
-                        AE_ERROR(AE_ECONFIG,
-                                 "%s:%d: integer %s does not fit in 32 bits; libconfig needs an L suffix for "
-                                 "such values: write %sL (or a float such as 1e11)",
-                                 path, line, num, num);
-            }
-            if (c == '\n')
-                line++;
-            if (c == EOF)
-                break;
-        }
-        prev = c;
-    }
+    int line, found = find_wide_integer(f, num, sizeof num, &line);
     fclose(f);
-    return rc;
+    if (found)
+        return AE_ERROR(AE_ECONFIG,
+                        "%s:%d: integer %s does not fit in 32 bits; libconfig needs an L suffix for such "
+                        "values: write %sL (or a float such as 1e11)",
+                        path, line, num, num);
+    return AE_OK;
 }
 
 // ---------------------------------------------------------------------------------------------
 // sweeps: sweep = { train = { ebno_db = [1.0, 3.0]; }; }; gives one system per value (per combination of
-// values when several keys are swept), named <system>_<dotted.key>-<value as %g>
+// values when several keys are swept), named <system>_<dotted.key>=<value> (%g for floats, so
+// ae_train.ebno_db=-1), one _<key>=<value> per swept key
 
 // Deep copy of setting src as a new member (or element, name NULL) of dst.
 static config_setting_t *copy_setting(config_setting_t *dst, const char *name, const config_setting_t *src)
@@ -1088,10 +1155,16 @@ static int expand_sweeps(const cfg_ctx *cx, config_t *cfg)
                 if (set_path(copy, key->path, v) != AE_OK)
                     return cfg_fail(cx, key->values, NULL, "cannot set '%s' in system '%s'", key->path, name);
                 size_t l = strlen(name);
-                if (config_setting_type(v) == CONFIG_TYPE_STRING)
-                    snprintf(name + l, sizeof name - l, "_%s-%s", key->path, config_setting_get_string(v));
+                int vt = config_setting_type(v);
+                if (vt == CONFIG_TYPE_STRING)
+                    snprintf(name + l, sizeof name - l, "_%s=%s", key->path, config_setting_get_string(v));
+                else if (vt == CONFIG_TYPE_INT || vt == CONFIG_TYPE_INT64)
+                    snprintf(name + l, sizeof name - l, "_%s=%lld", key->path, config_setting_get_int64(v));
+                else if (vt == CONFIG_TYPE_BOOL)
+                    snprintf(name + l, sizeof name - l, "_%s=%s", key->path,
+                             config_setting_get_bool(v) ? "true" : "false");
                 else
-                    snprintf(name + l, sizeof name - l, "_%s-%g", key->path, number_of(v));
+                    snprintf(name + l, sizeof name - l, "_%s=%g", key->path, number_of(v));
             }
             config_setting_t *nset = config_setting_get_member(copy, "name");
             if (nset)
@@ -1103,21 +1176,181 @@ static int expand_sweeps(const cfg_ctx *cx, config_t *cfg)
     return out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory expanding the sweep");
 }
 
-// Apply one "path=value" override to cfg.
+// An override as messages quote it: whole when short, else its head and tail around the length, so that
+// the reason after it always fits in the message.
+static void brief_override(const char *set, char *buf, size_t len)
+{
+    size_t n = strlen(set);
+    if (n <= 96)
+        snprintf(buf, len, "%s", set);
+    else
+        snprintf(buf, len, "%.60s...%s (%zu characters)", set, set + n - 24, n);
+}
+
+// The type of a setting in words, for messages.
+static const char *type_words(const config_setting_t *s)
+{
+    if (!s)
+        return "nothing";
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_GROUP: return "a group";
+    case CONFIG_TYPE_ARRAY:
+    case CONFIG_TYPE_LIST: return "a list";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    default: return "a number";
+    }
+}
+
+// The value of an override as a setting of the scratch config (the member "aesimsetvalue" of its root):
+// libconfig syntax (a number, true/false, a quoted string, a list [..] or (..), a group {..}), with
+// three conveniences: a decimal integer is 64-bit without the L suffix, a number libconfig does not read
+// (-0x10) is a float, and anything else that does not start like a list, group or quoted string is a bare
+// string (qam16, or taps 0.8,0,0.6j). AE_ECONFIG naming the override otherwise.
+static int parse_override_value(const char *file, const char *brief, const char *value, config_t *scratch,
+                                config_setting_t **out)
+{
+    for (const char *p = value; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t')
+            return AE_ERROR(AE_ECONFIG,
+                            "%s: --set '%s': the value holds a control character; expected one "
+                            "line of libconfig syntax",
+                            file, brief);
+    config_setting_t *root = config_root_setting(scratch);
+    char *end;
+    errno = 0;
+    long long iv = strtoll(value, &end, 10);
+    if (*value && *end == '\0' && errno == 0 && value[strspn(value, " \t")] != '\0') {
+        *out = config_setting_add(root, "aesimsetvalue", CONFIG_TYPE_INT64);
+        if (*out)
+            config_setting_set_int64(*out, iv);
+        return *out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
+    }
+    // one trailing ';' as in a file is fine
+    size_t len = strlen(value);
+    while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+        len--;
+    if (len > 0 && value[len - 1] == ';')
+        len--;
+    char *text = malloc(len + 32);
+    if (!text)
+        return AE_ERROR(AE_ENOMEM, "out of memory");
+    snprintf(text, len + 32, "aesimsetvalue = %.*s;", (int)len, value);
+    int ok = config_read_string(scratch, text) == CONFIG_TRUE;
+    free(text);
+    root = config_root_setting(scratch);
+    if (ok) {
+        if (config_setting_length(root) != 1)
+            return AE_ERROR(AE_ECONFIG, "%s: --set '%s': expected one value, not further settings after it",
+                            file, brief);
+        char num[64];
+        int line;
+        FILE *mem = fmemopen((void *)value, strlen(value), "r");
+        int wide = mem && find_wide_integer(mem, num, sizeof num, &line);
+        if (mem)
+            fclose(mem);
+        if (wide)
+            return AE_ERROR(
+                AE_ECONFIG,
+                "%s: --set '%s': integer %s does not fit in 32 bits inside a list or group; write "
+                "%sL (or a float such as 1e11)",
+                file, brief, num, num);
+        *out = config_setting_get_member(root, "aesimsetvalue");
+        return AE_OK;
+    }
+    const char *err = config_error_text(scratch);
+    errno = 0;
+    double dv = strtod(value, &end);
+    if (*value && *end == '\0' && errno != EINVAL && end != value) {
+        config_destroy(scratch);
+        config_init(scratch);
+        *out = config_setting_add(config_root_setting(scratch), "aesimsetvalue", CONFIG_TYPE_FLOAT);
+        if (*out)
+            config_setting_set_float(*out, dv);
+        return *out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
+    }
+    int first = (unsigned char)value[strspn(value, " \t")];
+    int structured = first == '[' || first == '(' || first == '{' || first == '"';
+    if (structured || !*value)
+        return AE_ERROR(
+            AE_ECONFIG,
+            "%s: --set '%s': the value is not libconfig syntax (%s)%s; expected e.g. 5, 1e6, true, "
+            "\"text\", [0.0, 5.0] or { start = 0.0; stop = 5.0; step = 1.0; }",
+            file, brief, *value ? err : "empty",
+            strstr(err, "mismatched element type")
+                ? ": the elements of [...] share one type, write 1.0, not 1, among floats"
+                : "");
+    config_destroy(scratch);
+    config_init(scratch);
+    *out = config_setting_add(config_root_setting(scratch), "aesimsetvalue", CONFIG_TYPE_STRING);
+    if (*out)
+        config_setting_set_string(*out, value);
+    return *out ? AE_OK : AE_ERROR(AE_ENOMEM, "out of memory");
+}
+
+// Replace element `index` ("[N]") of the list or array g (at path `walked`) by the override's value:
+// the later elements are set aside in the scratch config, the tail removed, the new value and the saved
+// elements appended (libconfig has no insertion at an index).
+static int replace_element(config_setting_t *g, const char *file, const char *brief, const char *walked,
+                           const char *index, const char *value)
+{
+    char *end;
+    long idx = strtol(index + 1, &end, 10);
+    int len = config_setting_is_aggregate(g) ? config_setting_length(g) : 0;
+    if (config_setting_is_group(g) || !config_setting_is_aggregate(g))
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s is %s, not a list, so it has no element %s", file,
+                        brief, walked[0] ? walked : "the top level", type_words(g), index);
+    if (end[0] != ']' || end[1] != '\0' || idx < 0 || idx >= len)
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s has no element %s (it has %d)", file, brief, walked,
+                        index, len);
+    config_t scratch;
+    config_init(&scratch);
+    config_setting_t *v = NULL;
+    int rc = parse_override_value(file, brief, value, &scratch, &v);
+    config_setting_t *saved =
+        rc == AE_OK ? config_setting_add(config_root_setting(&scratch), "aesimsaved", CONFIG_TYPE_LIST)
+                    : NULL;
+    if (rc == AE_OK && !saved)
+        rc = AE_ERROR(AE_ENOMEM, "out of memory");
+    for (int i = (int)idx + 1; rc == AE_OK && i < len; i++)
+        if (!copy_setting(saved, NULL, config_setting_get_elem(g, (unsigned)i)))
+            rc = AE_ERROR(AE_ENOMEM, "out of memory");
+    if (rc == AE_OK) {
+        for (int i = len - 1; i >= (int)idx; i--)
+            config_setting_remove_elem(g, (unsigned)i);
+        if (!copy_setting(g, NULL, v))
+            rc = AE_ERROR(AE_ECONFIG,
+                          "%s: --set '%s': cannot put %s into %s (the elements of an array share one type: "
+                          "write 1.0, not 1, among floats)",
+                          file, brief, type_words(v), walked);
+        for (int i = 0; rc == AE_OK && i < config_setting_length(saved); i++)
+            if (!copy_setting(g, NULL, config_setting_get_elem(saved, (unsigned)i)))
+                rc = AE_ERROR(AE_ENOMEM, "out of memory");
+    }
+    config_destroy(&scratch);
+    return rc;
+}
+
+// Apply one "path=value" override to cfg (see sim_config_load_overrides).
 static int apply_override(config_t *cfg, const char *file, const char *set)
 {
+    char brief[160];
+    brief_override(set, brief, sizeof brief);
     const char *eq = strchr(set, '=');
     if (!eq || eq == set)
-        return AE_ERROR(AE_ECONFIG, "--set '%s': expected path.to.key=value", set);
+        return AE_ERROR(AE_ECONFIG, "--set '%s': expected path.to.key=value", brief);
     char path[512];
     size_t plen = (size_t)(eq - set);
     if (plen >= sizeof path)
-        return AE_ERROR(AE_ECONFIG, "--set '%s': path too long", set);
+        return AE_ERROR(AE_ECONFIG,
+                        "%s: --set '%s': the key path is %zu characters long, expected at most %zu", file,
+                        brief, plen, sizeof path - 1);
     memcpy(path, set, plen);
     path[plen] = '\0';
     const char *value = eq + 1;
     // walk the path, creating missing groups; the last component is the key
     config_setting_t *g = config_root_setting(cfg);
+    char walked[512] = "";
     char *save = NULL, *tok = strtok_r(path, ".", &save);
     while (tok) {
         char *next = strtok_r(NULL, ".", &save);
@@ -1127,60 +1360,146 @@ static int apply_override(config_t *cfg, const char *file, const char *set)
         if (tok[0] == '[') {
             char *end;
             long idx = strtol(tok + 1, &end, 10);
-            child = (*end == ']' && idx >= 0 && config_setting_is_aggregate(g))
+            child = (end[0] == ']' && end[1] == '\0' && idx >= 0 && config_setting_is_aggregate(g))
                         ? config_setting_get_elem(g, (unsigned)idx)
                         : NULL;
             if (!child)
-                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': no element %s", file, set, tok);
+                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s%shas no element %s (it has %d)", file, brief,
+                                walked, *walked ? " " : "", tok,
+                                config_setting_is_aggregate(g) ? config_setting_length(g) : 0);
         } else {
+            if (strchr(tok, '['))
+                return AE_ERROR(AE_ECONFIG,
+                                "%s: --set '%s': '%s': libconfig paths put a dot before an index, as in "
+                                "systems.[0].train.lr",
+                                file, brief, tok);
+            if (!config_setting_is_group(g))
+                break; // reported below with what g is
             child = config_setting_get_member(g, tok);
-            if (!child && config_setting_is_group(g))
+            if (!child)
                 child = config_setting_add(g, tok, CONFIG_TYPE_GROUP);
-            if (!child || !config_setting_is_aggregate(child))
-                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': '%s' is not a group or list", file, set, tok);
+            if (!child)
+                return AE_ERROR(AE_ECONFIG, "%s: --set '%s': cannot add '%s'", file, brief, tok);
         }
+        size_t wl = strlen(walked);
+        snprintf(walked + wl, sizeof walked - wl, "%s%s", wl ? "." : "", tok);
         g = child;
         tok = next;
     }
-    if (!tok || tok[0] == '[' || !config_setting_is_group(g))
-        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': expected a key path such as eval.max_blocks", file, set);
-    if (config_setting_get_member(g, tok))
-        config_setting_remove(g, tok);
-    // the value's type from its form
-    char *end;
-    errno = 0;
-    long long iv = strtoll(value, &end, 10);
-    int is_int = *value && *end == '\0' && errno == 0;
-    errno = 0;
-    double dv = strtod(value, &end);
-    int is_num = *value && *end == '\0' && errno == 0;
-    config_setting_t *v;
-    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
-        v = config_setting_add(g, tok, CONFIG_TYPE_BOOL);
-        if (v)
-            config_setting_set_bool(v, value[0] == 't');
-    } else if (is_int) {
-        v = config_setting_add(g, tok, CONFIG_TYPE_INT64);
-        if (v)
-            config_setting_set_int64(v, iv);
-    } else if (is_num) {
-        v = config_setting_add(g, tok, CONFIG_TYPE_FLOAT);
-        if (v)
-            config_setting_set_float(v, dv);
-    } else {
-        char str[512];
-        size_t len = strlen(value);
-        if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
-            snprintf(str, sizeof str, "%.*s", (int)(len - 2), value + 1);
+    if (!tok)
+        return AE_ERROR(AE_ECONFIG,
+                        "%s: --set '%s': expected a key path ending in a key, such as eval.max_blocks or "
+                        "systems.[0].tx_hidden",
+                        file, brief);
+    if (tok[0] == '[')
+        return replace_element(g, file, brief, walked, tok, value);
+    if (!config_setting_is_group(g)) {
+        // e.g. eval.ebno_db.start on a list grid: g has no keys
+        const char *name = config_setting_name(g);
+        int grid = name && (strcmp(name, "ebno_db") == 0 || strcmp(name, "esno_db") == 0);
+        char hint[320];
+        if (grid)
+            snprintf(
+                hint, sizeof hint,
+                "set the whole grid instead, e.g. --set '%s={ start = 2.0; stop = 10.0; step = 1.0; }' or "
+                "--set '%s=[2.0, 4.0]'",
+                walked, walked);
+        else if (config_setting_is_aggregate(g))
+            snprintf(hint, sizeof hint, "set it whole (--set '%s=[...]') or one element (%s.[0])", walked,
+                     walked);
         else
-            snprintf(str, sizeof str, "%s", value);
-        v = config_setting_add(g, tok, CONFIG_TYPE_STRING);
-        if (v)
-            config_setting_set_string(v, str);
+            snprintf(hint, sizeof hint, "set it whole (--set '%s=...')", walked);
+        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': %s is %s, not a group, so it has no key '%s'; %s", file,
+                        brief, walked, type_words(g), tok, hint);
     }
-    if (!v)
-        return AE_ERROR(AE_ECONFIG, "%s: --set '%s': cannot set it", file, set);
-    return AE_OK;
+    config_t scratch;
+    config_init(&scratch);
+    config_setting_t *v = NULL;
+    int rc = parse_override_value(file, brief, value, &scratch, &v);
+    if (rc == AE_OK) {
+        if (config_setting_get_member(g, tok))
+            config_setting_remove(g, tok);
+        // the grid is either ebno_db or esno_db: setting one replaces the other
+        const char *gname = config_setting_name(g);
+        if (gname && strcmp(gname, "eval") == 0 && config_setting_parent(g) &&
+            config_setting_is_root(config_setting_parent(g))) {
+            const char *other = strcmp(tok, "ebno_db") == 0   ? "esno_db"
+                                : strcmp(tok, "esno_db") == 0 ? "ebno_db"
+                                                              : NULL;
+            if (other && config_setting_get_member(g, other))
+                config_setting_remove(g, other);
+        }
+        if (!copy_setting(g, tok, v))
+            rc = AE_ERROR(AE_ECONFIG, "%s: --set '%s': cannot set it", file, brief);
+    }
+    config_destroy(&scratch);
+    return rc;
+}
+
+// Read the config file at path (in folder dir, "" for the working folder) into *cfg (initialised here;
+// destroyed again on error). A UTF-8 byte-order mark at its start is skipped. @include names are taken
+// relative to dir: libconfig 1.5 puts its include folder in front of every name, absolute ones too, so
+// a config with an absolute @include (`absolute`) is read with the working folder switched to dir and no
+// include folder, and the working folder restored after. AE_ECONFIG with "FILE:LINE: ..." on a syntax
+// error.
+static int read_config(const char *path, const char *dir, int absolute, config_t *cfg)
+{
+    config_init(cfg);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int err = errno;
+        config_destroy(cfg);
+        return AE_ERROR(AE_ECONFIG, "%s: cannot read the config file: %s", path, strerror(err));
+    }
+    char bom[3];
+    if (fread(bom, 1, 3, f) != 3 || memcmp(bom, SIM_UTF8_BOM, 3) != 0)
+        rewind(f);
+    int here = -1, moved = 0;
+    if (dir[0] && absolute) {
+        here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (here < 0 || chdir(dir) != 0) {
+            int err = errno;
+            if (here >= 0)
+                close(here);
+            fclose(f);
+            config_destroy(cfg);
+            return AE_ERROR(AE_ECONFIG, "%s: cannot read its @include files from %s: %s", path, dir,
+                            strerror(err));
+        }
+        moved = 1;
+    } else if (dir[0]) {
+        config_set_include_dir(cfg, dir);
+    }
+    int ok = config_read(cfg, f) == CONFIG_TRUE;
+    int back = !moved || fchdir(here) == 0, back_errno = errno;
+    if (here >= 0)
+        close(here);
+    fclose(f);
+    if (!back) {
+        config_destroy(cfg);
+        return AE_ERROR(AE_EIO, "cannot return to the working folder after reading %s: %s", path,
+                        strerror(back_errno));
+    }
+    if (ok)
+        return AE_OK;
+    const char *text = config_error_text(cfg), *efile = config_error_file(cfg);
+    char where[8300];
+    // an included file's name as the @include wrote it, relative to dir
+    if (!efile)
+        snprintf(where, sizeof where, "%s", path);
+    else if (dir[0] && efile[0] != '/')
+        snprintf(where, sizeof where, "%s/%s", dir, efile);
+    else
+        snprintf(where, sizeof where, "%s", efile);
+    const char *hint = "";
+    if (strstr(text, "mismatched element type"))
+        hint = " (the elements of an array share one type: write 1.0, not 1, among floats)";
+    else if (strstr(text, "include"))
+        hint = " (the @include on that line names a file libconfig could not open)";
+    int rc = AE_ERROR(AE_ECONFIG, "%s:%d: %s%s%s", where, config_error_line(cfg),
+                      strcmp(text, "syntax error") == 0 ? "" : "syntax error: ", text, hint);
+    config_destroy(cfg);
+    return rc;
 }
 
 int sim_config_load(const char *path, sim_experiment *ex)
@@ -1209,29 +1528,14 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
         *slash = '\0';
     else
         dir[0] = '\0';
-    int inc = check_includes(path, dir, 0);
+    int absolute = 0;
+    int inc = check_includes(path, dir, 0, &absolute);
     if (inc != AE_OK)
         return inc;
     config_t cfg;
-    config_init(&cfg);
-    if (dir[0])
-        config_set_include_dir(&cfg, dir);
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        int rc;
-        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-            rc = AE_ERROR(AE_ECONFIG, "%s: cannot read the config file", path);
-        else {
-            const char *text = config_error_text(&cfg);
-            const char *hint = "";
-            if (strstr(text, "mismatched element type"))
-                hint = " (the elements of an array share one type: write 1.0, not 1, among floats)";
-            rc = AE_ERROR(AE_ECONFIG, "%s:%d: %s%s%s",
-                          config_error_file(&cfg) ? config_error_file(&cfg) : path, config_error_line(&cfg),
-                          strcmp(text, "syntax error") == 0 ? "" : "syntax error: ", text, hint);
-        }
-        config_destroy(&cfg);
+    int rc = read_config(path, dir, absolute, &cfg);
+    if (rc != AE_OK)
         return rc;
-    }
     for (size_t i = 0; i < n_sets; i++) {
         int orc = apply_override(&cfg, path, sets[i]);
         if (orc != AE_OK) {
@@ -1239,7 +1543,7 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
             return orc;
         }
     }
-    cfg_ctx sweep_cx = {path};
+    cfg_ctx sweep_cx = {path, dir};
     int src = expand_sweeps(&sweep_cx, &cfg);
     if (src != AE_OK) {
         config_destroy(&cfg);
@@ -1251,8 +1555,8 @@ int sim_config_load_overrides(const char *path, const char *const *sets, size_t 
     ex->early_stop = 1;
     ex->min_bler = 0.0;
     ex->memory_limit_mib = default_memory_limit_mib();
-    cfg_ctx cx = {path};
-    int rc = parse_root(&cx, config_root_setting(&cfg), ex);
+    cfg_ctx cx = {path, dir};
+    rc = parse_root(&cx, config_root_setting(&cfg), ex);
     config_destroy(&cfg);
     if (rc != AE_OK) {
         sim_experiment_free(ex);
@@ -1274,19 +1578,24 @@ void sim_experiment_free(sim_experiment *ex)
 // writing the resolved config
 
 // A double as libconfig reads it back as a float: always with a decimal point or exponent.
-static void put_float(FILE *f, double v)
+static void format_float(double v, char *buf, size_t size)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.17g", v);
+    snprintf(buf, size, "%.17g", v);
     // shortest representation that round-trips
     for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             break;
     }
     size_t len = strlen(buf);
-    if (!strpbrk(buf, ".eEn") && len + 3 <= sizeof buf)
+    if (!strpbrk(buf, ".eEn") && len + 3 <= size)
         memcpy(buf + len, ".0", 3);
+}
+
+static void put_float(FILE *f, double v)
+{
+    char buf[64];
+    format_float(v, buf, sizeof buf);
     fputs(buf, f);
 }
 
@@ -1367,7 +1676,7 @@ static void write_experiment(FILE *f, const sim_experiment *ex, int extra)
     put_float(f, ex->min_bler);
     fprintf(f, ";\n  min_ber = ");
     put_float(f, ex->min_ber);
-    fprintf(f, ";\n};\nsystems = (\n");
+    fprintf(f, ";\n  interval = \"%s\";\n};\nsystems = (\n", sim_interval_name(ex->eval.interval));
     for (size_t i = 0; i < ex->n_systems; i++) {
         const sim_system_cfg *s = &ex->systems[i];
         fprintf(f, "  { name = \"%s\"; type = \"%s\";", s->name, sim_system_type_name(s->type));
@@ -1446,36 +1755,159 @@ int sim_config_write_resolved(const sim_experiment *ex, const char *path, const 
     return sim_file_commit(&out);
 }
 
+// One line of `aesim list`: the setting (printf format), padded so that the comments line up, then
+// "# comment" (none if comment is NULL); further comment lines follow as given.
+__attribute__((format(printf, 4, 5))) static void list_row(FILE *f, const char *indent, const char *comment,
+                                                           const char *fmt, ...)
+{
+    char setting[512];
+    va_list ap;
+    va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): ap is started just above (analyzer false positive)
+    vsnprintf(setting, sizeof setting, fmt, ap);
+    va_end(ap);
+    if (!comment) {
+        fprintf(f, "%s%s\n", indent, setting);
+        return;
+    }
+    int width = 34 - (int)strlen(indent);
+    fprintf(f, "%s%-*s # %s\n", indent, width < 1 ? 1 : width, setting, comment);
+}
+
 void sim_config_print_keys(FILE *f)
 {
-    sim_experiment ex;
-    memset(&ex, 0, sizeof ex);
-    snprintf(ex.name, sizeof ex.name, "defaults");
-    sim_channel_cfg_default(&ex.channel);
-    sim_eval_cfg_default(&ex.eval);
-    ex.early_stop = 1;
-    ex.memory_limit_mib = default_memory_limit_mib();
-    double grid[] = {0.0, 2.0, 4.0, 6.0, 8.0};
-    ex.ebno_db = grid;
-    ex.n_ebno = 5;
-    sim_system_cfg sys[3];
-    memset(sys, 0, sizeof sys);
-    snprintf(sys[0].name, sizeof sys[0].name, "ae_7_4");
-    sys[0].type = SIM_SYS_AUTOENCODER;
-    sys[0].k = 4;
-    sys[0].n = 7;
-    ae_cfg_default(&sys[0].ae, 4, 7);
-    sim_train_cfg_default(&sys[0].train);
-    snprintf(sys[1].name, sizeof sys[1].name, "uncoded_bpsk_4_4");
-    sys[1].type = SIM_SYS_UNCODED_BPSK;
-    sys[1].k = 4;
-    sys[1].n = 4;
-    snprintf(sys[2].name, sizeof sys[2].name, "hamming_7_4_ml");
-    sys[2].type = SIM_SYS_HAMMING74;
-    sys[2].decoder = MOD_HAMMING_ML;
-    for (int i = 0; i < 3; i++)
-        sys[i].channel = ex.channel;
-    ex.systems = sys;
-    ex.n_systems = 3;
-    write_experiment(f, &ex, WRITE_MEMORY | WRITE_POLICY);
+    // every value below comes from the defaults the loader starts from
+    sim_eval_cfg ev;
+    sim_eval_cfg_default(&ev);
+    sim_channel_cfg ch;
+    sim_channel_cfg_default(&ch);
+    const ch_ofdm_link_cfg *o = &ch.ofdm;
+    sim_train_cfg tr;
+    sim_train_cfg_default(&tr);
+    ae_cfg ae;
+    ae_cfg_default(&ae, 4, 7);
+    char taps[256], mem[64], kf[64], lr[64], lrf[64], teb[64];
+    sim_channel_format_taps(&o->mp, taps, sizeof taps);
+    format_float(default_memory_limit_mib(), mem, sizeof mem);
+    format_float(ch.k_factor, kf, sizeof kf);
+    format_float(tr.lr, lr, sizeof lr);
+    format_float(tr.lr_final, lrf, sizeof lrf);
+    format_float(tr.ebno_db, teb, sizeof teb);
+    const char *top = "", *in1 = "  ", *in2 = "    ", *in3 = "      ";
+    fprintf(
+        f,
+        "# Every config key with its default, as a complete config (aesim check accepts it as it is).\n"
+        "# Comments give units and ranges; \"a\" | \"b\" lists every word a key accepts. Integers of 2^31\n"
+        "# or more need libconfig's L suffix (or a float such as 1e11).\n\n");
+    list_row(f, top, "master seed of the evaluation streams, 0..2^63-1", "seed = %lluL;",
+             (unsigned long long)ev.seed);
+    list_row(f, top, "most memory a learned system may need, MiB, 1..1e9; default",
+             "# memory_limit_mib = %s;", mem);
+    list_row(f, top, "half of this machine's memory, as here", "%s", "");
+    fprintf(
+        f,
+        "# the systems' channel (a system's own channel = { ... } overrides it): a word \"awgn\" |\n"
+        "# \"rayleigh\" | \"rician\" (defaults for the rest), or a group:\n"
+        "#   type       \"awgn\" | \"rayleigh\" | \"rician\" | \"ofdm\" (an OFDM link: its keys at the last\n"
+        "#              system below)\n"
+        "#   k_factor   Rician K factor, linear, 0..1e6 (rician only; line of sight at phase 0)\n"
+        "#   coherence  complex symbols of a block per fading realisation, 1..1e9 (rayleigh, rician)\n"
+        "#   csi        \"perfect\" (the receiver knows the gains) | \"none\" (learned receivers only)\n");
+    list_row(f, top, NULL,
+             "channel = { type = \"awgn\"; k_factor = %s; coherence = %zu; csi = \"perfect\"; };", kf,
+             ch.coherence);
+    fprintf(f, "eval = {\n"
+               "  # the grid, dB, -100..100: a list [0.0, 2.5], or { start = 0.0; stop = 8.0; step = 2.0; }\n"
+               "  # (step 0.001..100, default 1; stop included); esno_db = ... instead is an Es/N0 grid\n");
+    list_row(f, in1, NULL, "ebno_db = [0.0, 2.0, 4.0, 6.0, 8.0];");
+    list_row(f, in1, "stop a point at this many block errors (0: rule off)", "target_block_errors = %lluL;",
+             (unsigned long long)ev.target_block_errors);
+    list_row(f, in1, "stop a point at this many bit errors (0: rule off)", "target_bit_errors = %lluL;",
+             (unsigned long long)ev.target_bit_errors);
+    list_row(f, in1, "and in any case after this many blocks, >= 1", "max_blocks = %lluL;",
+             (unsigned long long)ev.max_blocks);
+    list_row(f, in1, "blocks per reproducible chunk, 1..1e8", "chunk_blocks = %zu;", ev.chunk_blocks);
+    list_row(f, in1, "blocks per transmit/receive call, 1..1e6", "batch = %zu;", ev.batch);
+    list_row(f, in1, "a point with no block error ends the system's sweep", "early_stop = true;");
+    list_row(f, in1, "a point below this BLER ends the system's sweep (0: off)", "min_bler = 0.0;");
+    list_row(f, in1, "a point below this BER ends the system's sweep (0: off)", "min_ber = 0.0;");
+    list_row(f, in1, "the BLER interval of independent blocks: \"wilson\" |", "interval = \"%s\";",
+             sim_interval_name(ev.interval));
+    list_row(f, in1, "\"clopper_pearson\" (exact binomial)", "%s", "");
+    fprintf(
+        f,
+        "};\n"
+        "# sweep = { train = { ebno_db = [1.0, 3.0]; }; };  # one system per value (per combination of\n"
+        "#   values) of every system that has the key, named <system>_<key>=<value>\n"
+        "systems = (\n"
+        "  # name: 1..63 characters of [a-z0-9_.=+-] (also the file names of its checkpoint and figures);\n"
+        "  # type: \"autoencoder\" | \"uncoded_bpsk\" | \"hamming_7_4\" | \"modem\"\n"
+        "  { name = \"ae_7_4\"; type = \"autoencoder\";\n");
+    list_row(f, in2, "real channel uses per block, 1..4096 (even on a complex channel)", "n = %zu;", ae.n);
+    list_row(f, in2, "bits per block, 1..24: M = 2^k messages (the memory limit may bind)", "k = %u;", ae.k);
+    list_row(f, in2, "\"energy\" (||x||^2 = n per block) | \"power\" (mean power 1 per", "norm = \"%s\";",
+             ae.norm == AE_NORM_POWER ? "power" : "energy");
+    list_row(f, in2, "real channel use)", "%s", "");
+    fprintf(f,
+            "    # hidden ReLU layers: 0..%d widths of 1..1048576 units each; the default is one layer of\n"
+            "    # M = 2^k units on each side (16 for k = 4)\n    tx_hidden = ",
+            AE_MAX_HIDDEN);
+    put_widths(f, ae.n_tx_hidden, ae.tx_hidden);
+    fprintf(f, "; rx_hidden = ");
+    put_widths(f, ae.n_rx_hidden, ae.rx_hidden);
+    fprintf(f, ";\n    train = {\n");
+    list_row(f, in3, "Adam updates, >= 1", "steps = %lluL;", (unsigned long long)tr.steps);
+    list_row(f, in3, "messages per update, 1..1e7", "batch = %zu;", tr.batch);
+    list_row(f, in3, "learning rate at the start, (0, 10]", "lr = %s;", lr);
+    list_row(f, in3, "learning rate at the end, (0, 10]", "lr_final = %s;", lrf);
+    list_row(f, in3, "\"constant\" (lr throughout) | \"cosine\" | \"exponential\"", "schedule = \"%s\";",
+             sim_lr_schedule_name(tr.schedule));
+    list_row(f, in3, "(both from lr to lr_final)", "%s", "");
+    list_row(f, in3, "Eb/N0 of the training channel, dB, -100..100", "ebno_db = %s;", teb);
+    list_row(f, in3, "training seed (default: the top-level seed)", "seed = %lluL;",
+             (unsigned long long)ev.seed);
+    list_row(f, in3, "a loss.csv row every this many steps, >= 1", "log_every = %lluL;",
+             (unsigned long long)tr.log_every);
+    list_row(f, in3, "a checkpoint every this many steps (0: at the end)", "checkpoint_every = %lluL;",
+             (unsigned long long)tr.checkpoint_every);
+    list_row(f, in3, "true: a loss ending above ln M or rising over the run is", "fail_on_divergence = %s;",
+             tr.fail_on_divergence ? "true" : "false");
+    list_row(f, in3, "an error (exit 1); false: a warning", "%s", "");
+    fprintf(
+        f,
+        "    }; },\n"
+        "  # k bits in k BPSK channel uses, k = 1..24 (a real-valued baseline: AWGN only)\n"
+        "  { name = \"uncoded_bpsk_4_4\"; type = \"uncoded_bpsk\"; k = 4; },\n"
+        "  # Hamming (7,4) and BPSK (AWGN only): decoder \"ml\" (soft maximum likelihood) | \"hard\"\n"
+        "  # (syndrome)\n"
+        "  { name = \"hamming_7_4_ml\"; type = \"hamming_7_4\"; decoder = \"ml\"; },\n"
+        "  # scheme: \"bpsk\" | \"qpsk\" | \"pskM\" (M = 2..64) | \"qamM\" (M = 4..256, a power of 4) |\n"
+        "  #   \"pamM\" (M = 2..64, AWGN only); symbols: modem symbols per block, 24 bits at most;\n"
+        "  #   demapper: \"hard\" (nearest point) | \"exact\" (log-sum-exp LLRs) | \"maxlog\" (max-log "
+        "LLRs)\n"
+        "  { name = \"qpsk_ofdm\"; type = \"modem\"; scheme = \"qpsk\"; symbols = 1; demapper = \"hard\";\n"
+        "    # this system's own channel, an OFDM link over multipath (unitary FFTs):\n"
+        "    channel = { type = \"ofdm\";\n");
+    const char *in4 = "                ";
+    list_row(f, in4, "subcarriers, 4..65536", "nfft = %zu;", o->ofdm.nfft);
+    list_row(f, in4, "cyclic-prefix samples, 0..nfft", "cp = %zu;", o->ofdm.cp);
+    list_row(f, in4, "true: no data on the DC subcarrier", "null_dc = %s;",
+             o->ofdm.null_dc ? "true" : "false");
+    list_row(f, in4, "empty subcarriers at the low band edge", "guard_low = %zu;", o->ofdm.guard_low);
+    list_row(f, in4, "and at the high band edge", "guard_high = %zu;", o->ofdm.guard_high);
+    list_row(f, in4, "fixed complex taps such as \"0.8,0,0,0.6j\"; or instead", "taps = \"%s\";", taps);
+    list_row(f, in4, "pdp = \"exp:TAPS:DECAY_DB\" or [0.5, 0.3, 0.2]: random", "%s", "");
+    list_row(f, in4, "taps from a power delay profile (normalised)", "%s", "");
+    list_row(f, in4, "random taps drawn per OFDM \"symbol\" | \"frame\" (per", "fading = \"%s\";",
+             o->fade == CH_OFDM_FADE_FRAME ? "frame" : "symbol");
+    list_row(f, in4, "call of eval.batch blocks)", "%s", "");
+    list_row(f, in4, "\"none\" | \"comb:SPACING\" (needed by csi = \"ls\")", "pilots = \"none\";");
+    list_row(f, in4, "\"perfect\" (the true response) | \"ls\" (least squares", "csi = \"%s\";",
+             o->csi == CH_OFDM_CSI_LS ? "ls" : "perfect");
+    list_row(f, in4, "at the pilots, linearly interpolated)", "%s", "");
+    list_row(f, in4, "one tap per subcarrier: \"zf\" | \"mmse\"", "equalizer = \"%s\";",
+             o->equalizer == CH_OFDM_MMSE ? "mmse" : "zf");
+    list_row(f, in4, "what Eb pays for: \"data\" | \"data+cp+pilots\"", "charge = \"%s\"; }; }",
+             o->charge == CH_OFDM_CHARGE_ALL ? "data+cp+pilots" : "data");
+    fprintf(f, ");\n");
 }

@@ -16,6 +16,7 @@
 //     early_stop = true;            # end a system's sweep after a point with no block error
 //     min_bler = 0.0;               # end a system's sweep after a point below this BLER (0 = off)
 //     min_ber = 0.0;                # end a system's sweep after a point below this BER (0 = off)
+//     interval = "wilson";          # BLER interval of independent blocks, or "clopper_pearson"
 //   };
 //   systems = (
 //     { name = "ae_7_4"; type = "autoencoder"; n = 7; k = 4; norm = "energy";
@@ -48,7 +49,7 @@ enum sim_system_type {
 enum { SIM_NAME_MAX = 64 };
 
 typedef struct sim_system_cfg {
-    char name[SIM_NAME_MAX]; // filename-safe: [a-z0-9_.-]
+    char name[SIM_NAME_MAX]; // filename-safe: [a-z0-9_.=+-]
     int type;                // enum sim_system_type
     unsigned k;              // information bits per block
     size_t n;                // real channel uses per block
@@ -93,9 +94,14 @@ int sim_config_load(const char *path, sim_experiment *ex);
 
 // As sim_config_load, with overrides applied to the file's settings before validation: each of
 // sets[0..n_sets-1] is "path.to.key=value" (libconfig paths; list elements as "systems.[0].train.lr";
-// missing groups along the path are created). The value's type follows its form: true/false, an integer,
-// a float (with '.' or an exponent), a quoted or bare string. AE_ECONFIG naming the override when it is
-// malformed or its path does not exist; the usual checks (unknown keys, types, ranges) then apply.
+// missing groups along the path are created). The value is libconfig syntax, so it may be a number,
+// true/false, a quoted string, a list ([0.0, 5.0], [32, 32]) or a group ({ start = 0.0; stop = 5.0; });
+// a decimal integer needs no L suffix, and a value that does not start like a list, group or quoted
+// string and is not a number is a bare string (qam16). Setting eval.ebno_db replaces eval.esno_db and
+// the other way round. AE_ECONFIG naming the config file and the override (quoted in part when long)
+// when the override is malformed, its value is not libconfig syntax, or its path runs through a value
+// that is not a group (with a hint such as setting a whole grid); the usual checks (unknown keys, types,
+// ranges) then apply.
 int sim_config_load_overrides(const char *path, const char *const *sets, size_t n_sets, sim_experiment *ex);
 
 // Write the experiment with every default filled in, as a config file sim_config_load reads back to
@@ -112,7 +118,15 @@ char *sim_config_resolved_text(const sim_experiment *ex);
 // Free what sim_config_load allocated (safe on a zeroed or freed experiment).
 void sim_experiment_free(sim_experiment *ex);
 
-// Print every key with its default and unit as a config fragment (used by `aesim list`).
+// The valid keys of a group of the config (NULL-terminated), by the group's name: "top", "channel",
+// "ofdm" (an OFDM channel group), "eval", "grid" (an Eb/N0 range group), "train", or a system type
+// ("autoencoder", "uncoded_bpsk", "hamming_7_4", "modem"). NULL for another name.
+const char *const *sim_config_schema(const char *group);
+
+// Print every key with its default, unit, range and allowed words as a complete config that
+// sim_config_load accepts (used by `aesim list`): the top level, the channel, eval, one system of each
+// type, the training keys and an OFDM link with all its keys. The defaults come from the same functions
+// the loader starts from.
 void sim_config_print_keys(FILE *f);
 
 #endif

@@ -55,6 +55,24 @@ const char *sim_stop_name(int stop)
     }
 }
 
+const char *sim_bler_ci_name(int ci)
+{
+    switch (ci) {
+    case SIM_BLER_CI_WILSON: return "wilson";
+    case SIM_BLER_CI_CLOPPER_PEARSON: return "clopper_pearson";
+    case SIM_BLER_CI_NORMAL: return "normal";
+    default: return "";
+    }
+}
+
+int sim_bler_ci_parse(const char *word)
+{
+    for (int ci = SIM_BLER_CI_WILSON; ci <= SIM_BLER_CI_NORMAL; ci++)
+        if (strcmp(word, sim_bler_ci_name(ci)) == 0)
+            return ci;
+    return SIM_BLER_CI_UNKNOWN;
+}
+
 void sim_eval_cfg_default(sim_eval_cfg *c)
 {
     c->seed = 1;
@@ -65,6 +83,7 @@ void sim_eval_cfg_default(sim_eval_cfg *c)
     c->max_blocks = 10000000;
     c->threads = 1;
     c->soft = 0;
+    c->interval = SIM_INTERVAL_WILSON;
     sim_channel_cfg_default(&c->channel);
     c->progress = NULL;
     c->progress_ctx = NULL;
@@ -80,6 +99,8 @@ int sim_eval_cfg_validate(const sim_eval_cfg *c)
         return AE_ERROR(AE_EINVAL, "max_blocks = 0, expected >= 1");
     if (c->threads < 1 || c->threads > 1024)
         return AE_ERROR(AE_EINVAL, "threads = %d, expected 1..1024", c->threads);
+    if (c->interval != SIM_INTERVAL_WILSON && c->interval != SIM_INTERVAL_CLOPPER_PEARSON)
+        return AE_ERROR(AE_EINVAL, "interval = %d, expected wilson or clopper_pearson", c->interval);
     return AE_OK;
 }
 
@@ -394,11 +415,15 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     out->bler = (double)out->block_errors / (double)out->blocks;
     out->ber = (double)out->bit_errors / (double)out->bits;
     out->group_blocks = out->blocks / out->groups;
-    if (out->group_blocks == 1)
-        sim_wilson(out->block_errors, out->blocks, SIM_Z95, &out->bler_lo, &out->bler_hi);
-    else
+    if (out->group_blocks == 1) {
+        sim_binomial_interval(cfg->interval, out->block_errors, out->blocks, &out->bler_lo, &out->bler_hi);
+        out->bler_ci =
+            cfg->interval == SIM_INTERVAL_CLOPPER_PEARSON ? SIM_BLER_CI_CLOPPER_PEARSON : SIM_BLER_CI_WILSON;
+    } else {
+        out->bler_ci = SIM_BLER_CI_NORMAL;
         sim_group_interval(out->block_errors, out->group_block_sq, out->groups, out->group_blocks, SIM_Z95,
                            &out->bler_lo, &out->bler_hi);
+    }
     sim_ber_interval(out->bit_errors, out->group_bit_sq, out->groups, t->k * (unsigned)out->group_blocks,
                      SIM_Z95, out->bler_hi, &out->ber_lo, &out->ber_hi);
     out->bmi = cfg->soft ? info_sum / (double)out->bits : NAN;

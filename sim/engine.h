@@ -29,6 +29,19 @@ const char *sim_stop_name(int stop);
 
 struct sim_point; // below
 
+// What a point's bler_lo / bler_hi hold (the results.csv column `bler_interval`).
+enum sim_bler_ci {
+    SIM_BLER_CI_UNKNOWN = 0,         // not recorded (a row read from an older results.csv)
+    SIM_BLER_CI_WILSON = 1,          // Wilson score on independent blocks
+    SIM_BLER_CI_CLOPPER_PEARSON = 2, // Clopper-Pearson on independent blocks
+    SIM_BLER_CI_NORMAL = 3           // normal from per-realisation block errors (blocks share a realisation)
+};
+
+// The column's word for a sim_bler_ci ("wilson", "clopper_pearson", "normal"; "" for unknown), and back
+// (SIM_BLER_CI_UNKNOWN for anything else).
+const char *sim_bler_ci_name(int ci);
+int sim_bler_ci_parse(const char *word);
+
 typedef struct sim_eval_cfg {
     uint64_t seed;                // master seed (default 1)
     size_t chunk_blocks;          // blocks per chunk, >= 1 (default 10000)
@@ -38,6 +51,8 @@ typedef struct sim_eval_cfg {
     uint64_t max_blocks;          // stop a point after this many blocks, >= 1 (default 10^7)
     int threads;                  // OpenMP threads, >= 1 (default 1)
     int soft;                     // 1: decide from the transceiver's LLRs (receive_llr) and estimate the BMI
+    int interval;                 // BLER interval of independent blocks: enum sim_interval (sim/stats.h;
+                                  // default SIM_INTERVAL_WILSON)
     sim_channel_cfg channel;      // the channel (default AWGN)
     // called from the calling thread after every wave with the counts so far and the seconds spent
     // (progress display; may be NULL)
@@ -65,8 +80,10 @@ typedef struct sim_point {
     uint64_t group_blocks;         // blocks per group (1 unless blocks share a realisation)
     uint64_t group_bit_sq;         // sum over groups of (bit errors of the group)^2, for the BER interval
     uint64_t group_block_sq;       // sum over groups of (block errors of the group)^2, for the BLER interval
-    double bler, bler_lo, bler_hi; // block error rate and its 95% interval: Wilson on blocks when blocks are
-                                   // independent, else normal from the per-group block errors
+    double bler, bler_lo, bler_hi; // block error rate and its 95% interval: the configured binomial interval
+                                   // (Wilson or Clopper-Pearson) on blocks when blocks are independent, else
+                                   // normal from the per-group block errors
+    int bler_ci;                   // which of these bler_lo / bler_hi hold: enum sim_bler_ci
     double ber, ber_lo, ber_hi;    // bit error rate and its 95% normal interval from the per-group bit errors
     double bmi;     // bitwise mutual information per bit from the LLRs (NAN without soft output)
     double seconds; // wall time of the point

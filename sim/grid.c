@@ -46,6 +46,11 @@ int sim_grid_parse(const char *text, double **values, size_t *count)
                             "grid '%s': expected START:STEP:STOP in dB (e.g. 0:1:10) or a list 0,2,4", text);
         if (!(step > 0.0) || stop < start)
             return AE_ERROR(AE_EINVAL, "grid '%s': expected STEP > 0 and STOP >= START", text);
+        if (step < SIM_GRID_MIN_STEP)
+            return AE_ERROR(AE_EINVAL,
+                            "grid '%s': STEP %g dB, expected at least %g dB (points are told apart at that "
+                            "resolution: they seed their noise by Eb/N0 in milli-dB)",
+                            text, step, SIM_GRID_MIN_STEP);
         double span = (stop - start) / step;
         if (span + 1.0 > SIM_GRID_MAX)
             return AE_ERROR(AE_EINVAL, "grid '%s': %.0f points, expected at most %d", text, span + 1.0,

@@ -33,6 +33,7 @@
 #include "grid.h"
 #include "plot.h"
 #include "results.h"
+#include "stats.h"
 #include "systems.h"
 #include "theory.h"
 #include "train.h"
@@ -72,7 +73,8 @@ static const char *const usage_main =
     "  eval CONFIG --checkpoints DIR       evaluate with the parameters of DIR/<system>.safetensors\n"
     "  plot DIR                            redraw the figures of a results folder\n"
     "  check CONFIG                        validate; print the resolved config and the work it implies\n"
-    "  list  print every config key with its default (a complete example config)\n"
+    "  list                                every config key with its default, range and allowed words\n"
+    "                                      (a complete config)\n"
     "\n"
     "options:\n"
     "  -h, --help      this help (also `aesim run --help`)\n"
@@ -93,8 +95,9 @@ static const char *const usage_plot =
 static const char *const usage_check =
     "usage: aesim check CONFIG [--set path.to.key=value]...\n"
     "\n"
-    "Validate CONFIG (with the overrides), print the resolved experiment (every default filled in) and\n"
-    "the work it implies: systems, points, parameters. Exit 0 if valid, 2 with the error otherwise.\n";
+    "Validate CONFIG (with the overrides, as for aesim run: values in libconfig syntax), print the\n"
+    "resolved experiment (every default filled in) and the work it implies: systems, points, parameters.\n"
+    "Exit 0 if valid, 2 with the error otherwise.\n";
 
 static const char *const usage_train =
     "usage: aesim train CONFIG [--out DIR] [--set path.to.key=value]... [--restart] [--quiet | --progress]\n"
@@ -121,8 +124,10 @@ static const char *const usage_run =
     "  -o, --out DIR      results folder (default results/<config name>/, created if missing)\n"
     "  -t, --threads N    worker threads for training and simulation (default: OMP_NUM_THREADS or all\n"
     "                     cores); trained models and counts are the same for any N with the same seed\n"
-    "  -s, --set K=V      override a config key (several allowed), e.g. --set eval.max_blocks=1e6\n"
-    "                     --set systems.[0].train.ebno_db=5.0\n"
+    "  -s, --set K=V      override a config key (several allowed); V is libconfig syntax, e.g.\n"
+    "                     --set eval.max_blocks=1e6 --set systems.[0].train.ebno_db=5.0\n"
+    "                     --set 'eval.ebno_db=[0.0, 5.0]' --set 'systems.[0].tx_hidden=[32, 32]'\n"
+    "                     --set 'eval.esno_db={ start = 0.0; stop = 10.0; step = 2.0; }' (replaces ebno_db)\n"
     "  -r, --restart      start over in a folder that holds an earlier run of this experiment\n"
     "  -q, --quiet        no progress on stderr\n"
     "  -p, --progress     progress also when stderr is not a terminal (logs, nohup, batch jobs,\n"
@@ -682,8 +687,8 @@ static int do_run(const run_opts *o)
             rc = prc;
     }
     // how the folder was made, also after an interruption
-    sim_run_info info = {AESIM_VERSION,  AESIM_GIT_COMMIT, o->config,  ex.eval.seed,  ex.eval.threads,
-                         sim_mpi_size(), t_start,          now_unix(), rc == AE_EINTR};
+    sim_run_info info = {AESIM_VERSION,  AESIM_GIT_COMMIT, o->config,  ex.eval.seed,   ex.eval.threads,
+                         sim_mpi_size(), t_start,          now_unix(), rc == AE_EINTR, ex.eval.interval};
     snprintf(path, sizeof path, "%s/metadata.json", dir);
     int mrc = writer ? sim_metadata_write(path, &info, rows, n_rows) : AE_OK;
     if (rc == AE_OK)
@@ -698,6 +703,33 @@ static int do_run(const run_opts *o)
     rc = report(rc);
     sim_dir_unlock(lock_fd);
     return rc;
+}
+
+// The message for an argument getopt refused: an unknown option, or a known one without its value. A
+// config whose name starts with '-' is read as a cluster of short options, so that case says how to
+// give one. optstring is getopt's.
+static int bad_option(int argc, char **argv, const char *optstring)
+{
+    if (optopt && strchr(optstring, optopt)) // a known short option, or a long one, without its value
+        return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
+    if (!optopt) // an unknown long option
+        return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
+    // an unknown short option: getopt stays on its argument unless it was the argument's last letter
+    const char *arg = optind < argc && argv[optind][0] == '-' && strchr(argv[optind] + 1, optopt)
+                          ? argv[optind]
+                          : argv[optind - 1];
+    struct stat st;
+    fprintf(stderr, "aesim: unknown option '-%c' in '%s'", optopt, arg);
+    if (stat(arg, &st) == 0)
+        fprintf(stderr,
+                "; '%s' is a file, but a name that starts with '-' reads as options: write ./%s, or put it "
+                "after -- (aesim %s [options] -- %s)",
+                arg, arg, argv[0], arg);
+    else
+        fprintf(stderr, " (a CONFIG whose name starts with '-' goes after --: aesim %s [options] -- FILE)",
+                argv[0]);
+    fprintf(stderr, "\n(see aesim --help)\n");
+    return EXIT_INPUT;
 }
 
 // Options of run, train and eval.
@@ -736,15 +768,21 @@ static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
         case 'q': o->quiet = 1; break;
         case 'p': o->progress = 1; break;
         case 'h': fputs(usage, stdout); return -1;
-        default: return input_error("unknown option or missing value: '%s'", argv[optind - 1]);
+        default: return bad_option(argc, argv, "o:t:s:rc:qh");
         }
     }
     if (o->quiet && o->progress)
         return input_error("--quiet and --progress contradict each other; give one%s", "");
     if (optind >= argc)
         return input_error("missing CONFIG%s (see --help)", "");
-    if (optind < argc - 1)
+    if (optind < argc - 1) {
+        if (strcmp(argv[optind - 1], "--") == 0 && argv[optind + 1][0] == '-')
+            return input_error(
+                "unexpected argument '%s' (after --, every argument is a name: put the options "
+                "before --)",
+                argv[optind + 1]);
         return input_error("unexpected argument '%s'", argv[optind + 1]);
+    }
     o->config = argv[optind];
     if (o->mode == MODE_EVAL && !o->checkpoints)
         return input_error("aesim eval needs --checkpoints DIR%s", "");
@@ -887,6 +925,9 @@ static const char *const usage_ber =
     "  --target-block-errors N stop a point at N block (symbol) errors (default 0 = off)\n"
     "  --max-bits N | --max-blocks N   stop a point after this many (default 10^8 bits)\n"
     "  --threads T             worker threads (same counts for any T)\n"
+    "  --interval M            the 95% interval of bler_lo, bler_hi (the symbol error rate): wilson\n"
+    "                          (default) or clopper_pearson (exact binomial); the bler_interval column\n"
+    "                          names it\n"
     "OFDM link (--ofdm implies --channel ofdm):\n"
     "  --ofdm N:CP             N subcarriers, CP cyclic-prefix samples (unitary FFTs)\n"
     "  --taps \"0.8,0,0,0.6j\"  fixed complex taps, or --pdp exp:TAPS:DECAY_DB (or \"1,0.5,0.25\"): random\n"
@@ -950,6 +991,7 @@ typedef struct link_opts {
     const char *ofdm, *taps, *pdp, *pilots, *equalizer; // OFDM link (ber only)
     int charge_cp;
     int esno, threads;
+    int interval; // enum sim_interval (ber only)
     double k_factor;
     uint64_t coherence, target_bits, target_blocks, max_bits, max_blocks, seed;
 } link_opts;
@@ -976,7 +1018,8 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         O_PDP,
         O_PILOTS,
         O_EQ,
-        O_CHARGE
+        O_CHARGE,
+        O_INTERVAL
     };
     static const struct option opts[] = {{"scheme", required_argument, NULL, O_SCHEME},
                                          {"channel", required_argument, NULL, O_CHANNEL},
@@ -991,6 +1034,7 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                                          {"pilots", required_argument, NULL, O_PILOTS},
                                          {"equalizer", required_argument, NULL, O_EQ},
                                          {"charge-cp", no_argument, NULL, O_CHARGE},
+                                         {"interval", required_argument, NULL, O_INTERVAL},
                                          {"target-errors", required_argument, NULL, O_TE},
                                          {"target-block-errors", required_argument, NULL, O_TBE},
                                          {"max-bits", required_argument, NULL, O_MAXBITS},
@@ -1036,6 +1080,10 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         case O_PILOTS: o->pilots = optarg; break;
         case O_EQ: o->equalizer = optarg; break;
         case O_CHARGE: o->charge_cp = 1; break;
+        case O_INTERVAL:
+            if ((o->interval = sim_interval_parse(optarg)) < 0)
+                return input_error("--interval '%s': expected wilson or clopper_pearson", optarg);
+            break;
         case O_TE:
             if (!parse_count(optarg, &o->target_bits))
                 return input_error("--target-errors '%s': expected an integer >= 0", optarg);
@@ -1245,6 +1293,7 @@ static int cmd_ber(int argc, char **argv)
 #endif
     cfg.channel = sys.channel;
     cfg.soft = sys.demapper != MOD_DEMAP_HARD;
+    cfg.interval = o.interval;
     sim_blas_single_thread();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -1281,6 +1330,29 @@ done:
 }
 
 // ---------------------------------------------------------------------------------------------
+
+static const char *const usage_list =
+    "usage: aesim list\n"
+    "\n"
+    "Print every config key with its default, unit, range and the words it accepts, as a complete config\n"
+    "(aesim check accepts it as it is): the top level, the channel (AWGN and fading, and an OFDM link with\n"
+    "all its keys), eval, and one system of each type with its training keys.\n";
+
+// aesim list: the config reference on stdout.
+static int cmd_list(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        fputs(usage_list, stdout);
+        return EXIT_DONE;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "aesim: list takes no argument, got '%s'\n", argv[1]);
+        fputs(usage_list, stderr);
+        return EXIT_INPUT;
+    }
+    sim_config_print_keys(stdout);
+    return EXIT_DONE;
+}
 
 static int dispatch(int argc, char **argv);
 
@@ -1325,11 +1397,8 @@ static int dispatch(int argc, char **argv)
         return cmd_ber(argc - 1, argv + 1);
     if (strcmp(cmd, "theory") == 0)
         return cmd_theory(argc - 1, argv + 1);
-    if (strcmp(cmd, "list") == 0) {
-        printf("# every config key with its default; see `aesim run --help`\n");
-        sim_config_print_keys(stdout);
-        return EXIT_DONE;
-    }
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(argc - 1, argv + 1);
     fprintf(stderr, "aesim: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
     return EXIT_INPUT;

@@ -10,6 +10,7 @@
 
 #include "ae_err.h"
 #include "fileio.h"
+#include "stats.h"
 
 // "2026-11-30T00:50:12Z" for a time in seconds since the epoch.
 static void iso_time(double t, char *buf, size_t len)
@@ -41,10 +42,12 @@ int sim_metadata_write(const char *path, const sim_run_info *info, const sim_row
         root, "generator",
         json_string("GSL taus2; each chunk's state filled from a 64-bit splitmix64 hash of (seed, "
                     "Eb/N0 in milli-dB, chunk index, stream)"));
-    json_object_set_new(
-        root, "bler_interval",
-        json_string("95% Wilson score on blocks; normal from per-realisation block errors when "
-                    "blocks share a channel realisation"));
+    json_object_set_new(root, "bler_interval",
+                        json_string(info->interval == SIM_INTERVAL_CLOPPER_PEARSON
+                                        ? "95% Clopper-Pearson on blocks; normal from per-realisation block "
+                                          "errors when blocks share a channel realisation"
+                                        : "95% Wilson score on blocks; normal from per-realisation block "
+                                          "errors when blocks share a channel realisation"));
     json_object_set_new(
         root, "ber_interval",
         json_string("95% normal from the variance of per-block (per-realisation) bit-error counts"));

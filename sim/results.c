@@ -10,9 +10,12 @@
 #include "ae_err.h"
 #include "fileio.h"
 
-const char *const sim_results_header =
-    "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,"
-    "bits,bit_errors,ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges";
+// the 18 columns every results.csv has, then the ones added since (a reader accepts files without them)
+#define FIXED_COLUMNS                                                                                        \
+    "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,"                               \
+    "bits,bit_errors,ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop"
+
+const char *const sim_results_header = FIXED_COLUMNS ",bmi,eb_charges,bler_interval";
 
 // A rate with enough digits for tails; an empty field for NAN.
 static void put_rate(FILE *f, double v)
@@ -39,7 +42,7 @@ void sim_results_print_row(FILE *f, const sim_row *r)
     put_rate(f, r->theory_ber);
     fprintf(f, ",%.3f,%s", p->seconds, sim_stop_name(p->stop));
     put_rate(f, p->bmi);
-    fprintf(f, ",%s\n", r->eb_charges);
+    fprintf(f, ",%s,%s\n", r->eb_charges, sim_bler_ci_name(p->bler_ci));
 }
 
 int sim_results_write(const char *path, const sim_row *rows, size_t n)
@@ -133,10 +136,17 @@ int sim_results_read(const char *path, sim_row **rows, size_t *n)
     char *text = slurp(path);
     if (!text)
         return ae_err_forward(AE_EIO, ae_err_message());
-    size_t hlen = strlen(sim_results_header), cap = 0;
+    size_t cap = 0;
     int rc = AE_OK;
-    // the header: the fixed columns first
-    if (strncmp(text, sim_results_header, hlen) != 0 || (text[hlen] != '\n' && text[hlen] != ',')) {
+    // the header: the 18 fixed columns, then any number of the later ones in order (files of earlier
+    // releases end sooner), then perhaps columns of later releases
+    size_t hlen = strcspn(text, "\n"), full = strlen(sim_results_header), fixed = strlen(FIXED_COLUMNS);
+    size_t common = 0;
+    while (common < hlen && common < full && text[common] == sim_results_header[common])
+        common++;
+    int boundary =
+        (common == hlen || text[common] == ',') && (common == full || sim_results_header[common] == ',');
+    if (common < fixed || !boundary) {
         free(text);
         return AE_ERROR(AE_ECONFIG, "%s:1: not an aesim results.csv (header differs)", path);
     }
@@ -188,6 +198,7 @@ int sim_results_read(const char *path, sim_row **rows, size_t *n)
         p->bmi = nf > 18 ? field_rate(f[18]) : NAN;
         if (nf > 19)
             snprintf(r->eb_charges, sizeof r->eb_charges, "%s", f[19]);
+        p->bler_ci = nf > 20 ? sim_bler_ci_parse(f[20]) : SIM_BLER_CI_UNKNOWN;
     }
     free(text);
     if (rc != AE_OK) {

@@ -383,6 +383,161 @@ Test(catalogue, config_odd_n_on_complex_channel)
                       4, "systems.[0]", NEEDLES("n = 7", "rayleigh channel needs an even n"));
 }
 
+Test(catalogue, config_interval_unknown_word)
+{
+    expect_bad_config(
+        "seed = 1;\n"
+        "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; interval = \"exact\"; };\n" TINY_SYSTEMS,
+        2, "eval.interval", NEEDLES("unknown value 'exact'", "expected wilson or clopper_pearson"));
+}
+
+Test(catalogue, config_grid_step_below_the_resolution)
+{
+    // the bound is the real one (0.001 dB, the resolution of the noise seeds), not "> 0"
+    expect_bad_config(
+        "seed = 1;\n"
+        "eval = { ebno_db = { start = 0.0; stop = 1.0; step = 1e-4; }; max_blocks = 20000; };\n" TINY_SYSTEMS,
+        2, "eval.ebno_db.step", NEEDLES("value 0.0001 out of range", "expected a step in dB, 0.001..100"));
+}
+
+Test(catalogue, config_hex_seed_suffix_advice_holds)
+{
+    // the advice for a wide hexadecimal literal is one L, which is then accepted (no advice to add another)
+    expect_bad_config(
+        "seed = 0x7fffffffffffffff;\n"
+        "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
+        1, NULL,
+        NEEDLES("integer 0x7fffffffffffffff does not fit in 32 bits", "write 0x7fffffffffffffffL (or"));
+    fixture f;
+    fixture_setup(&f);
+    char cfg[160], cmd[1024], *err;
+    put_cfg(&f, "hex.cfg",
+            "seed = 0x7fffffffffffffffL;\n"
+            "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
+            cfg, sizeof cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s", bin(), cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    fixture_teardown(&f);
+}
+
+Test(catalogue, config_byte_order_mark)
+{
+    // a UTF-8 byte-order mark at the start of the config is skipped; in an included file, named
+    fixture f;
+    fixture_setup(&f);
+    char cfg[160], inc[160], cmd[1024], want[512], *err;
+    put_cfg(&f, "bom.cfg", "\xEF\xBB\xBF" TINY_HEAD TINY_SYSTEMS, cfg, sizeof cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s", bin(), cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    put_cfg(&f, "head.cfg", "\xEF\xBB\xBF" TINY_HEAD, inc, sizeof inc);
+    put_cfg(&f, "main.cfg", "@include \"head.cfg\"\n" TINY_SYSTEMS, cfg, sizeof cfg);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    snprintf(want, sizeof want, "aesim: %s:1: starts with a UTF-8 byte-order mark (bytes EF BB BF)", inc);
+    expect_in(err, want);
+    expect_in(err, "save it as UTF-8 without a BOM");
+    free(err);
+    snap_expect_unchanged(&f.snap, "a byte-order mark in an included file");
+    fixture_teardown(&f);
+}
+
+Test(catalogue, config_include_absolute_and_errors_in_included_files)
+{
+    // an absolute @include from a config given by an absolute path; an error inside an included file names
+    // that file and its line
+    fixture f;
+    fixture_setup(&f);
+    char cfg[160], inc[160], text[512], cmd[1024], want[512], *err;
+    put_cfg(&f, "eval.cfg", "# shared evaluation\n\neval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n",
+            inc, sizeof inc);
+    snprintf(text, sizeof text, "seed = 1;\n@include \"%s\"\n" TINY_SYSTEMS, inc);
+    put_cfg(&f, "abs.cfg", text, cfg, sizeof cfg);
+    cr_assert(cfg[0] == '/');
+    snprintf(cmd, sizeof cmd, "%s check %s", bin(), cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    put_cfg(&f, "eval.cfg", "# shared evaluation\n\neval = { ebno_db = [0.0, 2.0]; max_blocks = 0; };\n", inc,
+            sizeof inc);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    snprintf(want, sizeof want, "aesim: %s:3: eval.max_blocks: value 0 out of range", inc);
+    expect_in(err, want);
+    free(err);
+    // the same through a relative @include
+    put_cfg(&f, "rel.cfg", "seed = 1;\n@include \"eval.cfg\"\n" TINY_SYSTEMS, cfg, sizeof cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, want);
+    free(err);
+    snap_expect_unchanged(&f.snap, "an error in an included file");
+    fixture_teardown(&f);
+}
+
+// A bad command line: `aesim run <the tiny config> --out <its folder> --restart --quiet EXTRA` must exit 2
+// with each needle on stderr, and leave the folder unchanged.
+static void expect_bad_run(const char *extra, const char *const *needles)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[2048], *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet %s", bin(), f.cfg, f.out, extra);
+    int rc = run_cmd(cmd, &err);
+    cr_assert_eq(rc, 2, "exit %d for %s:\n%s", rc, extra, err);
+    for (size_t i = 0; needles[i]; i++)
+        expect_in(err, needles[i]);
+    free(err);
+    snap_expect_unchanged(&f.snap, extra);
+    fixture_teardown(&f);
+}
+
+Test(catalogue, cli_set_through_a_list_grid)
+{
+    expect_bad_run(
+        "--set eval.ebno_db.start=2",
+        NEEDLES("tiny.cfg: --set 'eval.ebno_db.start=2': eval.ebno_db is a list, not a group, so it has "
+                "no key 'start'",
+                "--set 'eval.ebno_db={ start = 2.0; stop = 10.0; step = 1.0; }'"));
+}
+
+Test(catalogue, cli_set_value_not_libconfig)
+{
+    expect_bad_run("--set 'eval.ebno_db=[0.0, 5.0'",
+                   NEEDLES("--set 'eval.ebno_db=[0.0, 5.0': the value is not libconfig syntax (syntax error)",
+                           "expected e.g. 5, 1e6, true"));
+    expect_bad_run("--set 'eval.max_blocks=1; seed = 2'",
+                   NEEDLES("expected one value, not further settings"));
+}
+
+Test(catalogue, cli_set_key_of_100000_characters)
+{
+    // the message keeps its reason: the key is quoted in part
+    expect_bad_run(
+        "--set \"$(head -c 100000 /dev/zero | tr '\\0' a)=1\"",
+        NEEDLES("(100002 characters)': the key path is 100000 characters long, expected at most 511"));
+}
+
+Test(catalogue, cli_config_named_like_an_option)
+{
+    // a config whose name starts with '-' reads as options: the message says so and how to give it
+    fixture f;
+    fixture_setup(&f);
+    char cfg[160], cmd[1024], *err;
+    put_cfg(&f, "-dash.cfg", tiny_cfg, cfg, sizeof cfg);
+    snprintf(cmd, sizeof cmd, "(cd %s && %s run -dash.cfg --out out --restart --quiet)", f.dir, bin());
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "aesim: unknown option '-d' in '-dash.cfg'; '-dash.cfg' is a file");
+    expect_in(err, "write ./-dash.cfg, or put it after -- (aesim run [options] -- -dash.cfg)");
+    free(err);
+    snap_expect_unchanged(&f.snap, "a config named like an option");
+    // and both ways work
+    snprintf(cmd, sizeof cmd, "(cd %s && %s check -- -dash.cfg && %s check ./-dash.cfg)", f.dir, bin(),
+             bin());
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    fixture_teardown(&f);
+}
+
 // ---------------------------------------------------------------------------------------------
 // paths
 
@@ -645,6 +800,7 @@ Test(catalogue, cli_ber_bad_grid)
     } cases[] = {
         {"0:x:5", "aesim: grid '0:x:5': expected START:STEP:STOP in dB (e.g. 0:1:10) or a list 0,2,4"},
         {"5:1:0", "aesim: grid '5:1:0': expected STEP > 0 and STOP >= START"},
+        {"0:0.0001:1", "aesim: grid '0:0.0001:1': STEP 0.0001 dB, expected at least 0.001 dB"},
         {"0,500", "aesim: grid '0,500': value 2 is not a number in dB within -100..100"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "engine.h"
 #include "results.h"
+#include "stats.h"
 #include "systems.h"
 #include "theory.h"
 #include "train.h"
@@ -208,6 +209,83 @@ Test(config, errors_name_file_line_key_and_expectation)
     expect_config_error("memory_limit_mib = 1024.0;\n" GOOD_EVAL
                         "systems = ( { name = \"a\"; type = \"autoencoder\"; n = 7; k = 20; } );\n",
                         "systems.[0].k", "k = 20");
+}
+
+Test(config, interval_key_round_trips)
+{
+    char dir[64], path[128], out[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/cp.cfg", dir);
+    write_file(path, "eval = { ebno_db = [0.0]; interval = \"clopper_pearson\"; };\n" GOOD_SYS);
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.eval.interval, SIM_INTERVAL_CLOPPER_PEARSON);
+    snprintf(out, sizeof out, "%s/resolved.cfg", dir);
+    cr_assert_eq(sim_config_write_resolved(&ex, out, "test"), AE_OK);
+    sim_experiment_free(&ex);
+    char *text = read_file(out);
+    cr_assert(strstr(text, "interval = \"clopper_pearson\";"), "%s", text);
+    free(text);
+    cr_assert_eq(sim_config_load(out, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.eval.interval, SIM_INTERVAL_CLOPPER_PEARSON);
+    sim_experiment_free(&ex);
+    // the default is Wilson
+    write_file(path, GOOD_EVAL GOOD_SYS);
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.eval.interval, SIM_INTERVAL_WILSON);
+    sim_experiment_free(&ex);
+    expect_config_error("eval = { ebno_db = [0.0]; interval = \"exact\"; };\n" GOOD_SYS, "eval.interval",
+                        "unknown value 'exact', expected wilson or clopper_pearson");
+}
+
+Test(results, bler_interval_column_reads_back_and_older_files_still_read)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    sim_row rows[3];
+    memset(rows, 0, sizeof rows);
+    const int cis[] = {SIM_BLER_CI_WILSON, SIM_BLER_CI_CLOPPER_PEARSON, SIM_BLER_CI_NORMAL};
+    for (int i = 0; i < 3; i++) {
+        snprintf(rows[i].system, sizeof rows[i].system, "s%d", i);
+        snprintf(rows[i].channel, sizeof rows[i].channel, "awgn");
+        rows[i].pt.blocks = 100;
+        rows[i].pt.bler_ci = cis[i];
+        rows[i].pt.bmi = NAN;
+        rows[i].theory_bler = rows[i].theory_ber = NAN;
+    }
+    cr_assert_eq(sim_results_write(path, rows, 3), AE_OK);
+    char *text = read_file(path);
+    cr_assert(strstr(text, ",bler_interval\n") && strstr(text, ",clopper_pearson\n"), "%s", text);
+    free(text);
+    sim_row *back;
+    size_t n;
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(n, 3);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(back[i].pt.bler_ci, cis[i]);
+    free(back);
+    // a file of an earlier release, without the column; and one with a column of a later release
+    write_file(path,
+               "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
+               "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges\n"
+               "b,awgn,0.0000,0.0000,10,1,1e-1,1e-2,3e-1,20,1,5e-2,0,1e-1,,,0.1,max_blocks,,\n");
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
+    cr_assert(n == 1 && back[0].pt.bler_ci == SIM_BLER_CI_UNKNOWN && back[0].pt.blocks == 10);
+    free(back);
+    char later[1024];
+    snprintf(later, sizeof later,
+             "%s,something_new\nb,awgn,0,0,10,1,,,,20,1,,,,,,0.1,max_blocks,,,wilson,7\n",
+             sim_results_header);
+    write_file(path, later);
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
+    cr_assert(n == 1 && back[0].pt.bler_ci == SIM_BLER_CI_WILSON);
+    free(back);
+    // a header that is not aesim's
+    write_file(path,
+               "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
+               "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_chargesX\n");
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_ECONFIG);
 }
 
 Test(config, missing_file_and_folder)
@@ -564,6 +642,25 @@ Test(cli, ber_and_theory_print_csv)
     cr_assert(csv && strncmp(csv, sim_results_header, strlen(sim_results_header)) == 0, "%s", csv);
     cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,4.0000,10.0206,"), "%s", csv);
     cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,8.0000,"), "%s", csv);
+    cr_assert(strstr(csv, ",wilson\n"), "the default interval is Wilson:\n%s", csv);
+    free(csv);
+    // --interval clopper_pearson: the exact interval of the row's own counts, named in its last column
+    snprintf(cmd, sizeof cmd,
+             "%s ber --scheme bpsk --channel awgn --ebno 6 --max-blocks 200000 --target-errors 0 "
+             "--interval clopper_pearson",
+             bin());
+    cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
+    free(err);
+    unsigned long long blocks, block_errors;
+    double bler, bler_lo, bler_hi;
+    const char *row = strchr(csv, '\n');
+    cr_assert(row && sscanf(row + 1, "bpsk,awgn,%*[^,],%*[^,],%llu,%llu,%lf,%lf,%lf", &blocks, &block_errors,
+                            &bler, &bler_lo, &bler_hi) == 5,
+              "%s", csv);
+    double lo, hi;
+    sim_clopper_pearson(block_errors, blocks, SIM_ALPHA95, &lo, &hi);
+    cr_assert(fabs(bler_lo / lo - 1.0) < 1e-6 && fabs(bler_hi / hi - 1.0) < 1e-6, "%s", csv);
+    cr_assert(strstr(csv, ",clopper_pearson\n"), "%s", csv);
     free(csv);
     snprintf(cmd, sizeof cmd, "%s theory --scheme bpsk --channel rayleigh --ebno 0:10:20", bin());
     cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
@@ -586,7 +683,8 @@ Test(cli, ber_and_theory_print_csv)
                          "ber --scheme pam4 --channel rayleigh --ebno 0",
                          "ber --scheme qpsk --ofdm 64:16 --csi ls --ebno 0",
                          "ber --scheme qpsk --channel awgn --taps 1 --ebno 0",
-                         "ber --scheme qpsk --ofdm 64:80 --ebno 0"};
+                         "ber --scheme qpsk --ofdm 64:80 --ebno 0",
+                         "ber --scheme qpsk --channel awgn --ebno 0 --interval exact"};
     const char *needle[] = {"qam8: square QAM needs M a power of 4",
                             "--ebno",
                             "needs csi",
@@ -597,13 +695,85 @@ Test(cli, ber_and_theory_print_csv)
                             "AWGN only",
                             "needs pilots",
                             "apply to an OFDM link",
-                            "cp"};
-    for (int i = 0; i < 11; i++) {
+                            "cp",
+                            "--interval 'exact': expected wilson or clopper_pearson"};
+    for (int i = 0; i < 12; i++) {
         snprintf(cmd, sizeof cmd, "%s %s", bin(), bad[i]);
         cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", bad[i], err);
         cr_assert(strstr(err, needle[i]), "%s: message lacks '%s': %s", bad[i], needle[i], err);
         free(err);
     }
+}
+
+Test(cli, list_prints_every_key_and_word_as_a_valid_config)
+{
+    char dir[64], path[128], cmd[8400], *err, *out;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/list.cfg", dir);
+    snprintf(cmd, sizeof cmd, "%s list > %s", bin(), path);
+    cr_assert_eq(system(cmd), 0);
+    char *text = read_file(path);
+    cr_assert(text);
+    // a complete config that loads as it is
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    sim_experiment_free(&ex);
+    // every key of every group of the schema, as "key =" (set, or in a comment where it is an alternative)
+    const char *groups[] = {"top",         "channel",      "ofdm",        "eval",  "grid",
+                            "autoencoder", "uncoded_bpsk", "hamming_7_4", "modem", "train"};
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        const char *const *keys = sim_config_schema(groups[g]);
+        cr_assert(keys, "%s", groups[g]);
+        for (size_t i = 0; keys[i]; i++) {
+            char want[64];
+            snprintf(want, sizeof want, "%s =", keys[i]);
+            cr_assert(strstr(text, want), "aesim list lacks %s key '%s'", groups[g], keys[i]);
+        }
+    }
+    // every word a key accepts, and the default hidden width
+    const char *words[] = {"\"constant\"",
+                           "\"cosine\"",
+                           "\"exponential\"",
+                           "\"energy\"",
+                           "\"power\"",
+                           "\"ml\"",
+                           "\"hard\"",
+                           "\"exact\"",
+                           "\"maxlog\"",
+                           "\"zf\"",
+                           "\"mmse\"",
+                           "\"symbol\"",
+                           "\"frame\"",
+                           "\"data\"",
+                           "\"data+cp+pilots\"",
+                           "\"perfect\"",
+                           "\"ls\"",
+                           "\"none\"",
+                           "\"comb:SPACING\"",
+                           "\"exp:TAPS:DECAY_DB\"",
+                           "\"wilson\"",
+                           "\"clopper_pearson\"",
+                           "\"awgn\"",
+                           "\"rayleigh\"",
+                           "\"rician\"",
+                           "\"ofdm\"",
+                           "\"pskM\"",
+                           "\"qamM\"",
+                           "\"pamM\"",
+                           "one layer of\n    # M = 2^k units"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        cr_assert(strstr(text, words[i]), "aesim list lacks %s", words[i]);
+    free(text);
+    // --help is help, and an argument is refused
+    snprintf(cmd, sizeof cmd, "%s list --help", bin());
+    cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
+    cr_assert(strncmp(out, "usage: aesim list", 17) == 0, "%s", out);
+    free(err);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s list extra", bin());
+    cr_assert_eq(run_cmd(cmd, &err), 2);
+    cr_assert(strstr(err, "list takes no argument, got 'extra'"), "%s", err);
+    free(err);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -805,6 +975,90 @@ Test(workflow, a_write_failure_keeps_the_previous_results, .timeout = 120)
     free(after);
 }
 
+// Load text with the overrides sets[0..n-1]; returns the status (the message in ae_err_message()).
+static int load_with(const char *text, const char *const *sets, size_t n, sim_experiment *ex)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/o.cfg", dir);
+    write_file(path, text);
+    return sim_config_load_overrides(path, sets, n, ex);
+}
+
+#define AE_SYS                                                                                               \
+    "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2; train = { steps = 50; }; },\n"       \
+    "  { name = \"h\"; type = \"hamming_7_4\"; } );\n"
+
+Test(config, overrides_take_libconfig_values)
+{
+    sim_experiment ex;
+    // a list, a group and a 64-bit integer
+    const char *a[] = {"eval.ebno_db=[0.0, 5.0]", "systems.[0].tx_hidden=[32, 8]",
+                       "eval.max_blocks=12345678901", "systems.[1].decoder=hard", "systems.[0].train.lr=.5"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, a, 5, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.n_ebno == 2 && ex.ebno_db[0] == 0.0 && ex.ebno_db[1] == 5.0);
+    cr_assert(ex.systems[0].ae.n_tx_hidden == 2 && ex.systems[0].ae.tx_hidden[0] == 32 &&
+              ex.systems[0].ae.tx_hidden[1] == 8);
+    cr_assert_eq(ex.eval.max_blocks, 12345678901ULL);
+    cr_assert_eq(ex.systems[1].decoder, MOD_HAMMING_HARD);
+    cr_assert_float_eq(ex.systems[0].train.lr, 0.5, 1e-15);
+    sim_experiment_free(&ex);
+    // a grid group (a trailing ';' as in a file is fine), and Es/N0 replacing the file's Eb/N0 grid
+    const char *b[] = {"eval.ebno_db={ start = 0.0; stop = 5.0; step = 2.5; };"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, b, 1, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.n_ebno == 3 && ex.ebno_db[2] == 5.0 && !ex.grid_esno);
+    sim_experiment_free(&ex);
+    const char *c[] = {"eval.esno_db=[1.0, 3.0]"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, c, 1, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.grid_esno && ex.n_ebno == 2 && ex.ebno_db[0] == 1.0);
+    sim_experiment_free(&ex);
+    const char *d[] = {"eval.esno_db=[1.0]", "eval.ebno_db=[2.0]"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, d, 2, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(!ex.grid_esno && ex.n_ebno == 1 && ex.ebno_db[0] == 2.0);
+    sim_experiment_free(&ex);
+    // a whole channel group, and a sweep
+    const char *e[] = {"systems.[1]={ name = \"q\"; type = \"modem\"; scheme = \"qpsk\"; }",
+                       "channel={ type = \"rayleigh\"; csi = \"perfect\"; }",
+                       "sweep={ train = { lr = [0.01, 0.001]; }; }"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, e, 3, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.n_systems, 3);
+    cr_assert_eq(ex.systems[2].channel.kind, SIM_CH_RAYLEIGH);
+    cr_assert_eq(ex.systems[2].type, SIM_SYS_MODEM);
+    sim_experiment_free(&ex);
+    // one element of a list
+    const char *f[] = {"eval.ebno_db.[0]=1.0"};
+    cr_assert_eq(load_with(GOOD_EVAL AE_SYS, f, 1, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.n_ebno == 2 && ex.ebno_db[0] == 1.0 && ex.ebno_db[1] == 2.0);
+    sim_experiment_free(&ex);
+}
+
+Test(config, override_errors_say_what_was_expected)
+{
+    sim_experiment ex;
+    const struct {
+        const char *set, *want;
+    } cases[] = {
+        {"eval.ebno_db.start=2",
+         "eval.ebno_db is a list, not a group, so it has no key 'start'; set the whole "
+         "grid instead, e.g. --set 'eval.ebno_db={ start = 2.0;"},
+        {"eval.ebno_db=[0.0, 5.0", "the value is not libconfig syntax (syntax error)"},
+        {"eval.ebno_db=[0, 5.0]", "the elements of [...] share one type"},
+        {"eval.max_blocks=1; seed = 5", "expected one value, not further settings after it"},
+        {"systems[0].k=3", "libconfig paths put a dot before an index"},
+        {"systems.[7].k=3", "systems has no element [7] (it has 2)"},
+        {"eval.max_blocks.x=1", "eval.max_blocks is a number, not a group, so it has no key 'x'"},
+        {"eval.ebno_db.[5]=1.0", "eval.ebno_db has no element [5] (it has 2)"},
+        {"eval.max_blocks=[1, 12345678901]", "integer 12345678901 does not fit in 32 bits"},
+        {"eval.ebno_db=[0.0]\n@include \"/etc/passwd\"", "control character"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *one[] = {cases[i].set};
+        cr_assert_eq(load_with(GOOD_EVAL AE_SYS, one, 1, &ex), AE_ECONFIG, "%s", cases[i].set);
+        cr_assert(strstr(ae_err_message(), cases[i].want), "%s: %s", cases[i].set, ae_err_message());
+        cr_assert(strstr(ae_err_message(), "o.cfg: --set '"), "%s", ae_err_message());
+    }
+}
+
 Test(config, sweeps_give_one_system_per_value)
 {
     char dir[64], path[128];
@@ -817,13 +1071,22 @@ Test(config, sweeps_give_one_system_per_value)
     sim_experiment ex;
     cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
     cr_assert_eq(ex.n_systems, 5, "2 x 2 learned systems and the untouched Hamming one");
-    cr_assert_str_eq(ex.systems[0].name, "ae_7_4_train.ebno_db-1_train.lr-0.01");
+    cr_assert_str_eq(ex.systems[0].name, "ae_7_4_train.ebno_db=1_train.lr=0.01");
     cr_assert_float_eq(ex.systems[0].train.ebno_db, 1.0, 1e-12);
     cr_assert_float_eq(ex.systems[0].train.lr, 0.01, 1e-12);
-    cr_assert_str_eq(ex.systems[3].name, "ae_7_4_train.ebno_db-3_train.lr-0.001");
+    cr_assert_str_eq(ex.systems[3].name, "ae_7_4_train.ebno_db=3_train.lr=0.001");
     cr_assert_float_eq(ex.systems[3].train.ebno_db, 3.0, 1e-12);
     cr_assert_float_eq(ex.systems[3].train.lr, 0.001, 1e-12);
     cr_assert_str_eq(ex.systems[4].name, "ml");
+    sim_experiment_free(&ex);
+    // a negative value reads as one, after '=' (not "ebno_db--1"); integers print as integers
+    write_file(path, "eval = { ebno_db = [4.0]; max_blocks = 1000; };\n"
+                     "sweep = { train = { ebno_db = [-1.0, 2.5]; steps = [1000000]; }; };\n"
+                     "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2; } );\n");
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.n_systems, 2);
+    cr_assert_str_eq(ex.systems[0].name, "ae_train.ebno_db=-1_train.steps=1000000");
+    cr_assert_str_eq(ex.systems[1].name, "ae_train.ebno_db=2.5_train.steps=1000000");
     sim_experiment_free(&ex);
     // a key no system has
     expect_config_error(GOOD_EVAL "sweep = { decoder = [\"hard\"]; };\n" GOOD_SYS, "sweep.decoder",

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 
 #include "ae_err.h"
 #include "ch.h"
@@ -84,6 +86,104 @@ Test(stats, wilson_known_values)
     cr_assert_float_eq(hi, 0.763407, 1e-6);
     sim_wilson(0, 0, SIM_Z95, &lo, &hi);
     cr_assert(lo == 0.0 && hi == 1.0);
+}
+
+Test(stats, clopper_pearson_exact_values)
+{
+    double lo, hi;
+    // 5 errors in 10^6 trials: the beta quantiles B^-1(0.025; 5, 999996) and B^-1(0.975; 6, 999995)
+    sim_clopper_pearson(5, 1000000, SIM_ALPHA95, &lo, &hi);
+    cr_assert(fabs(lo / 1.6235e-06 - 1.0) < 5e-5, "lo %.6e", lo);
+    cr_assert(fabs(hi / 1.1668e-05 - 1.0) < 5e-5, "hi %.6e", hi);
+    // no error: [0, 1 - 0.025^(1/n)]; all errors: [0.025^(1/n), 1]
+    sim_clopper_pearson(0, 10, SIM_ALPHA95, &lo, &hi);
+    cr_assert(lo == 0.0);
+    cr_assert_float_eq(hi, 1.0 - pow(0.025, 0.1), 1e-15);
+    sim_clopper_pearson(10, 10, SIM_ALPHA95, &lo, &hi);
+    cr_assert_float_eq(lo, pow(0.025, 0.1), 1e-15);
+    cr_assert(hi == 1.0);
+    sim_clopper_pearson(1, 1, SIM_ALPHA95, &lo, &hi);
+    cr_assert_float_eq(lo, 0.025, 1e-15);
+    sim_clopper_pearson(0, 0, SIM_ALPHA95, &lo, &hi);
+    cr_assert(lo == 0.0 && hi == 1.0);
+}
+
+Test(stats, clopper_pearson_matches_gsl_beta_quantiles)
+{
+    // GSL's beta quantiles, wherever they converge (they return NaN for many counts of 10^6 trials and
+    // more, which is why sim_clopper_pearson solves the quantiles itself)
+    gsl_set_error_handler_off();
+    const uint64_t ns[] = {1, 2, 7, 10, 33, 100, 1000, 100000};
+    size_t compared = 0;
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+        for (uint64_t x = 0; x <= ns[i]; x += ns[i] > 100 ? ns[i] / 50 + 1 : 1) {
+            double lo, hi, n = (double)ns[i], e = (double)x;
+            sim_clopper_pearson(x, ns[i], SIM_ALPHA95, &lo, &hi);
+            double glo = x == 0 ? 0.0 : gsl_cdf_beta_Pinv(0.025, e, n - e + 1.0);
+            double ghi = x == ns[i] ? 1.0 : gsl_cdf_beta_Qinv(0.025, e + 1.0, n - e);
+            if (isfinite(glo)) {
+                cr_assert(fabs(lo - glo) <= 1e-12 * glo, "%llu/%llu: lo %.15e, GSL %.15e",
+                          (unsigned long long)x, (unsigned long long)ns[i], lo, glo);
+                compared++;
+            }
+            if (isfinite(ghi)) {
+                cr_assert(fabs(hi - ghi) <= 1e-12 * ghi, "%llu/%llu: hi %.15e, GSL %.15e",
+                          (unsigned long long)x, (unsigned long long)ns[i], hi, ghi);
+                compared++;
+            }
+            cr_assert(lo <= e / n && e / n <= hi);
+        }
+    cr_assert(compared > 150, "only %zu bounds compared", compared);
+}
+
+Test(stats, clopper_pearson_defining_tails_for_large_counts)
+{
+    // where GSL's quantiles give up: the bounds solve P(X >= x; n, lo) = P(X <= x; n, hi) = 0.025
+    gsl_set_error_handler_off();
+    const unsigned cases[][2] = {{1000, 1000000}, {10, 10000000}, {1, 1000000}, {10000, 10000000}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        unsigned x = cases[i][0], n = cases[i][1];
+        double lo, hi;
+        sim_clopper_pearson(x, n, SIM_ALPHA95, &lo, &hi);
+        cr_assert_float_eq(gsl_cdf_binomial_Q(x - 1, lo, n), 0.025, 1e-10, "%u/%u: lo %.12e", x, n, lo);
+        cr_assert_float_eq(gsl_cdf_binomial_P(x, hi, n), 0.025, 1e-10, "%u/%u: hi %.12e", x, n, hi);
+    }
+    // roots of the tails summed term by term in 40-digit arithmetic (mpmath), GSL's quantiles being NaN here
+    const struct {
+        uint64_t x, n;
+        double lo, hi;
+    } ref[] = {{1000, 1000000, 9.3900120795007217e-4, 1.0639181073152278e-3},
+               {1000, 1000000000000ULL, 9.3897301843587707e-10, 1.063952135982281e-9}};
+    for (size_t i = 0; i < sizeof ref / sizeof *ref; i++) {
+        double lo, hi;
+        sim_clopper_pearson(ref[i].x, ref[i].n, SIM_ALPHA95, &lo, &hi);
+        cr_assert(fabs(lo / ref[i].lo - 1.0) < 1e-13, "lo %.17e", lo);
+        cr_assert(fabs(hi / ref[i].hi - 1.0) < 1e-13, "hi %.17e", hi);
+    }
+    // half errors in 10^9 and 10^12 trials: the normal limit with continuity correction,
+    // 1/2 -+ (z sqrt(1/(4n)) + 1/(2n)), whose error is O(1/n) of the half-width at p = 1/2
+    const uint64_t big[] = {1000000000ULL, 1000000000000ULL};
+    for (size_t i = 0; i < 2; i++) {
+        double lo, hi, n = (double)big[i], half = SIM_Z95 * sqrt(0.25 / n) + 0.5 / n;
+        sim_clopper_pearson(big[i] / 2, big[i], SIM_ALPHA95, &lo, &hi);
+        cr_assert(fabs((0.5 - lo) / half - 1.0) < 1e-8 && fabs((hi - 0.5) / half - 1.0) < 1e-8,
+                  "n %g: [%.15e, %.15e]", n, lo, hi);
+    }
+}
+
+Test(stats, interval_words)
+{
+    cr_assert_eq(sim_interval_parse("wilson"), SIM_INTERVAL_WILSON);
+    cr_assert_eq(sim_interval_parse("clopper_pearson"), SIM_INTERVAL_CLOPPER_PEARSON);
+    cr_assert_eq(sim_interval_parse("exact"), -1);
+    cr_assert_str_eq(sim_interval_name(SIM_INTERVAL_CLOPPER_PEARSON), "clopper_pearson");
+    double lo, hi, wlo, whi;
+    sim_binomial_interval(SIM_INTERVAL_WILSON, 3, 100, &lo, &hi);
+    sim_wilson(3, 100, SIM_Z95, &wlo, &whi);
+    cr_assert(lo == wlo && hi == whi);
+    sim_binomial_interval(SIM_INTERVAL_CLOPPER_PEARSON, 3, 100, &lo, &hi);
+    sim_clopper_pearson(3, 100, SIM_ALPHA95, &wlo, &whi);
+    cr_assert(lo == wlo && hi == whi);
 }
 
 Test(stats, ber_interval_from_block_variance)
@@ -173,6 +273,38 @@ Test(engine, uncoded_bpsk_matches_theory)
         double p = theory_bpsk_ber(pts[i]);
         check_against_theory(t, pts[i], blocks[i], theory_block_error(p, 4), p, 2);
     }
+    txrx_destroy(t);
+}
+
+Test(engine, bler_interval_follows_the_configured_method)
+{
+    txrx *t = mod_bpsk_txrx_create(4);
+    cr_assert(t);
+    sim_point pts[2];
+    for (int m = SIM_INTERVAL_WILSON; m <= SIM_INTERVAL_CLOPPER_PEARSON; m++) {
+        sim_eval_cfg cfg;
+        sim_eval_cfg_default(&cfg);
+        cfg.target_block_errors = 0;
+        cfg.max_blocks = 50000;
+        cfg.interval = m;
+        sim_engine *e = sim_engine_create(t, &cfg);
+        cr_assert(e, "%s", ae_err_message());
+        cr_assert_eq(sim_engine_point(e, 4.0, &pts[m], NULL), AE_OK);
+        sim_engine_destroy(e);
+        double lo, hi;
+        sim_binomial_interval(m, pts[m].block_errors, pts[m].blocks, &lo, &hi);
+        cr_assert(pts[m].bler_lo == lo && pts[m].bler_hi == hi);
+    }
+    cr_assert_eq(pts[0].bler_ci, SIM_BLER_CI_WILSON);
+    cr_assert_eq(pts[1].bler_ci, SIM_BLER_CI_CLOPPER_PEARSON);
+    // the method changes the interval only, not the counts
+    cr_assert_eq(pts[0].block_errors, pts[1].block_errors);
+    cr_assert_eq(pts[0].bit_errors, pts[1].bit_errors);
+    cr_assert(pts[0].bler_lo != pts[1].bler_lo);
+    sim_eval_cfg bad;
+    sim_eval_cfg_default(&bad);
+    bad.interval = 7;
+    cr_assert_eq(sim_eval_cfg_validate(&bad), AE_EINVAL);
     txrx_destroy(t);
 }
 
