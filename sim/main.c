@@ -316,6 +316,25 @@ static char *folder_experiment(const char *path)
     return text ? text : strdup("");
 }
 
+// The first line where the folder's experiment (was) and this one (now) differ, on stderr.
+static void print_first_difference(const char *was, const char *now)
+{
+    if (!*was) {
+        fprintf(stderr, "  (its resolved.cfg cannot be read back)\n");
+        return;
+    }
+    while (*was && *now) {
+        size_t a = strcspn(was, "\n"), b = strcspn(now, "\n");
+        if (a != b || memcmp(was, now, a) != 0) {
+            fprintf(stderr, "  first difference:\n    folder: %.*s\n    now:    %.*s\n",
+                    (int)(a > 300 ? 300 : a), was, (int)(b > 300 ? 300 : b), now);
+            return;
+        }
+        was += a + (was[a] == '\n');
+        now += b + (now[b] == '\n');
+    }
+}
+
 // A point of this system at this Eb/N0 in an earlier run's rows, or NULL.
 static const sim_row *find_row(const sim_row *rows, size_t n, const char *system, double ebno_db)
 {
@@ -529,6 +548,7 @@ static int do_run(const run_opts *o)
                     "aesim: %s holds the results of a different experiment (its resolved.cfg differs from "
                     "%s's); use --restart to overwrite them or --out for another folder\n",
                     dir, o->config);
+            print_first_difference(previous, resolved);
             free(previous);
             free(resolved);
             sim_experiment_free(&ex);

@@ -735,6 +735,8 @@ Test(catalogue, resume_folder_of_another_config)
     expect_in(err, want);
     expect_in(err, "other.cfg");
     expect_in(err, "use --restart to overwrite them or --out for another folder");
+    // and says where the two differ
+    expect_in(err, "first difference:\n    folder: seed = 1L;\n    now:    seed = 2L;");
     free(err);
     snap_expect_unchanged(&f.snap, "a folder of another experiment");
     fixture_teardown(&f);
