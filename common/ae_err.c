@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { AE_ERR_MSG_LEN = 1024 };
@@ -14,10 +15,24 @@ int ae_err_set(int code, const char *file, int line, const char *fmt, ...)
 {
     // format into a local buffer first: an argument may be the previous message itself
     char buf[AE_ERR_MSG_LEN];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_copy(again, ap);
+    int len = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    char *whole = len >= (int)sizeof buf ? malloc((size_t)len + 1) : NULL;
+    if (whole) {
+        // too long (a hostile value quoted in it): keep the head and the tail, where the reason and
+        // what was expected are, and cut the middle
+        vsnprintf(whole, (size_t)len + 1, fmt, again);
+        static const char cut[] = " [...] ";
+        const size_t head = 240, tail = sizeof buf - head - (sizeof cut - 1) - 1;
+        memcpy(buf, whole, head);
+        memcpy(buf + head, cut, sizeof cut - 1);
+        memcpy(buf + head + sizeof cut - 1, whole + (size_t)len - tail, tail + 1);
+        free(whole);
+    }
+    va_end(again);
     memcpy(err_msg, buf, sizeof err_msg);
     const char *base = strrchr(file, '/');
     snprintf(err_where, sizeof err_where, "%s:%d", base ? base + 1 : file, line);

@@ -115,17 +115,25 @@ static void setting_path(const config_setting_t *s, char *buf, size_t len)
 __attribute__((format(printf, 4, 5))) static int cfg_fail(const cfg_ctx *cx, const config_setting_t *s,
                                                           const char *key, const char *fmt, ...)
 {
-    char path[256], msg[512];
+    char path[256], small[512];
     setting_path(s, path, sizeof path);
     if (key) {
         size_t l = strlen(path);
         snprintf(path + l, sizeof path - l, "%s%s", l ? "." : "", key);
     }
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
+    va_copy(again, ap);
     // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): ap is started just above (analyzer false positive)
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int len = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    // a long value quoted in the message: the whole text, which AE_ERROR shortens in the middle so that
+    // the reason at its end stays
+    char *big = len >= (int)sizeof small ? malloc((size_t)len + 1) : NULL;
+    if (big)
+        vsnprintf(big, (size_t)len + 1, fmt, again);
+    va_end(again);
+    const char *msg = big ? big : small;
     int line = (int)config_setting_source_line(s);
     // a setting of an @include'd file is named by that file and its line there
     const char *src = config_setting_source_file(s);
@@ -136,9 +144,11 @@ __attribute__((format(printf, 4, 5))) static int cfg_fail(const cfg_ctx *cx, con
         snprintf(file, sizeof file, "%s/%s", cx->dir, src);
     else
         snprintf(file, sizeof file, "%s", src);
-    if (line <= 0) // the root group has no line
-        return AE_ERROR(AE_ECONFIG, "%s: %s: %s", file, path[0] ? path : "(top level)", msg);
-    return AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", file, line, path[0] ? path : "(top level)", msg);
+    int rc = line <= 0 // the root group has no line
+                 ? AE_ERROR(AE_ECONFIG, "%s: %s: %s", file, path[0] ? path : "(top level)", msg)
+                 : AE_ERROR(AE_ECONFIG, "%s:%d: %s: %s", file, line, path[0] ? path : "(top level)", msg);
+    free(big);
+    return rc;
 }
 
 // Levenshtein distance of two short strings (for "did you mean").
@@ -243,6 +253,9 @@ static int get_double(const cfg_ctx *cx, const config_setting_t *g, const char *
 static int get_u64(const cfg_ctx *cx, const config_setting_t *g, const char *key, uint64_t lo, uint64_t hi,
                    uint64_t *out)
 {
+    if (hi > (uint64_t)INT64_MAX)
+        hi = (uint64_t)INT64_MAX; // libconfig's integers are signed 64-bit
+
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
         return AE_OK;
@@ -770,6 +783,23 @@ static double default_memory_limit_mib(void)
     return 0.5 * (double)pages * (double)page / 1048576.0; // half of physical memory
 }
 
+// The byte count of the well-formed UTF-8 character at p (1..4; RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 if p does not start one.
+static size_t utf8_length(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+        (c == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return n;
+}
+
 static void base_name(const char *path, char *out, size_t len)
 {
     const char *b = strrchr(path, '/');
@@ -779,10 +809,17 @@ static void base_name(const char *path, char *out, size_t len)
     if (l > 4 && strcmp(out + l - 4, ".cfg") == 0)
         out[l - 4] = '\0';
     // the name heads comment lines (resolved.cfg, the figure scripts) and names the results folder: a
-    // control character (a newline) would end such a line
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+    // control character (a newline) would end such a line, and a byte that is not UTF-8 stops gnuplot
+    for (unsigned char *p = (unsigned char *)out; *p;) {
+        size_t n = utf8_length(p);
+        if (n == 0) {
+            *p++ = '_';
+            continue;
+        }
+        if (n == 1 && (*p < 0x20 || *p == 0x7f))
             *p = '_';
+        p += n;
+    }
 }
 
 static int parse_root(const cfg_ctx *cx, const config_setting_t *root, sim_experiment *ex)
@@ -924,7 +961,10 @@ static int check_includes(const char *path, const char *dir, int depth, int *abs
 // libconfig 1.5 reads an integer literal without the L suffix as 32 bits and silently wraps larger
 // values. Find the first such literal in text read from f (outside strings and comments): 1 with the
 // literal in num and its line (counted from 1) in *line, 0 if there is none. A literal with the suffix
-// (decimal or hexadecimal, L or LL, which libconfig reads as 64 bits) is fine.
+// (decimal or hexadecimal, L or LL, which libconfig reads as 64 bits) is fine, unless it does not fit in
+// 64 signed bits either (libconfig clamps such a decimal to 2^63 - 1 and wraps a hexadecimal one): that
+// returns WIDE_64 instead of WIDE_32.
+enum { WIDE_32 = 1, WIDE_64 = 2 };
 static int find_wide_integer(FILE *f, char *num, size_t len, int *line)
 {
     int c, prev = '\n', found = 0;
@@ -959,11 +999,18 @@ static int find_wide_integer(FILE *f, char *num, size_t len, int *line)
             int hex = n > 1 && (num[1] == 'x' || num[1] == 'X');
             size_t digits = hex ? 2 + strspn(num + 2, "0123456789abcdefABCDEF") : strspn(num, "0123456789");
             const char *suffix = num + digits;
-            // plain integers only: floats (1e11, 2.5) and suffixed literals (5L, 0x7fffffffffffffffL) pass
-            if (*suffix == '\0') {
+            // plain integers need the suffix above 32 bits; floats (1e11, 2.5) pass; no integer may
+            // exceed 64 signed bits
+            int suffixed = strcmp(suffix, "L") == 0 || strcmp(suffix, "LL") == 0;
+            if (*suffix == '\0' || suffixed) {
                 errno = 0;
-                unsigned long long v = strtoull(num, NULL, hex ? 16 : 10);
-                found = v > 2147483647ULL || errno == ERANGE;
+                char digits_only[64];
+                snprintf(digits_only, sizeof digits_only, "%.*s", (int)digits, num);
+                unsigned long long v = strtoull(digits_only, NULL, hex ? 16 : 10);
+                if (errno == ERANGE || v > 9223372036854775807ULL)
+                    found = WIDE_64;
+                else if (!suffixed && v > 2147483647ULL)
+                    found = WIDE_32;
             }
             if (found)
                 break;
@@ -985,6 +1032,11 @@ static int check_wide_integers(const char *path)
     char num[64];
     int line, found = find_wide_integer(f, num, sizeof num, &line);
     fclose(f);
+    if (found == WIDE_64)
+        return AE_ERROR(AE_ECONFIG,
+                        "%s:%d: integer %s does not fit in 64 signed bits (libconfig would silently clamp or "
+                        "wrap it); expected at most 9223372036854775807L",
+                        path, line, num);
     if (found)
         return AE_ERROR(AE_ECONFIG,
                         "%s:%d: integer %s does not fit in 32 bits; libconfig needs an L suffix for such "
@@ -1246,15 +1298,19 @@ static int parse_override_value(const char *file, const char *brief, const char 
         char num[64];
         int line;
         FILE *mem = fmemopen((void *)value, strlen(value), "r");
-        int wide = mem && find_wide_integer(mem, num, sizeof num, &line);
+        int wide = mem ? find_wide_integer(mem, num, sizeof num, &line) : 0;
         if (mem)
             fclose(mem);
+        if (wide == WIDE_64)
+            return AE_ERROR(AE_ECONFIG,
+                            "%s: --set '%s': integer %s does not fit in 64 signed bits; expected at most "
+                            "9223372036854775807",
+                            file, brief, num);
         if (wide)
-            return AE_ERROR(
-                AE_ECONFIG,
-                "%s: --set '%s': integer %s does not fit in 32 bits inside a list or group; write "
-                "%sL (or a float such as 1e11)",
-                file, brief, num, num);
+            return AE_ERROR(AE_ECONFIG,
+                            "%s: --set '%s': integer %s does not fit in 32 bits; write %sL (or a float such "
+                            "as 1e11)",
+                            file, brief, num, num);
         *out = config_setting_get_member(root, "aesimsetvalue");
         return AE_OK;
     }
@@ -1751,6 +1807,8 @@ int sim_config_write_resolved(const sim_experiment *ex, const char *path, const 
     fprintf(out.f, "# %s: the resolved experiment (every default filled in), written by aesim %s.\n",
             ex->name, version);
     fprintf(out.f, "# Rerunning it reproduces the counts of results.csv on the same machine and build.\n");
+    if (ex->parameters[0])
+        fprintf(out.f, "# parameters: %s\n", ex->parameters);
     write_experiment(out.f, ex, (ex->memory_limit_set ? WRITE_MEMORY : 0) | WRITE_POLICY);
     return sim_file_commit(&out);
 }

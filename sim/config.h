@@ -77,6 +77,8 @@ typedef struct sim_experiment {
     double min_bler;         // a point with BLER below this ends the system's sweep (0 = off)
     double memory_limit_mib; // bound on the memory a learned system may need (MiB)
     int memory_limit_set;    // 1: memory_limit_mib was given by the config (0: half this machine's memory)
+    char parameters[1024];   // where the learned systems' parameters come from (set by the command line;
+                             // resolved.cfg records it as a "# parameters: " comment line when not empty)
     sim_system_cfg *systems; // [n_systems]
     size_t n_systems;
 } sim_experiment;

@@ -4,6 +4,7 @@
 #ifndef AESIM_FILEIO_H
 #define AESIM_FILEIO_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct sim_file {
@@ -25,6 +26,11 @@ void sim_file_abort(sim_file *out);
 // Create a folder and its parents (mode 0777 before umask). AE_EIO naming the part that failed,
 // for example when a parent is a regular file.
 int sim_mkdir_p(const char *path);
+
+// The 64-bit FNV-1a hash of the bytes of the file at path (Fowler, Noll and Vo; offset basis
+// 14695981039346656037, prime 1099511628211) into *hash: a fingerprint that tells two files apart, not a
+// cryptographic digest. AE_OK, or AE_EIO naming the file.
+int sim_file_fnv1a(const char *path, uint64_t *hash);
 
 // The lock file of a results folder (it holds the owner's process id).
 #define SIM_LOCK_NAME ".aesim.lock"

@@ -305,6 +305,37 @@ static double now_unix(void)
 // The experiment a results folder holds, from its resolved.cfg at path, as sim_config_resolved_text
 // gives it (so keys that do not change results, such as the memory limit, play no part); NULL when the
 // folder has no resolved.cfg, "" (never equal to an experiment) when it cannot be read back.
+// What a results folder's learned systems were made from, as resolved.cfg's "# parameters: " line
+// says: "trained" (aesim run or train), "checkpoints ..." (aesim eval, with a fingerprint of each), ""
+// without learned systems.
+static const char *default_parameters(const sim_experiment *ex)
+{
+    for (size_t s = 0; s < ex->n_systems; s++)
+        if (ex->systems[s].type == SIM_SYS_AUTOENCODER)
+            return "trained";
+    return "";
+}
+
+// text (malloc'd, consumed) followed by "# parameters: P" when P is not empty; NULL if out of memory.
+static char *with_parameters(char *text, const char *parameters)
+{
+    if (!text || !*parameters)
+        return text;
+    size_t len = strlen(text), more = strlen(parameters) + 32;
+    char *out = realloc(text, len + more);
+    if (!out) {
+        free(text);
+        return NULL;
+    }
+    snprintf(out + len, more, "# parameters: %s\n", parameters);
+    return out;
+}
+
+// The experiment a results folder holds, from its resolved.cfg at path, as sim_config_resolved_text
+// gives it (so keys that do not change results, such as the memory limit, play no part) followed by
+// where its learned systems' parameters came from (a folder written before that line was recorded
+// counts as trained); NULL when the folder has no resolved.cfg, "" (never equal to an experiment) when
+// it cannot be read back.
 static char *folder_experiment(const char *path)
 {
     struct stat st;
@@ -312,7 +343,19 @@ static char *folder_experiment(const char *path)
         return NULL;
     sim_experiment old;
     char *text = sim_config_load(path, &old) == AE_OK ? sim_config_resolved_text(&old) : NULL;
+    char parameters[1200];
+    snprintf(parameters, sizeof parameters, "%s", default_parameters(&old));
+    FILE *f = text ? fopen(path, "r") : NULL;
+    char line[1200];
+    while (f && fgets(line, sizeof line, f) && line[0] == '#')
+        if (strncmp(line, "# parameters: ", 14) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(parameters, sizeof parameters, "%s", line + 14);
+        }
+    if (f)
+        fclose(f);
     sim_experiment_free(&old);
+    text = with_parameters(text, parameters);
     return text ? text : strdup("");
 }
 
@@ -379,6 +422,23 @@ static int check_divergence(const run_ctx *cx, const sim_system_cfg *sys)
                 "aesim: warning: training of %s diverged: %s; lower train.lr (now %g) or change the "
                 "schedule (train.fail_on_divergence = true makes this an error)\n",
                 sys->name, why, sys->train.lr);
+    return AE_OK;
+}
+
+// The codebook of a loaded model must be finite: finite parameters can still overflow in the encoder
+// (weights near FLT_MAX). AE_OK, AE_ECONFIG naming the checkpoint, message and channel use, or
+// AE_ENOMEM.
+static int check_codebook(ae_model *ae, const char *path, const char *system)
+{
+    int rc = ae_eval_prepare(ae);
+    if (rc != AE_OK)
+        return rc;
+    for (size_t i = 0; i < ae->M * ae->cfg.n; i++)
+        if (!isfinite(ae->codebook[i]))
+            return AE_ERROR(AE_ECONFIG,
+                            "%s: the encoder of %s gives a non-finite symbol (message %zu, channel use %zu: "
+                            "%g); the checkpoint's parameters overflow",
+                            path, system, i / ae->cfg.n, i % ae->cfg.n, (double)ae->codebook[i]);
     return AE_OK;
 }
 
@@ -492,6 +552,12 @@ static int do_run(const run_opts *o)
     ex.eval.threads = 1;
 #endif
     char dir[4096], path[4200];
+    if (o->mode == MODE_TRAIN && !*default_parameters(&ex)) {
+        fprintf(stderr, "aesim: %s has no learned system (type = \"autoencoder\") to train; use aesim run\n",
+                o->config);
+        sim_experiment_free(&ex);
+        return EXIT_INPUT;
+    }
     if (o->out && !*o->out) {
         sim_experiment_free(&ex);
         return input_error("--out: expected a folder name%s", "");
@@ -508,6 +574,8 @@ static int do_run(const run_opts *o)
             ae_model *probe = ae_create(&ex.systems[s].ae);
             snprintf(path, sizeof path, "%s/%s.safetensors", o->checkpoints, ex.systems[s].name);
             int lrc = probe ? sim_ckpt_load(path, probe, NULL, 0, NULL) : AE_ENOMEM;
+            if (lrc == AE_OK)
+                lrc = check_codebook(probe, path, ex.systems[s].name);
             ae_destroy(probe);
             if (lrc != AE_OK) {
                 sim_experiment_free(&ex);
@@ -526,7 +594,26 @@ static int do_run(const run_opts *o)
         sim_experiment_free(&ex);
         return report(lrc != AE_OK ? lrc : AE_ERROR(AE_EINVAL, "rank 0 could not lock %s", dir));
     }
-    char *resolved = sim_config_resolved_text(&ex);
+    // where the learned systems' parameters come from: trained here, or the checkpoints evaluated
+    // (told apart by their bytes), so that a folder never mixes the points of two models
+    snprintf(ex.parameters, sizeof ex.parameters, "%s", default_parameters(&ex));
+    if (o->mode == MODE_EVAL && *ex.parameters) {
+        size_t used = (size_t)snprintf(ex.parameters, sizeof ex.parameters, "checkpoints");
+        for (size_t s = 0; s < ex.n_systems && used < sizeof ex.parameters; s++) {
+            uint64_t h = 0;
+            if (ex.systems[s].type != SIM_SYS_AUTOENCODER)
+                continue;
+            snprintf(path, sizeof path, "%s/%s.safetensors", o->checkpoints, ex.systems[s].name);
+            if ((rc = sim_file_fnv1a(path, &h)) != AE_OK) {
+                sim_experiment_free(&ex);
+                return report(rc);
+            }
+            used +=
+                (size_t)snprintf(ex.parameters + used, sizeof ex.parameters - used, "%s %s fnv1a64 %016llx",
+                                 used > 11 ? "," : "", ex.systems[s].name, (unsigned long long)h);
+        }
+    }
+    char *resolved = with_parameters(sim_config_resolved_text(&ex), ex.parameters);
     if (!resolved) {
         sim_experiment_free(&ex);
         return report(AE_ENOMEM);
@@ -674,11 +761,12 @@ static int do_run(const run_opts *o)
             if (cx.progress)
                 fprintf(stderr,
                         "  %-20s Eb/N0 %6.2f dB  blocks %12llu  block errors %8llu  BLER %.3e  BER %.3e  "
-                        "%.1f s (%.3g blocks/s)%s        \n",
+                        "%.1f s (%.3g blocks/s)%s%s\n",
                         sys->name, row->pt.ebno_db, (unsigned long long)row->pt.blocks,
                         (unsigned long long)row->pt.block_errors, row->pt.bler, row->pt.ber, row->pt.seconds,
                         row->pt.seconds > 0 ? (double)row->pt.blocks / row->pt.seconds : 0.0,
-                        done ? " (earlier run)" : "");
+                        done ? " (earlier run)" : "",
+                        cx.progress == PROGRESS_TERMINAL ? "        " : ""); // blanks over the redrawn line
             fflush(stderr);
             // early stop of the sweep: later points of this system get no row
             if ((ex.early_stop && row->pt.block_errors == 0) ||
@@ -870,23 +958,28 @@ static int cmd_plot(int argc, char **argv)
     experiment_name(dir, path, ex.name, sizeof ex.name);
     sim_row *rows = NULL;
     size_t n = 0;
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    if ((rc = sim_results_read(path, &rows, &n)) != AE_OK) {
-        sim_experiment_free(&ex);
-        return report(rc == AE_EIO ? AE_ECONFIG : rc);
-    }
-    rc = sim_plot_figures(dir, &ex, rows, n);
-    snprintf(path, sizeof path, "%s/loss.csv", dir);
     struct stat st;
+    char loss_path[4200];
+    snprintf(loss_path, sizeof loss_path, "%s/loss.csv", dir);
     int loss = 0;
     for (size_t s = 0; s < ex.n_systems; s++)
         loss |= ex.systems[s].type == SIM_SYS_AUTOENCODER;
-    loss &= rc == AE_OK && stat(path, &st) == 0;
-    if (loss)
+    loss &= stat(loss_path, &st) == 0;
+    // a folder of `aesim train` has no results.csv: only its loss figure is redrawn
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    int rates = !loss || stat(path, &st) == 0;
+    if (rates && (rc = sim_results_read(path, &rows, &n)) != AE_OK) {
+        sim_experiment_free(&ex);
+        sim_dir_unlock(lock_fd);
+        return report(rc == AE_EIO ? AE_ECONFIG : rc);
+    }
+    if (rates)
+        rc = sim_plot_figures(dir, &ex, rows, n);
+    if (rc == AE_OK && loss)
         rc = sim_plot_loss(dir, &ex);
     if (rc == AE_OK)
-        fprintf(stderr, "aesim: figures of %s redrawn in %s/ (bler, ber%s; .png and .svg)\n", ex.name, dir,
-                loss ? ", loss" : "");
+        fprintf(stderr, "aesim: figures of %s redrawn in %s/ (%s%s%s; .png and .svg)\n", ex.name, dir,
+                rates ? "bler, ber" : "", rates && loss ? ", " : "", loss ? "loss" : "");
     free(rows);
     sim_experiment_free(&ex);
     rc = report(rc);

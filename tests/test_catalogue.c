@@ -1218,9 +1218,11 @@ Test(catalogue, folder_locked_by_another_run)
     int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
     cr_assert_eq(ftruncate(fd, 0), 0);
     cr_assert_eq(pwrite(fd, pid, (size_t)n, 0), n);
-    const char *modes[] = {"run", "train"};
+    const char *modes[] = {"run", "eval"};
     for (int m = 0; m < 2; m++) {
-        snprintf(cmd, sizeof cmd, "%s %s %s --out %s --quiet", bin(), modes[m], f.cfg, f.out);
+        // (eval checks its checkpoints first: this experiment has no learned system, so none)
+        snprintf(cmd, sizeof cmd, "%s %s %s --out %s --quiet%s", bin(), modes[m], f.cfg, f.out,
+                 m ? " --checkpoints /nonexistent" : "");
         cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
         snprintf(want, sizeof want, "aesim: %s is in use by another aesim run (process %ld)", f.out,
                  (long)getpid());
@@ -1356,5 +1358,189 @@ Test(catalogue, train_writes_no_results_csv)
     cr_assert(!exists(path), "aesim train left %s", path);
     snprintf(path, sizeof path, "%s/t/loss.csv", dir);
     cr_assert(exists(path), "aesim train left no %s", path);
+    remove_tmpdir(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// integers beyond 64 bits, long values, names that are not UTF-8
+
+Test(catalogue, config_integer_beyond_64_bits)
+{
+    // libconfig clamps a decimal literal to 2^63 - 1 and wraps a hexadecimal one: refused, never clamped
+    expect_bad_config("seed = 99999999999999999999L;\n"
+                      "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
+                      1, NULL, NEEDLES("integer 99999999999999999999L does not fit in 64 signed bits"));
+    expect_bad_config("seed = 9223372036854775808L;\n"
+                      "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
+                      1, NULL, NEEDLES("expected at most 9223372036854775807L"));
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], *err;
+    snprintf(cmd, sizeof cmd, "%s check %s --set seed=9223372036854775808", bin(), f.cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "integer 9223372036854775808 does not fit in 64 signed bits");
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s check %s --set seed=-1", bin(), f.cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "expected an integer in 0..9223372036854775807");
+    free(err);
+    fixture_teardown(&f);
+}
+
+Test(catalogue, cli_set_long_value_keeps_its_reason)
+{
+    fixture f;
+    fixture_setup(&f);
+    // longer than any message buffer (the command line itself stays below run_cmd's)
+    char *value = malloc(4001), *cmd = malloc(20200), *err;
+    memset(value, 'k', 4000);
+    value[4000] = '\0';
+    snprintf(cmd, 20200, "%s check %s --set 'systems.[0].name=\"%s\"'", bin(), f.cfg, value);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%.300s", err);
+    expect_in(err, "is not a valid system name; expected 1..63 characters");
+    cr_assert(strlen(err) < 1200, "a message of %zu bytes", strlen(err));
+    free(err);
+    snprintf(cmd, 20200, "%s check %s --set 'eval.interval=\"%s\"'", bin(), f.cfg, value);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%.300s", err);
+    expect_in(err, "expected wilson or clopper_pearson");
+    free(err);
+    free(cmd);
+    free(value);
+    fixture_teardown(&f);
+}
+
+Test(catalogue, config_name_not_utf8, .timeout = 120)
+{
+    char dir[64], cfg[160], cmd[1024], path[256], *err;
+    make_tmpdir(dir, sizeof dir);
+    // a name with a byte that is not UTF-8 (gnuplot refuses to convert it) and control characters
+    snprintf(cfg, sizeof cfg, "%s/bad\xff\x7f\r.cfg", dir);
+    write_file(cfg, tiny_cfg);
+    snprintf(cmd, sizeof cmd, "%s run '%s' --out %s/out --quiet", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/out/bler.png", dir);
+    cr_assert(exists(path), "no %s", path);
+    snprintf(path, sizeof path, "%s/out/resolved.cfg", dir);
+    char *text = read_bytes(path, NULL);
+    cr_assert(strncmp(text, "# bad___: ", 10) == 0, "%.40s", text);
+    free(text);
+    // and valid UTF-8 stays as it is
+    snprintf(cfg, sizeof cfg, "%s/gr\xc3\xbcn.cfg", dir);
+    write_file(cfg, tiny_cfg);
+    snprintf(cmd, sizeof cmd, "%s run '%s' --out %s/out2 --quiet", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/out2/resolved.cfg", dir);
+    text = read_bytes(path, NULL);
+    cr_assert(strncmp(text, "# gr\xc3\xbcn: ", 8) == 0, "%.40s", text);
+    free(text);
+    remove_tmpdir(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// finite parameters that overflow; a folder never mixes the points of two models
+
+Test(catalogue, checkpoint_overflowing_encoder)
+{
+    ck_fixture c;
+    ck_setup(&c);
+    // finite, but the encoder's products overflow to infinity
+    char path[256];
+    snprintf(path, sizeof path, "%s/ae.safetensors", c.bad);
+    char *raw = malloc(c.good_len);
+    memcpy(raw, c.good, c.good_len);
+    const char *names[] = {"tx.0.weight", "tx.1.weight", "tx.0.bias"};
+    for (int t = 0; t < 3; t++) {
+        size_t at = tensor_data_offset(raw, c.good_len, names[t]);
+        cr_assert(at > 0);
+        for (size_t i = 0; i < 4; i++) {
+            float big = 3e38f;
+            memcpy(raw + at + 4 * i, &big, sizeof big);
+        }
+    }
+    write_bytes(path, raw, c.good_len);
+    free(raw);
+    expect_bad_checkpoint(&c, NEEDLES("the encoder of ae gives a non-finite symbol", "overflow"));
+    ck_teardown(&c);
+}
+
+Test(catalogue, folder_of_other_parameters)
+{
+    ck_fixture c;
+    ck_setup(&c);
+    char cmd[1024], out[256], other[256], *err;
+    snprintf(out, sizeof out, "%s/ev", c.f.dir);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", bin(), c.ae, c.ck, out);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snapshot before;
+    snap_take(&before, out);
+    // the same checkpoints resume
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snap_expect_file_unchanged(&before, "results.csv");
+    snap_free(&before);
+    snap_take(&before, out);
+    // other checkpoints of the same config: refused, naming the difference
+    snprintf(other, sizeof other, "%s/ck2", c.f.dir);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet --set systems.[0].train.seed=7", bin(), c.ae,
+             other);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    char other_ae[256];
+    snprintf(other_ae, sizeof other_ae, "%s/ck2/ae.safetensors", c.f.dir);
+    char moved[256];
+    snprintf(moved, sizeof moved, "%s/ae.safetensors", c.bad);
+    cr_assert_eq(rename(other_ae, moved), 0);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", bin(), c.ae, c.bad, out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "holds the results of a different experiment");
+    expect_in(err, "folder: # parameters: checkpoints ae fnv1a64 ");
+    free(err);
+    // training into a folder of evaluated checkpoints: refused too
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), c.ae, out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "now:    # parameters: trained");
+    free(err);
+    snap_expect_unchanged(&before, "a folder of other parameters");
+    snap_free(&before);
+    ck_teardown(&c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// aesim train without a learned system; aesim plot of a training folder
+
+Test(catalogue, train_without_a_learned_system)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cmd[1024], out[256], *err;
+    snprintf(out, sizeof out, "%s/tr", f.dir);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", bin(), f.cfg, out);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "has no learned system");
+    free(err);
+    cr_assert(!exists(out), "aesim train made %s", out);
+    fixture_teardown(&f);
+}
+
+Test(catalogue, plot_of_a_training_folder)
+{
+    char dir[64], cfg[128], cmd[1024], path[256], *err;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/ae.cfg", dir);
+    write_file(cfg, ae_cfg);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s/t --quiet", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/t/loss.png", dir);
+    cr_assert_eq(unlink(path), 0);
+    snprintf(cmd, sizeof cmd, "%s plot %s/t", bin(), dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    expect_in(err, "redrawn");
+    expect_in(err, "(loss; .png and .svg)");
+    free(err);
+    cr_assert(exists(path), "aesim plot did not redraw %s", path);
     remove_tmpdir(dir);
 }
