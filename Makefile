@@ -151,8 +151,8 @@ test-mpi:
 	tests/mpi_check.sh build/mpi/aesim
 
 bench: bench-deps
-	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae
-	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae
+	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu
+	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
@@ -231,5 +231,5 @@ install: $(BIN) $(BUILD)/libaesim.a
 clean:
 	rm -rf build aesim
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d $(BUILD)/bench/bench_ae.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d $(BUILD)/bench/bench_ae.d $(BUILD)/bench/bench_cpu.d
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.d)
