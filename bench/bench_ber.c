@@ -105,8 +105,8 @@ int main(int argc, char **argv)
             status = 1;
         printf("scheme=%s threads=%d bits=%llu errors=%llu seconds=%.4f cpu_seconds=%.4f page_faults=%ld "
                "bits_per_s=%.0f ber=%.4e theory=%.4e dev_sigma=%+.2f\n",
-               argv[1], threads, (unsigned long long)p.bits, (unsigned long long)p.bit_errors, sp.wall, sp.cpu,
-               sp.flt, (double)p.bits / sp.wall, p.ber, ber_th, dev);
+               argv[1], threads, (unsigned long long)p.bits, (unsigned long long)p.bit_errors, sp.wall,
+               sp.cpu, sp.flt, (double)p.bits / sp.wall, p.ber, ber_th, dev);
     }
     sim_engine_destroy(e);
     txrx_destroy(t);

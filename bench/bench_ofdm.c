@@ -164,7 +164,8 @@ int main(int argc, char **argv)
         double sd = sqrt(var / (double)p.groups) / (double)(2 * N);
         if (fabs(p.ber - ber) > 5.0 * sd)
             status = 1;
-        printf("case=ofdm_qpsk_n64_cp16 aesim_symbols_per_s=%.0f floor_symbols_per_s=%.0f ratio=%.2f seconds=%.4f "
+        printf("case=ofdm_qpsk_n64_cp16 aesim_symbols_per_s=%.0f floor_symbols_per_s=%.0f ratio=%.2f "
+               "seconds=%.4f "
                "floor_seconds=%.4f cpu_seconds=%.4f page_faults=%ld ber=%.4e theory=%.4e\n",
                aesim, fl, fl / aesim, sp.wall, fdt, sp.cpu, sp.flt, p.ber, ber);
     }
