@@ -253,9 +253,11 @@ void sim_engine_set_progress(sim_engine *e,
     e->cfg.progress_ctx = ctx;
 }
 
-int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c,
-                     sim_counts *counts)
+int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c, sim_counts *out)
 {
+    // counted in a local copy and stored once: the chunks of a wave have neighbouring counts (one cache
+    // line apart or sharing one), which other threads write at the same time
+    sim_counts acc, *counts = &acc;
     const txrx *t = e->t;
     sim_slot *s = &e->slots[slot];
     int64_t tag = sim_mdb(ebno_db);
@@ -315,6 +317,7 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
         counts->blocks += b;
         todo -= b;
     }
+    *out = acc;
     return AE_OK;
 }
 
