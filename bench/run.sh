@@ -13,12 +13,15 @@
 # - each round measures every core's speed (bench_cpu: GSL Gaussians per CPU second) and every sample
 #   the CPU used meanwhile by other processes (from /proc/stat), so the machine's part of the spread
 #   can be seen;
+# - a BER, ceiling or OFDM sample during which other processes used more than QUIET_MAX cores (0.1) is
+#   taken again, at most RETRIES (2) more times, keeping the attempt with the least other load;
 # - before the rounds it waits (at most WAIT_IDLE s, default 60; 0 skips) for the machine to be quiet.
 # Writes bench-results.csv at the project root:
 #   case,implementation,threads,value,min,median,max,runs,others,unit
 # value = median of the runs; min, median, max over the runs; others = CPU cores used by other
-# processes during the case's samples (mean), and every sample to build/bench-samples.csv. Then prints
-# the tables of ratios. Knobs: ROUNDS, BENCH_SECONDS, AE_REPS (3), PIN_CPU, WAIT_IDLE.
+# processes during the case's samples (mean); every sample kept goes to build/bench-samples.csv
+# (round,case,implementation,threads,value,unit,others,attempts). Then prints the tables of ratios.
+# Knobs: ROUNDS, BENCH_SECONDS, AE_REPS (3), PIN_CPU, WAIT_IDLE, RETRIES, QUIET_MAX.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=${1:-$ROOT/build/bench_ber}
@@ -32,6 +35,8 @@ AE_REPS=${AE_REPS:-3}
 SECS=${BENCH_SECONDS:-0.6}
 PIN_CPU=${PIN_CPU:-auto}
 WAIT_IDLE=${WAIT_IDLE:-60}
+RETRIES=${RETRIES:-2}
+QUIET_MAX=${QUIET_MAX:-0.1}
 OUT=$ROOT/bench-results.csv
 SAMPLES=$ROOT/build/bench-samples.csv
 TMPD=$(mktemp -d)
@@ -62,15 +67,34 @@ run_sample() {
         'END {o = (b / hz - ($1 + $2)) / (t1 - t0); printf "%.2f", o < 0 ? 0 : o}' "$TMPD/time")
 }
 
+# try_sample CMD...: run_sample, taken again (at most RETRIES more times) while other processes used
+# more than QUIET_MAX cores; keeps the attempt with the least other load (TRIES = attempts made)
+try_sample() {
+    local best_out="" best_oth="" i
+    TRIES=0
+    for ((i = 0; i <= RETRIES; i++)); do
+        run_sample "$@" || return 1
+        TRIES=$((TRIES + 1))
+        if [ -z "$best_oth" ] || awk -v a="$OTHERS" -v b="$best_oth" 'BEGIN {exit !(a < b)}'; then
+            best_out=$RUN_OUT
+            best_oth=$OTHERS
+        fi
+        awk -v a="$OTHERS" -v q="$QUIET_MAX" 'BEGIN {exit !(a > q)}' || break
+    done
+    RUN_OUT=$best_out
+    OTHERS=$best_oth
+}
+
 # pinned CMD...: CMD on the chosen core (one-thread cases)
 PIN=()
 pinned() { "${PIN[@]}" "$@"; }
 
 ROUND=0
 # add CASE IMPL THREADS VALUE UNIT: one sample (with the OTHERS of the sample just run)
+TRIES=1
 add() {
     [ -n "$4" ] || return 0
-    echo "$ROUND,$1,$2,$3,$4,$5,$OTHERS" >> "$SAMPLES"
+    echo "$ROUND,$1,$2,$3,$4,$5,$OTHERS,$TRIES" >> "$SAMPLES"
 }
 
 # the peers: built from their sources in a work folder (shared/ is read-only), skipped when a
@@ -137,6 +161,7 @@ done
 # --- the BER loops, the GSL ceiling, OFDM: ROUNDS interleaved rounds
 for r in $(seq "$ROUNDS"); do
     ROUND=$r
+    TRIES=1
     [ "$r" -gt 1 ] && cpu_speeds
     order=(aesim1 aesim2 "${PEERS[@]}")
     if [ $((r % 2)) -eq 0 ]; then
@@ -147,18 +172,18 @@ for r in $(seq "$ROUNDS"); do
     for s in bpsk qpsk qam16; do
         for impl in "${order[@]}"; do
             case $impl in
-            aesim1) run_sample pinned "$BENCH" "$s" 1 "$SECS" 1 6 && add "ber_${s}_awgn" aesim 1 "$(printf '%s' "$RUN_OUT" | kv bits_per_s)" bit/s ;;
-            aesim2) run_sample "$BENCH" "$s" 2 "$SECS" 1 6 && add "ber_${s}_awgn" aesim 2 "$(printf '%s' "$RUN_OUT" | kv bits_per_s)" bit/s ;;
-            *) run_sample pinned "$WORK/${impl}_ber" "$s" 6 "${PBITS[$impl,$s]}" $((100 + r)) &&
+            aesim1) try_sample pinned "$BENCH" "$s" 1 "$SECS" 1 6 && add "ber_${s}_awgn" aesim 1 "$(printf '%s' "$RUN_OUT" | kv bits_per_s)" bit/s ;;
+            aesim2) try_sample "$BENCH" "$s" 2 "$SECS" 1 6 && add "ber_${s}_awgn" aesim 2 "$(printf '%s' "$RUN_OUT" | kv bits_per_s)" bit/s ;;
+            *) try_sample pinned "$WORK/${impl}_ber" "$s" 6 "${PBITS[$impl,$s]}" $((100 + r)) &&
                 add "ber_${s}_awgn" "$impl" 1 "$(printf '%s' "$RUN_OUT" | kv bits_per_s)" bit/s ;;
             esac
         done
     done
-    if [ -x "$WORK/limits" ] && run_sample pinned "$WORK/limits" -r 1 -t 0.3 bpsk; then
+    if [ -x "$WORK/limits" ] && try_sample pinned "$WORK/limits" -r 1 -t 0.3 bpsk; then
         # the fused GSL BPSK loop: the best "+ ziggurat" row (one Gaussian per bit)
         add gsl_ceiling bpsk 1 "$(printf '%s\n' "$RUN_OUT" | awk -F'|' '/\+ ziggurat \|/ {gsub(/ /, "", $3); if ($3 + 0 > m) m = $3 + 0} END {print m}')" bit/s
     fi
-    if [ -x "$BENCH_OFDM" ] && run_sample pinned "$BENCH_OFDM" "$SECS"; then
+    if [ -x "$BENCH_OFDM" ] && try_sample pinned "$BENCH_OFDM" "$SECS"; then
         add ofdm_qpsk_n64_cp16 aesim 1 "$(printf '%s' "$RUN_OUT" | kv aesim_symbols_per_s)" symbols/s
         add ofdm_qpsk_n64_cp16 floor 1 "$(printf '%s' "$RUN_OUT" | kv floor_symbols_per_s)" symbols/s
     fi
@@ -178,6 +203,7 @@ add_csv() {
     printf '%s\n' "$RUN_OUT" | grep "$1" | while IFS=, read -r c i th v u; do add "$c" "$i" "$th" "$v" "$u"; done
 }
 declare -A AE_STEPS=([256]=8000 [1000]=3000 [4096]=1000) TORCH_STEPS=([256]=3000 [1000]=1500 [4096]=500)
+TRIES=1
 if [ -x "$BENCH_AE" ]; then
     for r in $(seq "$AE_REPS"); do
         ROUND=$r
@@ -224,8 +250,8 @@ fi
 val() { awk -F, -v k="$1" -v c="${2:-4}" '$1 "," $2 "," $3 == k {print $c}' "$OUT"; }
 echo "bench-results.csv: medians of $ROUNDS interleaved rounds, each sample ${SECS}s after a warm-up"
 awk -F, '$1 == "cpu_speed" {printf "core %s: %.0fM Gaussians per CPU second (%.0f-%.0fM)\n", substr($2, 4), $4 / 1e6, $5 / 1e6, $7 / 1e6}' "$OUT"
-awk -F, 'NR > 1 && $1 != "cpu_speed" {n++; o += $9; if ($9 > m) m = $9}
-    END {if (n) printf "other processes used %.2f cores on average during the samples (%.2f in the busiest case)\n", o / n, m}' "$OUT"
+awk -F, -v q="$QUIET_MAX" '$2 != "cpu_speed" {n++; o += $7; if ($7 > m) m = $7; if ($7 > q) busy++; if ($8 > 1) again++}
+    END {if (n) printf "other processes used %.2f cores on average during the samples (%.2f at most); %d of %d samples with more than %s cores, %d taken again\n", o / n, m, busy, n, q, again}' "$SAMPLES"
 printf "\n%-16s %22s %22s %8s %8s %8s %11s %10s %9s\n" "case (Mbit/s)" "aesim [min-max]" "aesim x2 [min-max]" "itpp" "liquid" \
     "ceiling" "aesim/best" "aesim/ceil" "2T scale"
 c=$(val gsl_ceiling,bpsk,1)
