@@ -17,9 +17,10 @@
 #   taken again, at most RETRIES (2) more times, keeping the attempt with the least other load;
 # - before the rounds it waits (at most WAIT_IDLE s, default 60; 0 skips) for the machine to be quiet.
 # Writes bench-results.csv at the project root:
-#   case,implementation,threads,value,min,median,max,runs,others,unit
-# value = median of the runs; min, median, max over the runs; others = CPU cores used by other
-# processes during the case's samples (mean); every sample kept goes to build/bench-samples.csv
+#   case,implementation,threads,value,min,median,max,runs,quiet_runs,others,unit
+# min, median, max over all the runs; value = the median of the quiet runs (other processes at most
+# QUIET_MAX cores during the sample), or of all runs if none was quiet; others = CPU cores used by
+# other processes during the case's samples (mean); every sample kept goes to build/bench-samples.csv
 # (round,case,implementation,threads,value,unit,others,attempts). Then prints the tables of ratios.
 # Knobs: ROUNDS, BENCH_SECONDS, AE_REPS (3), PIN_CPU, WAIT_IDLE, RETRIES, QUIET_MAX.
 set -euo pipefail
@@ -202,7 +203,7 @@ fi
 add_csv() {
     printf '%s\n' "$RUN_OUT" | grep "$1" | while IFS=, read -r c i th v u; do add "$c" "$i" "$th" "$v" "$u"; done
 }
-declare -A AE_STEPS=([256]=8000 [1000]=3000 [4096]=1000) TORCH_STEPS=([256]=3000 [1000]=1500 [4096]=500)
+declare -A AE_STEPS=([256]=8000 [1000]=3000 [4096]=1000) TORCH_STEPS=([256]=2000 [1000]=1000 [4096]=400)
 TRIES=1
 if [ -x "$BENCH_AE" ]; then
     for r in $(seq "$AE_REPS"); do
@@ -217,14 +218,14 @@ if [ -x "$BENCH_AE" ]; then
                 fi
                 if [ "$have_torch" = 1 ] &&
                     run_sample "${run[@]}" /usr/bin/python3 "$PEERS_SRC/torch_ae.py" --n 7 --k 4 --batch "$b" \
-                        --threads "$th" --steps "${TORCH_STEPS[$b]}" --eval-blocks 5000000 --csv; then
+                        --threads "$th" --steps "${TORCH_STEPS[$b]}" --eval-blocks 2000000 --csv; then
                     add_csv ',pytorch,'
                 fi
             done
             run_sample "${run[@]}" "$BENCH_AE" 8 8 1000 "$th" 300 50 500000 && add_csv '_eval,'
             if [ "$have_torch" = 1 ] &&
                 run_sample "${run[@]}" /usr/bin/python3 "$PEERS_SRC/torch_ae.py" --n 8 --k 8 --batch 1000 \
-                    --threads "$th" --steps 300 --warmup 50 --eval-blocks 500000 --csv; then
+                    --threads "$th" --steps 300 --warmup 50 --eval-blocks 200000 --csv; then
                 add_csv '_eval,pytorch,'
             fi
         done
@@ -233,22 +234,25 @@ fi
 
 # --- bench-results.csv: per (case, implementation, threads) the median, min, max of the samples
 {
-    echo "case,implementation,threads,value,min,median,max,runs,others,unit"
-    sort -t, -k2,2 -k3,3 -k4,4n -k5,5g "$SAMPLES" | awk -F, '
+    echo "case,implementation,threads,value,min,median,max,runs,quiet_runs,others,unit"
+    sort -t, -k2,2 -k3,3 -k4,4n -k5,5g "$SAMPLES" | awk -F, -v q="$QUIET_MAX" '
         function f(x) { return (x >= 1e5 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.6g", x) }
+        function median(a, m) { return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
         function flush() {
             if (n == 0) return
-            med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-            printf "%s,%s,%s,%s,%s,%d,%.2f,%s\n", key, f(med), f(v[1]), f(med), f(v[n]), n, o / n, unit
+            med = median(v, n)
+            printf "%s,%s,%s,%s,%s,%d,%d,%.2f,%s\n", key, f(nq ? median(w, nq) : med), f(v[1]), f(med), f(v[n]), n, nq,
+                o / n, unit
         }
-        { k = $2 "," $3 "," $4; if (k != key) { flush(); key = k; n = 0; o = 0 }
-          v[++n] = $5; unit = $6; o += ($7 == "nan" ? 0 : $7) }
+        { k = $2 "," $3 "," $4; if (k != key) { flush(); key = k; n = 0; nq = 0; o = 0 }
+          v[++n] = $5; unit = $6; o += ($7 == "nan" ? 0 : $7); if ($7 != "nan" && $7 <= q) w[++nq] = $5 }
         END { flush() }'
 } > "$OUT"
 
 # --- tables
 val() { awk -F, -v k="$1" -v c="${2:-4}" '$1 "," $2 "," $3 == k {print $c}' "$OUT"; }
-echo "bench-results.csv: medians of $ROUNDS interleaved rounds, each sample ${SECS}s after a warm-up"
+echo "bench-results.csv: $ROUNDS interleaved rounds, each sample ${SECS}s after a warm-up; figures are medians of"
+echo "the quiet samples (other processes <= $QUIET_MAX cores), [min-max] over all samples"
 awk -F, '$1 == "cpu_speed" {printf "core %s: %.0fM Gaussians per CPU second (%.0f-%.0fM)\n", substr($2, 4), $4 / 1e6, $5 / 1e6, $7 / 1e6}' "$OUT"
 awk -F, -v q="$QUIET_MAX" '$2 != "cpu_speed" {n++; o += $7; if ($7 > m) m = $7; if ($7 > q) busy++; if ($8 > 1) again++}
     END {if (n) printf "other processes used %.2f cores on average during the samples (%.2f at most); %d of %d samples with more than %s cores, %d taken again\n", o / n, m, busy, n, q, again}' "$SAMPLES"
@@ -267,9 +271,19 @@ for s in bpsk qpsk qam16; do
             (best > 0 ? sprintf("%.2fx", a / best) : "n/a"), (g > 0 ? sprintf("%.0f%%", 100 * a / g) : "n/a"),
             (a > 0 ? b / a : 0) }'
 done
-awk -F, '$1 ~ /^ber_/ || $1 == "ofdm_qpsk_n64_cp16" || $1 == "gsl_ceiling" {
-        sp = ($6 > 0) ? ($7 - $5) / $6 : 0
-        if (sp > 0.10) printf "  spread over 10%%: %s %s %s threads: %.0f%% (min %.4g, max %.4g)\n", $1, $2, $3, 100 * sp, $5, $7 }' "$OUT"
+# the repeatability of the BER, ceiling and OFDM cases: (max - min) / median over the quiet samples
+sort -t, -k2,2 -k3,3 -k4,4n -k5,5g "$SAMPLES" | awk -F, -v q="$QUIET_MAX" '
+    function flush() {
+        if (n >= 2) {
+            sp = (w[n] - w[1]) / ((n % 2) ? w[(n + 1) / 2] : (w[n / 2] + w[n / 2 + 1]) / 2)
+            if (sp > worst) { worst = sp; wk = key }
+            if (sp > 0.10) printf "  quiet samples of %s spread over 10%%: %.0f%% (%d samples)\n", key, 100 * sp, n
+        }
+    }
+    $2 ~ /^ber_/ || $2 == "ofdm_qpsk_n64_cp16" || $2 == "gsl_ceiling" {
+        k = $2 " " $3 " " $4 " threads"; if (k != key) { flush(); key = k; n = 0 }
+        if ($7 != "nan" && $7 <= q) w[++n] = $5 }
+    END { flush(); if (wk != "") printf "largest spread of the quiet samples: %.0f%% (%s)\n", 100 * worst, wk }'
 awk -F, '$1 == "ofdm_qpsk_n64_cp16" {v[$2] = $4}
 END { if (v["aesim"] > 0) printf "\nofdm_qpsk_n64_cp16: aesim %.0f OFDM symbols/s, floor %.0f (two FFTs and the noise alone): floor/aesim = %.2f\n", v["aesim"], v["floor"], v["floor"] / v["aesim"] }' "$OUT"
 awk -F, '$2 == "aesim" || $2 == "pytorch" || $2 == "gsl_gaussians" {v[$1","$2","$3] = $4; lo[$1","$2","$3] = $5; hi[$1","$2","$3] = $7; if ($2 == "aesim" && $1 ~ /^ae_/) c[$1","$3] = 1}
