@@ -190,9 +190,11 @@ for r in $(seq "$ROUNDS"); do
     fi
 done
 
+echo "bench: BER, ceiling and OFDM rounds done after ${SECONDS}s" >&2
+
 # --- the autoencoder against PyTorch (../shared/peers/torch_ae.py on Debian's python3-torch, run with
 # /usr/bin/python3), same network, recipe, batch and threads, interleaved; step counts sized so that
-# each timed part lasts about a second or more on this machine class
+# each timed part lasts about half a second or more on this machine class
 have_torch=0
 if [ -f "$PEERS_SRC/torch_ae.py" ] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
     have_torch=1
@@ -203,7 +205,7 @@ fi
 add_csv() {
     printf '%s\n' "$RUN_OUT" | grep "$1" | while IFS=, read -r c i th v u; do add "$c" "$i" "$th" "$v" "$u"; done
 }
-declare -A AE_STEPS=([256]=8000 [1000]=3000 [4096]=1000) TORCH_STEPS=([256]=2000 [1000]=1000 [4096]=400)
+declare -A AE_STEPS=([256]=8000 [1000]=3000 [4096]=1000) TORCH_STEPS=([256]=1200 [1000]=800 [4096]=300)
 TRIES=1
 if [ -x "$BENCH_AE" ]; then
     for r in $(seq "$AE_REPS"); do
@@ -218,19 +220,21 @@ if [ -x "$BENCH_AE" ]; then
                 fi
                 if [ "$have_torch" = 1 ] &&
                     run_sample "${run[@]}" /usr/bin/python3 "$PEERS_SRC/torch_ae.py" --n 7 --k 4 --batch "$b" \
-                        --threads "$th" --steps "${TORCH_STEPS[$b]}" --eval-blocks 2000000 --csv; then
+                        --threads "$th" --steps "${TORCH_STEPS[$b]}" --eval-blocks 1000000 --csv; then
                     add_csv ',pytorch,'
                 fi
             done
             run_sample "${run[@]}" "$BENCH_AE" 8 8 1000 "$th" 300 50 500000 && add_csv '_eval,'
             if [ "$have_torch" = 1 ] &&
                 run_sample "${run[@]}" /usr/bin/python3 "$PEERS_SRC/torch_ae.py" --n 8 --k 8 --batch 1000 \
-                    --threads "$th" --steps 300 --warmup 50 --eval-blocks 200000 --csv; then
+                    --threads "$th" --steps 300 --warmup 50 --eval-blocks 100000 --csv; then
                 add_csv '_eval,pytorch,'
             fi
         done
     done
 fi
+
+echo "bench: autoencoder cases done after ${SECONDS}s" >&2
 
 # --- bench-results.csv: per (case, implementation, threads) the median, min, max of the samples
 {
