@@ -15,7 +15,8 @@
 #   can be seen;
 # - a BER, ceiling or OFDM sample during which other processes used more than QUIET_MAX cores (0.1) is
 #   taken again, at most RETRIES (2) more times, keeping the attempt with the least other load;
-# - before the rounds it waits (at most WAIT_IDLE s, default 60; 0 skips) for the machine to be quiet.
+# - before the rounds, each round and each autoencoder repetition it waits for the machine to be quiet
+#   (at most WAIT_IDLE s in all, default 60; 0 skips).
 # Writes bench-results.csv at the project root:
 #   case,implementation,threads,value,min,median,max,runs,quiet_runs,others,unit
 # min, median, max over all the runs; value = the median of the quiet runs (other processes at most
@@ -112,19 +113,22 @@ fi
 PEERS=()
 for p in itpp liquid; do [ -x "$WORK/${p}_ber" ] && PEERS+=("$p"); done
 
-# wait (at most WAIT_IDLE s) for the machine to be quiet: other processes below 0.1 cores for 3 s
+# wait for the machine to be quiet (other processes below 0.1 cores for 3 s), before the rounds and
+# before each round and autoencoder repetition, at most WAIT_IDLE s in all
+WAIT_LEFT=$WAIT_IDLE
 wait_quiet() {
-    local waited=0 quiet=0 b0 b1
-    while [ "$waited" -lt "$WAIT_IDLE" ] && [ "$quiet" -lt 3 ]; do
+    local quiet=0 b0 b1
+    [ "$WAIT_LEFT" -gt 0 ] || return 0
+    while [ "$WAIT_LEFT" -gt 0 ] && [ "$quiet" -lt 3 ]; do
         b0=$(busy_ticks)
         sleep 1
         b1=$(busy_ticks)
-        waited=$((waited + 1))
+        WAIT_LEFT=$((WAIT_LEFT - 1))
         if [ $((b1 - b0)) -le $((HZ / 10)) ]; then quiet=$((quiet + 1)); else quiet=0; fi
     done
-    [ "$quiet" -ge 3 ] || echo "bench: the machine did not fall quiet within ${WAIT_IDLE}s; measuring anyway" >&2
+    [ "$quiet" -ge 3 ] || echo "bench: the machine did not fall quiet within ${WAIT_IDLE}s in all; measuring anyway" >&2
 }
-[ "$WAIT_IDLE" -gt 0 ] && wait_quiet
+wait_quiet
 
 # the cores' speeds; with PIN_CPU=auto the faster core is chosen for the one-thread cases
 cpu_speeds() {
@@ -163,7 +167,10 @@ done
 for r in $(seq "$ROUNDS"); do
     ROUND=$r
     TRIES=1
-    [ "$r" -gt 1 ] && cpu_speeds
+    if [ "$r" -gt 1 ]; then
+        wait_quiet
+        cpu_speeds
+    fi
     order=(aesim1 aesim2 "${PEERS[@]}")
     if [ $((r % 2)) -eq 0 ]; then
         rev=()
@@ -210,6 +217,7 @@ TRIES=1
 if [ -x "$BENCH_AE" ]; then
     for r in $(seq "$AE_REPS"); do
         ROUND=$r
+        wait_quiet
         for th in 1 2; do
             run=(); [ "$th" = 1 ] && run=("${PIN[@]}")
             for b in 256 1000 4096; do
