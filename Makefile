@@ -153,8 +153,8 @@ test-mpi:
 	tests/mpi_check.sh build/mpi/aesim
 
 bench: bench-deps
-	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae
-	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae
+	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu
+	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
@@ -247,5 +247,5 @@ clean:
 	rm -rf build aesim
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d $(BUILD)/bench/bench_ae.d \
-  $(BUILD)/tools/constellations.d
+  $(BUILD)/bench/bench_cpu.d $(BUILD)/tools/constellations.d
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.d)

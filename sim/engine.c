@@ -17,6 +17,12 @@
 #include "rng.h"
 #include "stats.h"
 
+// Chunks per thread in one wave when several threads run: the threads take the wave's chunks as they
+// come free and meet only at its end. More chunks per wave absorb longer stalls of one thread (another
+// process taking its core) but add work past a target-error stop (at most wave - 1 chunks, computed and
+// dropped; the counts are those of the chunks up to the stop either way).
+enum { SIM_WAVE_PER_THREAD = 4 };
+
 // One thread's buffers, made once per engine.
 typedef struct sim_slot {
     void *txrx_ws;     // transceiver scratch
@@ -36,10 +42,11 @@ struct sim_engine {
     sim_eval_cfg cfg; // batch, chunk_blocks and max_blocks rounded to the channel's quantum
     sim_chan *chan;
     sim_slot *slots;  // [cfg.threads]
-    sim_counts *wave; // [cfg.threads] counts of the chunks of one wave
-    int *wave_status; // [cfg.threads]
+    size_t wave_len;  // chunks of one wave on this rank: SIM_WAVE_PER_THREAD per thread (1 on one thread)
+    sim_counts *wave; // [wave_len * ranks] counts of the chunks of one wave
+    int *wave_status; // [wave_len * ranks]
     char (*wave_msg)[256];
-    // this rank's share of a wave, copied out before the gather (MPI runs only; made once)
+    // this rank's share of a wave (wave_len chunks), copied out before the gather (MPI runs only; made once)
     sim_counts *mine_counts;
     int *mine_status;
     char (*mine_msg)[256];
@@ -168,14 +175,15 @@ sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
     e->cfg.chunk_blocks = (cfg->chunk_blocks + q - 1) / q * q;
     e->cfg.max_blocks = (cfg->max_blocks + q - 1) / q * q;
     e->slots = calloc(nt, sizeof *e->slots);
-    // one wave = threads chunks on each rank
-    size_t nw = nt * (size_t)sim_mpi_size();
+    // one wave = wave_len chunks on each rank, handed to the threads as they come free
+    e->wave_len = nt > 1 ? nt * SIM_WAVE_PER_THREAD : 1;
+    size_t nw = e->wave_len * (size_t)sim_mpi_size();
     e->wave = calloc(nw, sizeof *e->wave);
     e->wave_status = calloc(nw, sizeof *e->wave_status);
     e->wave_msg = calloc(nw, sizeof *e->wave_msg);
-    e->mine_counts = calloc(nt, sizeof *e->mine_counts);
-    e->mine_status = calloc(nt, sizeof *e->mine_status);
-    e->mine_msg = calloc(nt, sizeof *e->mine_msg);
+    e->mine_counts = calloc(e->wave_len, sizeof *e->mine_counts);
+    e->mine_status = calloc(e->wave_len, sizeof *e->mine_status);
+    e->mine_msg = calloc(e->wave_len, sizeof *e->mine_msg);
     if (!e->slots || !e->wave || !e->wave_status || !e->wave_msg || !e->mine_counts || !e->mine_status ||
         !e->mine_msg)
         goto nomem;
@@ -266,9 +274,11 @@ void sim_engine_set_progress(sim_engine *e,
     e->cfg.progress_ctx = ctx;
 }
 
-int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c,
-                     sim_counts *counts)
+int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, uint64_t c, sim_counts *out)
 {
+    // counted in a local copy and stored once: the chunks of a wave have neighbouring counts (one cache
+    // line apart or sharing one), which other threads write at the same time
+    sim_counts acc, *counts = &acc;
     const txrx *t = e->t;
     sim_slot *s = &e->slots[slot];
     int64_t tag = sim_mdb(ebno_db);
@@ -328,6 +338,7 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
         counts->blocks += b;
         todo -= b;
     }
+    *out = acc;
     return AE_OK;
 }
 
@@ -352,30 +363,40 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
         ch_esno_db_from_ebno_charged(ebno_db, t->k, t->symbols_per_block, sim_chan_eb_factor(e->chan));
     out->sigma2 = sigma2;
     double t0 = now_seconds();
-    int nt = cfg->threads;
     uint64_t next = 0; // first chunk of the next wave
     int stop = SIM_STOP_NONE;
     double info_sum = 0.0; // summed in chunk order, so the same for any thread count
-    int rank = sim_mpi_rank(), nr = sim_mpi_size(), nw = nt * nr;
+    int rank = sim_mpi_rank(), nr = sim_mpi_size();
+    const int wl = (int)e->wave_len, nw = wl * nr;
     while (stop == SIM_STOP_NONE) {
         // every rank leaves at the same wave
         if (sim_mpi_any(cancel && *cancel))
             return AE_ERROR(AE_EINTR, "interrupted");
-        // one wave: chunks next .. next+nw-1; this rank computes its nt of them, one per thread
-        sim_counts *mine = e->wave + (size_t)rank * (size_t)nt;
-        int *mine_status = e->wave_status + (size_t)rank * (size_t)nt;
-        char(*mine_msg)[256] = e->wave_msg + (size_t)rank * (size_t)nt;
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-        for (int i = 0; i < nt; i++) {
-            uint64_t c = next + (uint64_t)rank * (uint64_t)nt + (uint64_t)i;
-            mine_status[i] = sim_engine_chunk(e, (size_t)i, ebno_db, sigma2, c, &mine[i]);
-            if (mine_status[i] != AE_OK)
-                snprintf(mine_msg[i], sizeof mine_msg[i], "%s", ae_err_message());
+        // one wave: chunks next .. next+nw-1; this rank computes its wl of them. Each thread takes the
+        // next chunk not yet taken (dynamic), so while one thread is held up (another process on its
+        // core) the others go on through the wave and wait for it only at the wave's end; which thread
+        // runs a chunk does not change its counts.
+        sim_counts *mine = e->wave + (size_t)rank * (size_t)wl;
+        int *mine_status = e->wave_status + (size_t)rank * (size_t)wl;
+        char(*mine_msg)[256] = e->wave_msg + (size_t)rank * (size_t)wl;
+#pragma omp parallel num_threads(cfg->threads)
+        {
+            size_t slot = 0;
+#ifdef _OPENMP
+            slot = (size_t)omp_get_thread_num();
+#endif
+#pragma omp for schedule(dynamic, 1)
+            for (int i = 0; i < wl; i++) {
+                uint64_t c = next + (uint64_t)rank * (uint64_t)wl + (uint64_t)i;
+                mine_status[i] = sim_engine_chunk(e, slot, ebno_db, sigma2, c, &mine[i]);
+                if (mine_status[i] != AE_OK)
+                    snprintf(mine_msg[i], sizeof mine_msg[i], "%s", ae_err_message());
+            }
         }
         if (nr > 1) {
             // every rank gets every chunk's counts (each rank's block of the wave gathered in rank order)
-            size_t cb = (size_t)nt * sizeof *e->wave, sb = (size_t)nt * sizeof *e->wave_status,
-                   mb = (size_t)nt * sizeof *e->wave_msg;
+            size_t cb = (size_t)wl * sizeof *e->wave, sb = (size_t)wl * sizeof *e->wave_status,
+                   mb = (size_t)wl * sizeof *e->wave_msg;
             memcpy(e->mine_counts, mine, cb);
             memcpy(e->mine_status, mine_status, sb);
             memcpy(e->mine_msg, mine_msg, mb);

@@ -4,9 +4,10 @@
 // chunk c
 // draws its messages and noise from generators derived from (seed, Eb/N0 in integer milli-dB, c,
 // stream) - values, not grid indices, and not the system's name, so systems with the same block shape
-// see the same messages and the same noise. Chunks run in parallel (OpenMP) in waves; their counts are
-// added in chunk order and the stop rule is checked after each chunk, so the counts include exactly the
-// chunks up to the one where a target is met, whatever the thread count.
+// see the same messages and the same noise. Chunks run in parallel (OpenMP) in waves of 4 chunks per
+// thread, each thread taking the next chunk of the wave as it comes free; their counts are added in
+// chunk order and the stop rule is checked after each chunk, so the counts include exactly the chunks
+// up to the one where a target is met, whatever the thread count or which thread ran which chunk.
 #ifndef AESIM_ENGINE_H
 #define AESIM_ENGINE_H
 

@@ -1,7 +1,9 @@
 // test_sim.c - the Monte Carlo engine, channel, intervals and streams against definitions and theory.
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
@@ -376,6 +378,69 @@ Test(engine, counts_identical_for_1_2_and_3_threads)
     cr_assert(p1.bit_errors_sq == p2.bit_errors_sq && p1.bit_errors_sq == p3.bit_errors_sq);
     // a different seed gives different counts (the seed is used)
     txrx_destroy(t);
+}
+
+// A transceiver whose first transmit call stalls (as when another process takes that thread's core)
+// until the other threads have made `stall_until` more transmit calls, or 2 s have passed.
+static const txrx_vt *stall_base;
+static atomic_int stall_calls, stall_taken, stall_timed_out, stall_seen;
+static const int stall_until = 3;
+
+static int stall_transmit(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch)
+{
+    int first = 0;
+    if (atomic_compare_exchange_strong(&stall_taken, &first, 1)) {
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        while (atomic_load(&stall_calls) < stall_until) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if ((double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec) > 2.0) {
+                atomic_store(&stall_seen, atomic_load(&stall_calls));
+                atomic_store(&stall_timed_out, 1);
+                break;
+            }
+            struct timespec nap = {0, 1000000};
+            nanosleep(&nap, NULL);
+        }
+    } else {
+        atomic_fetch_add(&stall_calls, 1);
+    }
+    return stall_base->transmit(st, ws, msg, x, batch);
+}
+
+Test(engine, a_stalled_thread_does_not_hold_up_the_others)
+{
+#ifdef _OPENMP
+    // one transmit call per chunk; while one thread stalls in its chunk, the other must go on to
+    // further chunks instead of waiting for it (with one chunk per thread per wave it would wait)
+    txrx *t = mod_bpsk_txrx_create(1);
+    sim_point ref = run_point(t, 1, 0, 0, 16000, 2.0);
+    txrx_vt vt = *t->vt;
+    stall_base = t->vt;
+    vt.transmit = stall_transmit;
+    t->vt = &vt;
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.seed = 7;
+    cfg.chunk_blocks = 1000;
+    cfg.batch = 1000;
+    cfg.target_block_errors = 0;
+    cfg.max_blocks = 16000;
+    cfg.threads = 2;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    cr_assert(e, "%s", ae_err_message());
+    sim_point p;
+    cr_assert_eq(sim_engine_point(e, 2.0, &p, NULL), AE_OK);
+    sim_engine_destroy(e);
+    t->vt = stall_base;
+    cr_expect_eq(atomic_load(&stall_timed_out), 0,
+                 "the other thread waited for the stalled one after %d chunk(s)", atomic_load(&stall_seen));
+    // and the counts are those of one thread
+    cr_expect_eq(p.blocks, ref.blocks);
+    cr_expect_eq(p.bit_errors, ref.bit_errors);
+    cr_expect_eq(p.bit_errors_sq, ref.bit_errors_sq);
+    txrx_destroy(t);
+#endif
 }
 
 Test(engine, stop_rule_takes_the_chunk_ordered_prefix)
