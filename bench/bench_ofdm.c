@@ -69,10 +69,13 @@ static sim_engine *engine_for(const txrx *t, size_t symbols)
     cfg.target_block_errors = 0;
     cfg.max_blocks = (uint64_t)symbols * N;
     cfg.threads = 1;
-    cfg.channel.kind = SIM_CH_OFDM;
-    cfg.channel.ofdm.ofdm.nfft = N;
-    cfg.channel.ofdm.ofdm.cp = CP;
-    if (ch_mp_parse_pdp("exp:8:3", &cfg.channel.ofdm.mp) != AE_OK)
+    char nfft[32], cp[32];
+    snprintf(nfft, sizeof nfft, "%d", (int)N);
+    snprintf(cp, sizeof cp, "%d", (int)CP);
+    if (sim_channel_cfg_init(&cfg.channel, "ofdm") != AE_OK ||
+        sim_channel_set(&cfg.channel, "nfft", nfft) != AE_OK ||
+        sim_channel_set(&cfg.channel, "cp", cp) != AE_OK ||
+        sim_channel_set(&cfg.channel, "pdp", "exp:8:3") != AE_OK)
         return NULL;
     return sim_engine_create(t, &cfg);
 }

@@ -26,10 +26,6 @@
 
 static const char *const keys_top[] = {"seed",  "channel", "eval", "systems", "memory_limit_mib",
                                        "sweep", NULL};
-static const char *const keys_channel[] = {"type", "k_factor", "coherence", "csi", NULL};
-static const char *const keys_ofdm[] = {"type",       "nfft",   "cp",     "null_dc", "guard_low",
-                                        "guard_high", "taps",   "pdp",    "csi",     "pilots",
-                                        "equalizer",  "fading", "charge", NULL};
 static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
 static const char *const keys_eval[] = {"ebno_db",           "target_block_errors",
                                         "target_bit_errors", "max_blocks",
@@ -47,18 +43,25 @@ static const char *const keys_train[] = {
     "ebno_db", "seed",  "log_every", "checkpoint_every", "fail_on_divergence",
     NULL};
 
+static const char *const *channel_keys(const ch_type *t, const char **buf, size_t cap);
+
 const char *const *sim_config_schema(const char *group)
 {
     static const struct {
         const char *group;
         const char *const *keys;
-    } schema[] = {{"top", keys_top},           {"channel", keys_channel},     {"ofdm", keys_ofdm},
-                  {"eval", keys_eval},         {"grid", keys_grid},           {"autoencoder", keys_ae},
-                  {"uncoded_bpsk", keys_bpsk}, {"hamming_7_4", keys_hamming}, {"modem", keys_modem},
-                  {"train", keys_train}};
+    } schema[] = {{"top", keys_top},        {"eval", keys_eval},         {"grid", keys_grid},
+                  {"autoencoder", keys_ae}, {"uncoded_bpsk", keys_bpsk}, {"hamming_7_4", keys_hamming},
+                  {"modem", keys_modem},    {"train", keys_train}};
     for (size_t i = 0; i < sizeof schema / sizeof *schema; i++)
         if (strcmp(group, schema[i].group) == 0)
             return schema[i].keys;
+    // a channel group: the keys of that channel type's table
+    enum { MAX_TYPES = 32, MAX_KEYS = 64 };
+    static const char *channel_schema[MAX_TYPES][MAX_KEYS];
+    for (size_t i = 0; i < MAX_TYPES && ch_registry[i]; i++)
+        if (strcmp(group, ch_registry[i]->name) == 0)
+            return channel_keys(ch_registry[i], channel_schema[i], MAX_KEYS);
     return NULL;
 }
 
@@ -459,112 +462,117 @@ static int get_choice(const cfg_ctx *cx, const config_setting_t *g, const char *
                     expect);
 }
 
-// An OFDM channel group (see sim/channel.h and channels/ofdm_link.h for the meaning of each key).
-static int parse_ofdm_channel(const cfg_ctx *cx, const config_setting_t *s, sim_channel_cfg *c)
+// The keys a group of channel type t accepts ("type", "black_box" and the type's table), NULL-terminated
+// in buf (at most cap entries).
+static const char *const *channel_keys(const ch_type *t, const char **buf, size_t cap)
 {
-    int rc = check_keys(cx, s, keys_ofdm, "an ofdm channel");
-    if (rc != AE_OK)
-        return rc;
-    c->kind = SIM_CH_OFDM;
-    ch_ofdm_link_cfg *o = &c->ofdm;
-    static const char *const csi_words[] = {"perfect", "ls", NULL};
-    static const char *const eq_words[] = {"zf", "mmse", NULL};
-    static const char *const fade_words[] = {"symbol", "frame", NULL};
-    static const char *const charge_words[] = {"data", "data+cp+pilots", NULL};
-    const char *taps = NULL, *pilots = NULL;
-    if ((rc = get_size(cx, s, "nfft", 4, 65536, &o->ofdm.nfft)) != AE_OK ||
-        (rc = get_size(cx, s, "cp", 0, 65536, &o->ofdm.cp)) != AE_OK ||
-        (rc = get_bool(cx, s, "null_dc", &o->ofdm.null_dc)) != AE_OK ||
-        (rc = get_size(cx, s, "guard_low", 0, 65536, &o->ofdm.guard_low)) != AE_OK ||
-        (rc = get_size(cx, s, "guard_high", 0, 65536, &o->ofdm.guard_high)) != AE_OK ||
-        (rc = get_string(cx, s, "taps", "a tap list such as \"0.8,0,0,0.6j\"", &taps)) != AE_OK ||
-        (rc = get_string(cx, s, "pilots", "comb:SPACING or none", &pilots)) != AE_OK ||
-        (rc = get_choice(cx, s, "csi", csi_words, "perfect or ls", &o->csi)) != AE_OK ||
-        (rc = get_choice(cx, s, "equalizer", eq_words, "zf or mmse", &o->equalizer)) != AE_OK ||
-        (rc = get_choice(cx, s, "fading", fade_words, "symbol or frame", &o->fade)) != AE_OK ||
-        (rc = get_choice(cx, s, "charge", charge_words, "data or data+cp+pilots", &o->charge)) != AE_OK)
-        return rc;
-    const config_setting_t *ps = config_setting_get_member(s, "pdp");
-    if (taps && ps)
-        return cfg_fail(cx, ps, NULL, "give either taps (a fixed channel) or pdp (random taps), not both");
-    if (taps && ch_mp_parse_taps(taps, &o->mp) != AE_OK)
-        return cfg_fail(cx, config_setting_get_member(s, "taps"), NULL, "%s", ae_err_message());
-    if (ps) {
-        // "exp:TAPS:DECAY_DB", or a list of powers
-        char text[2048] = "";
-        if (config_setting_type(ps) == CONFIG_TYPE_STRING) {
-            snprintf(text, sizeof text, "%s", config_setting_get_string(ps));
-        } else if (config_setting_type(ps) == CONFIG_TYPE_ARRAY ||
-                   config_setting_type(ps) == CONFIG_TYPE_LIST) {
+    size_t n = 0;
+    buf[n++] = "type";
+    buf[n++] = "black_box";
+    for (size_t i = 0; i < t->n_keys && n + 1 < cap; i++)
+        buf[n++] = t->keys[i].name;
+    buf[n] = NULL;
+    return buf;
+}
+
+// One key of a channel group, by the kind its table gives it.
+static int parse_channel_key(const cfg_ctx *cx, const config_setting_t *m, const ch_key *k, void *params)
+{
+    char expect[512];
+    ch_key_expect(k, expect, sizeof expect);
+    int t = config_setting_type(m), rc;
+    switch (k->kind) {
+    case CH_KEY_DOUBLE:
+    case CH_KEY_SIZE:
+        if (!is_number(m))
+            return cfg_fail(cx, m, NULL, "expected %s", expect);
+        rc = ch_key_set_number(k, params, number_of(m));
+        break;
+    case CH_KEY_BOOL:
+        if (t != CONFIG_TYPE_BOOL)
+            return cfg_fail(cx, m, NULL, "expected %s", expect);
+        rc = ch_key_set_number(k, params, config_setting_get_bool(m) ? 1.0 : 0.0);
+        break;
+    case CH_KEY_WORD:
+        if (t != CONFIG_TYPE_STRING)
+            return cfg_fail(cx, m, NULL, "expected a string: %s", expect);
+        rc = ch_key_set_word(k, params, config_setting_get_string(m));
+        break;
+    case CH_KEY_TEXT:
+    default:
+        if (t == CONFIG_TYPE_STRING) {
+            rc = ch_key_set_word(k, params, config_setting_get_string(m));
+        } else if (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) {
+            // a list of numbers, read as the same numbers joined by commas
+            char text[4096] = "";
             size_t used = 0;
-            for (int i = 0; i < config_setting_length(ps) && used < sizeof text; i++) {
-                const config_setting_t *e = config_setting_get_elem(ps, (unsigned)i);
+            for (int i = 0; i < config_setting_length(m) && used < sizeof text; i++) {
+                const config_setting_t *e = config_setting_get_elem(m, (unsigned)i);
                 if (!is_number(e))
-                    return cfg_fail(cx, ps, NULL, "element %d: expected a power (a number >= 0)", i);
+                    return cfg_fail(cx, m, NULL, "element %d: expected a number (%s)", i, expect);
                 used +=
                     (size_t)snprintf(text + used, sizeof text - used, "%s%.17g", i ? "," : "", number_of(e));
             }
+            rc = ch_key_set_word(k, params, text);
         } else {
-            return cfg_fail(cx, ps, NULL, "expected \"exp:TAPS:DECAY_DB\" or a list of powers [1.0, 0.5]");
+            return cfg_fail(cx, m, NULL, "expected %s", expect);
         }
-        if (ch_mp_parse_pdp(text, &o->mp) != AE_OK)
-            return cfg_fail(cx, ps, NULL, "%s", ae_err_message());
+        break;
     }
-    if (pilots && sim_channel_parse_pilots(pilots, &o->ofdm) != AE_OK)
-        return cfg_fail(cx, config_setting_get_member(s, "pilots"), NULL, "%s", ae_err_message());
-    if (ch_ofdm_link_cfg_validate(o) != AE_OK)
-        return cfg_fail(cx, s, NULL, "%s", ae_err_message());
+    if (rc != AE_OK) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", ae_err_message());
+        return cfg_fail(cx, m, NULL, "%s", why);
+    }
     return AE_OK;
 }
 
-// A channel: a word ("awgn", "rayleigh", "rician": defaults for the rest) or a group
-// { type; k_factor; coherence; csi; }.
+// A channel: a word ("awgn", "rayleigh", ...: defaults for the rest) or a group { type = ...; <the type's
+// keys>; black_box = false; }, read through the type's key table (channels/ch_type.h).
 static int parse_channel(const cfg_ctx *cx, const config_setting_t *s, sim_channel_cfg *c)
 {
+    char names[256];
+    ch_type_names(names, sizeof names);
     sim_channel_cfg_default(c);
     const char *type = NULL;
+    int group = config_setting_type(s) == CONFIG_TYPE_GROUP;
     if (config_setting_type(s) == CONFIG_TYPE_STRING) {
         type = config_setting_get_string(s);
-    } else if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
-        const config_setting_t *ts = config_setting_get_member(s, "type");
-        if (ts && config_setting_type(ts) == CONFIG_TYPE_STRING &&
-            strcmp(config_setting_get_string(ts), "ofdm") == 0)
-            return parse_ofdm_channel(cx, s, c);
-        int rc = check_keys(cx, s, keys_channel, "a channel");
+    } else if (group) {
+        int rc = get_string(cx, s, "type", names, &type);
         if (rc != AE_OK)
             return rc;
-        const char *csi = NULL;
-        uint64_t coh = 1;
-        if ((rc = get_string(cx, s, "type", "awgn, rayleigh, rician or ofdm", &type)) != AE_OK ||
-            (rc = get_double(cx, s, "k_factor", 0, 1e6, "a Rician K factor (linear) in 0..1e6",
-                             &c->k_factor)) != AE_OK ||
-            (rc = get_u64(cx, s, "coherence", 1, 1000000000, &coh)) != AE_OK ||
-            (rc = get_string(cx, s, "csi", "perfect or none", &csi)) != AE_OK)
-            return rc;
-        c->coherence = (size_t)coh;
-        if (csi) {
-            if (strcmp(csi, "perfect") == 0)
-                c->csi = CH_CSI_PERFECT;
-            else if (strcmp(csi, "none") == 0)
-                c->csi = CH_CSI_NONE;
-            else
-                return cfg_fail(
-                    cx, config_setting_get_member(s, "csi"), NULL,
-                    "unknown CSI '%s', expected perfect (zero-forcing with the true gains) or none", csi);
-        }
         if (!type)
-            return cfg_fail(cx, s, "type", "missing; expected awgn, rayleigh or rician");
+            return cfg_fail(cx, s, "type", "missing; expected one of %s", names);
     } else {
-        return cfg_fail(cx, s, NULL,
-                        "expected \"awgn\", \"rayleigh\", \"rician\" or a group { type = ...; }");
+        return cfg_fail(cx, s, NULL, "expected a channel word (%s) or a group { type = ...; }", names);
     }
-    c->kind = sim_channel_kind_parse(type);
-    if (c->kind < 0)
-        return cfg_fail(cx, s, NULL, "unknown channel '%s', expected awgn, rayleigh, rician or ofdm", type);
-    if (c->kind != SIM_CH_RICIAN && c->k_factor != 0.0)
-        return cfg_fail(cx, s, "k_factor", "applies to rician channels only");
-    if (c->kind == SIM_CH_AWGN && (c->coherence != 1 || c->csi != CH_CSI_PERFECT))
-        return cfg_fail(cx, s, NULL, "coherence and csi apply to fading channels only (rayleigh, rician)");
+    const ch_type *t = ch_type_find(type);
+    if (!t)
+        return cfg_fail(cx, group ? config_setting_get_member(s, "type") : s, NULL,
+                        "unknown channel '%s', expected one of %s", type, names);
+    sim_channel_cfg_set_type(c, t);
+    if (!group)
+        return AE_OK;
+    const char *keys[64];
+    char what[96];
+    snprintf(what, sizeof what, "%s %s channel", strchr("aeiou", t->name[0]) ? "an" : "a", t->name);
+    int rc = check_keys(cx, s, channel_keys(t, keys, sizeof keys / sizeof *keys), what);
+    if (rc != AE_OK)
+        return rc;
+    if ((rc = get_bool(cx, s, "black_box", &c->black_box)) != AE_OK)
+        return rc;
+    // in the order of the table, so that a key that depends on another (none today) sees it set
+    for (size_t i = 0; i < t->n_keys; i++) {
+        const config_setting_t *m = config_setting_get_member(s, t->keys[i].name);
+        if (m && (rc = parse_channel_key(cx, m, &t->keys[i], &c->params)) != AE_OK)
+            return rc;
+    }
+    if (sim_channel_validate(c) != AE_OK) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", ae_err_message());
+        return cfg_fail(cx, s, NULL, "%s", why);
+    }
     return AE_OK;
 }
 
@@ -745,30 +753,31 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
     const config_setting_t *cs = config_setting_get_member(g, "channel");
     if (cs && (rc = parse_channel(cx, cs, &sys->channel)) != AE_OK)
         return rc;
-    if (sys->channel.kind != SIM_CH_AWGN) {
-        const config_setting_t *where = cs ? cs : g;
+    const config_setting_t *where = cs ? cs : g;
+    const char *chname = sim_channel_name(&sys->channel);
+    if (sim_channel_is_complex(&sys->channel)) {
         if (sys->type == SIM_SYS_UNCODED_BPSK || sys->type == SIM_SYS_HAMMING74)
             return cfg_fail(cx, where, NULL,
                             "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
                             "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
-                            sys->name, sim_channel_kind_name(sys->channel.kind), sys->k);
+                            sys->name, chname, sys->k);
         if (sys->type == SIM_SYS_MODEM && sys->mod_family == MOD_PAM)
             return cfg_fail(cx, where, NULL,
                             "system '%s': PAM is real-valued and runs on AWGN only; use qam or psk on a %s "
                             "channel",
-                            sys->name, sim_channel_kind_name(sys->channel.kind));
+                            sys->name, chname);
         if (sys->n % 2 != 0)
             return cfg_fail(
                 cx, g, "n",
                 "system '%s' has n = %zu real channel uses; a %s channel needs an even n (pairs form "
                 "complex symbols)",
-                sys->name, sys->n, sim_channel_kind_name(sys->channel.kind));
-        if (sys->type != SIM_SYS_AUTOENCODER && sys->channel.csi != CH_CSI_PERFECT)
-            return cfg_fail(cx, where, NULL,
-                            "system '%s' is a coherent classical scheme: on a %s channel it needs csi = "
-                            "\"perfect\" (only learned receivers run without CSI)",
-                            sys->name, sim_channel_kind_name(sys->channel.kind));
+                sys->name, sys->n, chname);
     }
+    char why[512];
+    if (sys->type != SIM_SYS_AUTOENCODER && sys->channel.type->coherent_ok &&
+        !sys->channel.type->coherent_ok(&sys->channel.params, why, sizeof why))
+        return cfg_fail(cx, where, NULL, "system '%s' is a coherent classical scheme on a %s channel: %s",
+                        sys->name, chname, why);
     return AE_OK;
 }
 
@@ -1663,41 +1672,25 @@ static void put_widths(FILE *f, size_t count, const size_t *w)
     fputc(']', f);
 }
 
+// A channel group with every key of its type (TEXT keys only when set), read back by parse_channel.
 static void put_channel(FILE *f, const sim_channel_cfg *c)
 {
-    if (c->kind == SIM_CH_OFDM) {
-        const ch_ofdm_link_cfg *o = &c->ofdm;
-        fprintf(f,
-                "{ type = \"ofdm\"; nfft = %zu; cp = %zu; null_dc = %s; guard_low = %zu; guard_high = %zu;\n "
-                "     ",
-                o->ofdm.nfft, o->ofdm.cp, o->ofdm.null_dc ? "true" : "false", o->ofdm.guard_low,
-                o->ofdm.guard_high);
-        if (o->mp.kind == CH_MP_FIXED) {
-            char taps[4096];
-            sim_channel_format_taps(&o->mp, taps, sizeof taps);
-            fprintf(f, "taps = \"%s\"; ", taps);
-        } else {
-            fprintf(f, "pdp = [");
-            for (size_t l = 0; l < o->mp.n_taps; l++) {
-                fputs(l ? ", " : "", f);
-                put_float(f, o->mp.pdp[l]);
-            }
-            fprintf(f, "]; ");
+    const ch_type *t = c->type;
+    fprintf(f, "{ type = \"%s\";", t->name);
+    if (c->black_box)
+        fprintf(f, " black_box = true;");
+    for (size_t i = 0; i < t->n_keys; i++) {
+        const ch_key *k = &t->keys[i];
+        char v[4200];
+        if (k->kind == CH_KEY_TEXT) {
+            k->format(&c->params, v, sizeof v);
+            if (!v[0])
+                continue;
         }
-        if (o->ofdm.pilots == CH_OFDM_PILOTS_COMB)
-            fprintf(f, "pilots = \"comb:%zu\"; ", o->ofdm.pilot_spacing);
-        else
-            fprintf(f, "pilots = \"none\"; ");
-        fprintf(f, "csi = \"%s\"; equalizer = \"%s\"; fading = \"%s\"; charge = \"%s\"; }",
-                o->csi == CH_OFDM_CSI_LS ? "ls" : "perfect", o->equalizer == CH_OFDM_MMSE ? "mmse" : "zf",
-                o->fade == CH_OFDM_FADE_FRAME ? "frame" : "symbol",
-                o->charge == CH_OFDM_CHARGE_ALL ? "data+cp+pilots" : "data");
-        return;
+        ch_key_format(k, &c->params, v, sizeof v);
+        fprintf(f, " %s = %s;", k->name, v);
     }
-    fprintf(f, "{ type = \"%s\"; k_factor = ", sim_channel_kind_name(c->kind));
-    put_float(f, c->k_factor);
-    fprintf(f, "; coherence = %zu; csi = \"%s\"; }", c->coherence,
-            c->csi == CH_CSI_PERFECT ? "perfect" : "none");
+    fprintf(f, " }");
 }
 
 // What write_experiment writes besides the keys that decide results.
@@ -1832,22 +1825,39 @@ __attribute__((format(printf, 4, 5))) static void list_row(FILE *f, const char *
     fprintf(f, "%s%-*s # %s\n", indent, width < 1 ? 1 : width, setting, comment);
 }
 
+// Every key of channel type t at its default, one row each with what it accepts; keys without a value
+// (TEXT keys not set by default) as comments.
+static void list_channel_keys(FILE *f, const ch_type *t, const char *indent, int commented)
+{
+    sim_channel_cfg c;
+    sim_channel_cfg_default(&c);
+    sim_channel_cfg_set_type(&c, t);
+    for (size_t i = 0; i < t->n_keys; i++) {
+        const ch_key *k = &t->keys[i];
+        char v[512], expect[512], setting[1100];
+        int unset = 0;
+        if (k->kind == CH_KEY_TEXT) {
+            k->format(&c.params, v, sizeof v);
+            unset = !v[0];
+        }
+        ch_key_format(k, &c.params, v, sizeof v);
+        ch_key_expect(k, expect, sizeof expect);
+        snprintf(setting, sizeof setting, "%s%s = %s;", commented || unset ? "# " : "", k->name, v);
+        list_row(f, indent, expect, "%s", setting);
+    }
+}
+
 void sim_config_print_keys(FILE *f)
 {
     // every value below comes from the defaults the loader starts from
     sim_eval_cfg ev;
     sim_eval_cfg_default(&ev);
-    sim_channel_cfg ch;
-    sim_channel_cfg_default(&ch);
-    const ch_ofdm_link_cfg *o = &ch.ofdm;
     sim_train_cfg tr;
     sim_train_cfg_default(&tr);
     ae_cfg ae;
     ae_cfg_default(&ae, 4, 7);
-    char taps[256], mem[64], kf[64], lr[64], lrf[64], teb[64];
-    sim_channel_format_taps(&o->mp, taps, sizeof taps);
+    char mem[64], lr[64], lrf[64], teb[64];
     format_float(default_memory_limit_mib(), mem, sizeof mem);
-    format_float(ch.k_factor, kf, sizeof kf);
     format_float(tr.lr, lr, sizeof lr);
     format_float(tr.lr_final, lrf, sizeof lrf);
     format_float(tr.ebno_db, teb, sizeof teb);
@@ -1862,18 +1872,19 @@ void sim_config_print_keys(FILE *f)
     list_row(f, top, "most memory a learned system may need, MiB, 1..1e9; default",
              "# memory_limit_mib = %s;", mem);
     list_row(f, top, "half of this machine's memory, as here", "%s", "");
-    fprintf(
-        f,
-        "# the systems' channel (a system's own channel = { ... } overrides it): a word \"awgn\" |\n"
-        "# \"rayleigh\" | \"rician\" (defaults for the rest), or a group:\n"
-        "#   type       \"awgn\" | \"rayleigh\" | \"rician\" | \"ofdm\" (an OFDM link: its keys at the last\n"
-        "#              system below)\n"
-        "#   k_factor   Rician K factor, linear, 0..1e6 (rician only; line of sight at phase 0)\n"
-        "#   coherence  complex symbols of a block per fading realisation, 1..1e9 (rayleigh, rician)\n"
-        "#   csi        \"perfect\" (the receiver knows the gains) | \"none\" (learned receivers only)\n");
-    list_row(f, top, NULL,
-             "channel = { type = \"awgn\"; k_factor = %s; coherence = %zu; csi = \"perfect\"; };", kf,
-             ch.coherence);
+    fprintf(f,
+            "# the systems' channel (a system's own channel = { ... } overrides it): a word (the type with\n"
+            "# every key at its default) or a group { type = \"...\"; KEY = VALUE; ... }. Any channel takes\n"
+            "# black_box = true: no backward pass is ever called (conventional training through it is\n"
+            "# refused). The types and their keys:\n");
+    for (size_t i = 0; ch_registry[i]; i++) {
+        fprintf(f, "#   type = \"%s\": %s\n", ch_registry[i]->name, ch_registry[i]->summary);
+        if (strcmp(ch_registry[i]->name, "ofdm") != 0)
+            list_channel_keys(f, ch_registry[i], "#     ", 0);
+        else
+            fprintf(f, "#     (its keys at the last system below)\n");
+    }
+    list_row(f, top, NULL, "channel = { type = \"awgn\"; black_box = false; };");
     fprintf(f, "eval = {\n"
                "  # the grid, dB, -100..100: a list [0.0, 2.5], or { start = 0.0; stop = 8.0; step = 2.0; }\n"
                "  # (step 0.001..100, default 1; stop included); esno_db = ... instead is an Es/N0 grid\n");
@@ -1946,26 +1957,7 @@ void sim_config_print_keys(FILE *f)
         "  { name = \"qpsk_ofdm\"; type = \"modem\"; scheme = \"qpsk\"; symbols = 1; demapper = \"hard\";\n"
         "    # this system's own channel, an OFDM link over multipath (unitary FFTs):\n"
         "    channel = { type = \"ofdm\";\n");
-    const char *in4 = "                ";
-    list_row(f, in4, "subcarriers, 4..65536", "nfft = %zu;", o->ofdm.nfft);
-    list_row(f, in4, "cyclic-prefix samples, 0..nfft", "cp = %zu;", o->ofdm.cp);
-    list_row(f, in4, "true: no data on the DC subcarrier", "null_dc = %s;",
-             o->ofdm.null_dc ? "true" : "false");
-    list_row(f, in4, "empty subcarriers at the low band edge", "guard_low = %zu;", o->ofdm.guard_low);
-    list_row(f, in4, "and at the high band edge", "guard_high = %zu;", o->ofdm.guard_high);
-    list_row(f, in4, "fixed complex taps such as \"0.8,0,0,0.6j\"; or instead", "taps = \"%s\";", taps);
-    list_row(f, in4, "pdp = \"exp:TAPS:DECAY_DB\" or [0.5, 0.3, 0.2]: random", "%s", "");
-    list_row(f, in4, "taps from a power delay profile (normalised)", "%s", "");
-    list_row(f, in4, "random taps drawn per OFDM \"symbol\" | \"frame\" (per", "fading = \"%s\";",
-             o->fade == CH_OFDM_FADE_FRAME ? "frame" : "symbol");
-    list_row(f, in4, "call of eval.batch blocks)", "%s", "");
-    list_row(f, in4, "\"none\" | \"comb:SPACING\" (needed by csi = \"ls\")", "pilots = \"none\";");
-    list_row(f, in4, "\"perfect\" (the true response) | \"ls\" (least squares", "csi = \"%s\";",
-             o->csi == CH_OFDM_CSI_LS ? "ls" : "perfect");
-    list_row(f, in4, "at the pilots, linearly interpolated)", "%s", "");
-    list_row(f, in4, "one tap per subcarrier: \"zf\" | \"mmse\"", "equalizer = \"%s\";",
-             o->equalizer == CH_OFDM_MMSE ? "mmse" : "zf");
-    list_row(f, in4, "what Eb pays for: \"data\" | \"data+cp+pilots\"", "charge = \"%s\"; }; }",
-             o->charge == CH_OFDM_CHARGE_ALL ? "data+cp+pilots" : "data");
+    list_channel_keys(f, ch_type_find("ofdm"), "                ", 0);
+    fprintf(f, "    }; }\n");
     fprintf(f, ");\n");
 }

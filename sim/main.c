@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,19 @@ static int input_error(const char *fmt, const char *arg)
     fprintf(stderr, "aesim: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(see aesim --help)\n");
+    return EXIT_INPUT;
+}
+
+// input_error with several arguments (fmt is always a literal).
+__attribute__((format(printf, 1, 2))) static int input_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "aesim: ");
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): ap is started just above (analyzer false positive)
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see aesim --help)\n");
+    va_end(ap);
     return EXIT_INPUT;
 }
 
@@ -562,6 +576,20 @@ static int do_run(const run_opts *o)
         sim_experiment_free(&ex);
         return input_error("--out: expected a folder name%s", "");
     }
+    // conventional training needs the channel's gradient: refused before the results folder is touched
+    for (size_t s = 0; s < ex.n_systems && o->mode != MODE_EVAL; s++) {
+        const sim_system_cfg *sys = &ex.systems[s];
+        if (sys->type == SIM_SYS_AUTOENCODER && !sim_channel_differentiable(&sys->channel)) {
+            fprintf(stderr,
+                    "aesim: %s: system '%s' trains through the %s channel, which is %s; conventional "
+                    "training needs its gradient. Train over a differentiable channel and evaluate the "
+                    "checkpoint through this one with aesim eval --checkpoints DIR\n",
+                    o->config, sys->name, sim_channel_name(&sys->channel),
+                    sys->channel.black_box ? "declared a black box (black_box = true)" : "a black box");
+            sim_experiment_free(&ex);
+            return EXIT_INPUT;
+        }
+    }
     if (o->out)
         snprintf(dir, sizeof dir, "%s", o->out);
     else
@@ -714,10 +742,10 @@ static int do_run(const run_opts *o)
                 rc = check_divergence(&cx, sys);
             if (rc == AE_OK && writer)
                 rc = sim_plot_constellation(dir, sys->name, ae->codebook, ae->M, sys->n, sys->k,
-                                            sys->channel.kind != SIM_CH_AWGN);
+                                            sim_channel_is_complex(&sys->channel));
             if (rc == AE_OK && !(t = ae_txrx_create(ae)))
                 rc = AE_ENOMEM;
-            if (rc == AE_OK && sys->channel.kind != SIM_CH_AWGN) {
+            if (rc == AE_OK && sim_channel_is_complex(&sys->channel)) {
                 // on a complex channel the n real uses are n/2 complex symbols (for Es/N0)
                 t->is_complex = 1;
                 t->symbols_per_block = sys->n / 2;
@@ -1087,27 +1115,33 @@ static int parse_u64(const char *s, uint64_t *out)
     return 1;
 }
 
-static int parse_real(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || end == s || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
 // Options shared by ber and theory.
+enum { LINK_MAX_KEYS = 64 };
+
+// One channel key given on the command line: the option as written (for messages), the key, its text.
+typedef struct link_key {
+    const char *option, *key, *text;
+} link_key;
+
 typedef struct link_opts {
-    const char *scheme, *channel, *grid, *csi, *demapper;
-    const char *ofdm, *taps, *pdp, *pilots, *equalizer; // OFDM link (ber only)
-    int charge_cp;
+    const char *scheme, *channel, *grid, *demapper;
     int esno, threads;
-    int interval; // enum sim_interval (ber only)
-    double k_factor;
-    uint64_t coherence, target_bits, target_blocks, max_bits, max_blocks, seed;
+    int interval;                 // enum sim_interval (ber only)
+    link_key keys[LINK_MAX_KEYS]; // the channel's keys, in the order given
+    size_t n_keys;
+    char ofdm_size[2][32];             // --ofdm N:CP split into nfft and cp
+    char key_names[LINK_MAX_KEYS][64]; // the keys of --channel-key KEY=VALUE
+    uint64_t target_bits, target_blocks, max_bits, max_blocks, seed;
 } link_opts;
+
+// Record channel key `key` = text from option `option`; EXIT_DONE or EXIT_INPUT (after printing).
+static int link_add_key(link_opts *o, const char *option, const char *key, const char *text)
+{
+    if (o->n_keys >= LINK_MAX_KEYS)
+        return input_errorf("more than %d channel options", LINK_MAX_KEYS);
+    o->keys[o->n_keys++] = (link_key){option, key, text};
+    return EXIT_DONE;
+}
 
 static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const char *usage)
 {
@@ -1132,7 +1166,8 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         O_PILOTS,
         O_EQ,
         O_CHARGE,
-        O_INTERVAL
+        O_INTERVAL,
+        O_CHKEY
     };
     static const struct option opts[] = {{"scheme", required_argument, NULL, O_SCHEME},
                                          {"channel", required_argument, NULL, O_CHANNEL},
@@ -1147,6 +1182,8 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                                          {"pilots", required_argument, NULL, O_PILOTS},
                                          {"equalizer", required_argument, NULL, O_EQ},
                                          {"charge-cp", no_argument, NULL, O_CHARGE},
+                                         {"coherence", required_argument, NULL, O_COH},
+                                         {"channel-key", required_argument, NULL, O_CHKEY},
                                          {"interval", required_argument, NULL, O_INTERVAL},
                                          {"target-errors", required_argument, NULL, O_TE},
                                          {"target-block-errors", required_argument, NULL, O_TBE},
@@ -1157,14 +1194,12 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
-    o->csi = "perfect";
     o->demapper = "hard";
-    o->coherence = 1;
     o->target_bits = 1000;
     o->seed = 1;
-    int c, grids = 0;
+    int c, grids = 0, rc = EXIT_DONE;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while (rc == EXIT_DONE && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (!with_sim && c >= O_CSI && c != O_EBNO && c != O_ESNO && c != 'h' && c != '?') {
             const char *name = "?";
             for (const struct option *op = opts; op->name; op++)
@@ -1175,11 +1210,19 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         switch (c) {
         case O_SCHEME: o->scheme = optarg; break;
         case O_CHANNEL: o->channel = optarg; break;
-        case O_K:
-            if (!parse_real(optarg, &o->k_factor) || o->k_factor < 0)
-                return input_error("--k-factor '%s': expected a number >= 0 (linear)", optarg);
+        case O_K: rc = link_add_key(o, "--k-factor", "k_factor", optarg); break;
+        case O_CSI: rc = link_add_key(o, "--csi", "csi", optarg); break;
+        case O_COH: rc = link_add_key(o, "--coherence", "coherence", optarg); break;
+        case O_CHKEY: {
+            // KEY=VALUE: any key of the channel's table
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || eq - optarg >= 64)
+                return input_error("--channel-key '%s': expected KEY=VALUE, e.g. ibo_db=6", optarg);
+            char *key = o->key_names[o->n_keys < LINK_MAX_KEYS ? o->n_keys : 0];
+            snprintf(key, sizeof o->key_names[0], "%.*s", (int)(eq - optarg), optarg);
+            rc = link_add_key(o, "--channel-key", key, eq + 1);
             break;
-        case O_CSI: o->csi = optarg; break;
+        }
         case O_EBNO:
         case O_ESNO:
             o->grid = optarg;
@@ -1187,12 +1230,24 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
             grids++;
             break;
         case O_DEMAP: o->demapper = optarg; break;
-        case O_OFDM: o->ofdm = optarg; break;
-        case O_TAPS: o->taps = optarg; break;
-        case O_PDP: o->pdp = optarg; break;
-        case O_PILOTS: o->pilots = optarg; break;
-        case O_EQ: o->equalizer = optarg; break;
-        case O_CHARGE: o->charge_cp = 1; break;
+        case O_OFDM: {
+            // N:CP, the two keys nfft and cp
+            const char *colon = strchr(optarg, ':');
+            if (!colon || colon == optarg || !colon[1] || colon - optarg >= 31 || strlen(colon + 1) >= 31)
+                return input_error("--ofdm '%s': expected N:CP, e.g. 64:16", optarg);
+            snprintf(o->ofdm_size[0], sizeof o->ofdm_size[0], "%.*s", (int)(colon - optarg), optarg);
+            snprintf(o->ofdm_size[1], sizeof o->ofdm_size[1], "%s", colon + 1);
+            if (!o->channel)
+                o->channel = "ofdm";
+            if ((rc = link_add_key(o, "--ofdm", "nfft", o->ofdm_size[0])) == EXIT_DONE)
+                rc = link_add_key(o, "--ofdm", "cp", o->ofdm_size[1]);
+            break;
+        }
+        case O_TAPS: rc = link_add_key(o, "--taps", "taps", optarg); break;
+        case O_PDP: rc = link_add_key(o, "--pdp", "pdp", optarg); break;
+        case O_PILOTS: rc = link_add_key(o, "--pilots", "pilots", optarg); break;
+        case O_EQ: rc = link_add_key(o, "--equalizer", "equalizer", optarg); break;
+        case O_CHARGE: rc = link_add_key(o, "--charge-cp", "charge", "data+cp+pilots"); break;
         case O_INTERVAL:
             if ((o->interval = sim_interval_parse(optarg)) < 0)
                 return input_error("--interval '%s': expected wilson or clopper_pearson", optarg);
@@ -1225,14 +1280,16 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         default: fputs(usage, stderr); return EXIT_INPUT;
         }
     }
+    if (rc != EXIT_DONE)
+        return rc;
     if (optind < argc)
         return input_error("unexpected argument '%s'", argv[optind]);
     if (!o->scheme)
         return input_error("missing --scheme%s (e.g. --scheme qam16)", "");
-    if (o->ofdm && !o->channel)
-        o->channel = "ofdm";
-    if (!o->channel)
-        return input_error("missing --channel%s (awgn, rayleigh or rician; or --ofdm N:CP)", "");
+    if (!o->channel) {
+        char names[256];
+        return input_error("missing --channel (%s; or --ofdm N:CP)", ch_type_names(names, sizeof names));
+    }
     if (grids != 1)
         return input_error("give exactly one of --ebno GRID or --esno GRID%s", "");
     if (o->max_bits && o->max_blocks)
@@ -1240,69 +1297,34 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
     return EXIT_DONE;
 }
 
-// The channel of a link from its options; EXIT_DONE or EXIT_INPUT (after printing).
-// The OFDM link of `aesim ber` from its options; EXIT_DONE or EXIT_INPUT (after printing).
-static int link_ofdm(const link_opts *o, sim_channel_cfg *ch)
-{
-    ch_ofdm_link_cfg *l = &ch->ofdm;
-    if (!o->ofdm)
-        return input_error("--channel ofdm needs --ofdm N:CP%s", "");
-    if (sim_channel_parse_ofdm_size(o->ofdm, &l->ofdm) != AE_OK)
-        return report(AE_EINVAL);
-    if (o->taps && o->pdp)
-        return input_error("give --taps (a fixed channel) or --pdp (random taps), not both%s", "");
-    if (o->taps && ch_mp_parse_taps(o->taps, &l->mp) != AE_OK)
-        return report(AE_EINVAL);
-    if (o->pdp && ch_mp_parse_pdp(o->pdp, &l->mp) != AE_OK)
-        return report(AE_EINVAL);
-    if (o->pilots && sim_channel_parse_pilots(o->pilots, &l->ofdm) != AE_OK)
-        return report(AE_EINVAL);
-    if (strcmp(o->csi, "perfect") == 0)
-        l->csi = CH_OFDM_CSI_PERFECT;
-    else if (strcmp(o->csi, "ls") == 0)
-        l->csi = CH_OFDM_CSI_LS;
-    else
-        return input_error("--csi '%s': expected perfect or ls on an OFDM link", o->csi);
-    const char *eq = o->equalizer ? o->equalizer : "zf";
-    if (strcmp(eq, "zf") == 0)
-        l->equalizer = CH_OFDM_ZF;
-    else if (strcmp(eq, "mmse") == 0)
-        l->equalizer = CH_OFDM_MMSE;
-    else
-        return input_error("--equalizer '%s': expected zf or mmse", eq);
-    l->charge = o->charge_cp ? CH_OFDM_CHARGE_ALL : CH_OFDM_CHARGE_DATA;
-    if (ch_ofdm_link_cfg_validate(l) != AE_OK)
-        return report(AE_EINVAL);
-    return EXIT_DONE;
-}
-
-// The channel of a link from its options; EXIT_DONE or EXIT_INPUT (after printing).
+// The channel of a link from its options, through the channel type's key table (the same table the
+// config parser reads); EXIT_DONE or EXIT_INPUT (after printing).
 static int link_channel(const link_opts *o, sim_channel_cfg *ch)
 {
+    char names[256];
     sim_channel_cfg_default(ch);
-    ch->kind = sim_channel_kind_parse(o->channel);
-    if (ch->kind < 0)
-        return input_error("--channel '%s': expected awgn, rayleigh, rician or ofdm", o->channel);
-    int ofdm_opts = o->ofdm || o->taps || o->pdp || o->pilots || o->equalizer || o->charge_cp;
-    if (ch->kind == SIM_CH_OFDM)
-        return link_ofdm(o, ch);
-    if (ofdm_opts)
-        return input_error(
-            "--ofdm, --taps, --pdp, --pilots, --equalizer and --charge-cp apply to an OFDM link, "
-            "not to --channel %s",
-            o->channel);
-    if (ch->kind != SIM_CH_RICIAN && o->k_factor != 0.0)
-        return input_error("--k-factor applies to --channel rician only%s", "");
-    ch->k_factor = o->k_factor;
-    ch->coherence = (size_t)o->coherence;
-    if (strcmp(o->csi, "perfect") == 0)
-        ch->csi = CH_CSI_PERFECT;
-    else if (strcmp(o->csi, "none") == 0)
-        ch->csi = CH_CSI_NONE;
-    else
-        return input_error("--csi '%s': expected perfect or none", o->csi);
-    if (ch->kind == SIM_CH_AWGN && ch->csi != CH_CSI_PERFECT)
-        return input_error("--csi applies to fading channels (rayleigh, rician), not to %s", o->channel);
+    const ch_type *t = ch_type_find(o->channel);
+    if (!t)
+        return input_errorf("--channel '%s': expected one of %s", o->channel,
+                            ch_type_names(names, sizeof names));
+    sim_channel_cfg_set_type(ch, t);
+    for (size_t i = 0; i < o->n_keys; i++) {
+        const link_key *lk = &o->keys[i];
+        const ch_key *k = ch_type_key(t, lk->key);
+        if (!k) {
+            size_t used = 0;
+            names[0] = '\0';
+            for (size_t j = 0; j < t->n_keys && used < sizeof names; j++)
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", j ? ", " : "",
+                                         t->keys[j].name);
+            return input_errorf("%s (key %s) does not apply to --channel %s (its keys: %s)", lk->option,
+                                lk->key, t->name, t->n_keys ? names : "none");
+        }
+        if (ch_key_set_text(k, &ch->params, lk->text) != AE_OK)
+            return input_errorf("%s: %s", lk->option, ae_err_message());
+    }
+    if (sim_channel_validate(ch) != AE_OK)
+        return report(AE_EINVAL);
     return EXIT_DONE;
 }
 
@@ -1319,7 +1341,12 @@ static int cmd_theory(int argc, char **argv)
         return report(AE_EINVAL);
     if ((rc = link_channel(&o, &ch)) != EXIT_DONE)
         return rc;
-    if (family == MOD_PAM && ch.kind != SIM_CH_AWGN)
+    ch_flat flat = sim_channel_flat(&ch);
+    int th = sim_theory_channel(&flat);
+    if (th < 0)
+        return input_error("--channel %s has no closed form here (theory covers awgn, rayleigh and rician)",
+                           ch.type->name);
+    if (family == MOD_PAM && sim_channel_is_complex(&ch))
         return input_error("%s is real-valued and runs on AWGN only; use qam or psk on fading channels",
                            o.scheme);
     double *grid;
@@ -1329,18 +1356,17 @@ static int cmd_theory(int argc, char **argv)
     unsigned m = 0;
     while ((1u << m) < M)
         m++;
-    static const int channels[] = {THEORY_AWGN, THEORY_RAYLEIGH, THEORY_RICIAN};
     char name[32];
     mod_scheme_name(family, M, name, sizeof name);
     printf("scheme,channel,k_factor,ebno_db,esno_db,ser,ber\n");
     for (size_t i = 0; i < n; i++) {
         double esno = o.esno ? grid[i] : ch_esno_db_from_ebno(grid[i], m, 1);
         double ser, ber;
-        if (theory_scheme(family, M, channels[ch.kind], ch.k_factor, esno, &ser, &ber) != AE_OK) {
+        if (theory_scheme(family, M, th, flat.k_factor, esno, &ser, &ber) != AE_OK) {
             free(grid);
             return report(AE_EINVAL);
         }
-        printf("%s,%s,%g,%.4f,%.4f,%.6e,%.6e\n", name, sim_channel_kind_name(ch.kind), ch.k_factor,
+        printf("%s,%s,%g,%.4f,%.4f,%.6e,%.6e\n", name, sim_channel_name(&ch), flat.k_factor,
                ch_ebno_db_from_esno(esno, m, 1), esno, ser, ber);
     }
     free(grid);
@@ -1370,7 +1396,7 @@ static int cmd_ber(int argc, char **argv)
         return input_error("--demapper '%s': expected hard, exact or maxlog", o.demapper);
     if ((rc = link_channel(&o, &sys.channel)) != EXIT_DONE)
         return rc;
-    if (sys.mod_family == MOD_PAM && sys.channel.kind != SIM_CH_AWGN)
+    if (sys.mod_family == MOD_PAM && sim_channel_is_complex(&sys.channel))
         return input_error("%s is real-valued and runs on AWGN only; use qam or psk on fading channels",
                            o.scheme);
     double *grid;

@@ -48,49 +48,11 @@ static void gp_put(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-// The channel in words, for legend entries: "AWGN", "Rayleigh fading, perfect CSI", "OFDM 64
-// subcarriers, CP 16, 8-tap exp. PDP (-3 dB/tap), LS CSI (comb-4 pilots), ZF".
+// The channel in words, for legend entries (the type's label: "AWGN", "Rayleigh fading, perfect CSI",
+// "OFDM 64 subcarriers, CP 16, 8-tap exp. PDP (-3 dB/tap), LS CSI (comb-4 pilots), ZF").
 static void channel_label(const sim_channel_cfg *c, char *buf, size_t len)
 {
-    if (c->kind == SIM_CH_AWGN) {
-        snprintf(buf, len, "AWGN");
-        return;
-    }
-    if (c->kind == SIM_CH_OFDM) {
-        const ch_ofdm_link_cfg *o = &c->ofdm;
-        char mp[64], csi[48];
-        if (o->mp.kind == CH_MP_FIXED) {
-            snprintf(mp, sizeof mp, "%zu fixed taps", o->mp.n_taps);
-        } else if (o->mp.n_taps == 1) {
-            snprintf(mp, sizeof mp, "1 tap (flat Rayleigh)");
-        } else {
-            // an exponential profile has a constant ratio between neighbouring taps
-            double ratio = o->mp.pdp[1] / o->mp.pdp[0];
-            int expo = o->mp.pdp[0] > 0.0;
-            for (size_t l = 1; l < o->mp.n_taps && expo; l++)
-                expo = o->mp.pdp[l - 1] > 0.0 && fabs(o->mp.pdp[l] / o->mp.pdp[l - 1] - ratio) < 1e-9;
-            if (expo)
-                snprintf(mp, sizeof mp, "%zu-tap exp. PDP (%.3g dB/tap)", o->mp.n_taps, 10.0 * log10(ratio));
-            else
-                snprintf(mp, sizeof mp, "%zu-tap PDP", o->mp.n_taps);
-        }
-        if (o->csi == CH_OFDM_CSI_LS)
-            snprintf(csi, sizeof csi, "LS CSI (comb-%zu pilots)", o->ofdm.pilot_spacing);
-        else
-            snprintf(csi, sizeof csi, "perfect CSI");
-        snprintf(buf, len, "OFDM %zu subcarriers, CP %zu, %s, %s, %s%s%s", o->ofdm.nfft, o->ofdm.cp, mp, csi,
-                 o->equalizer == CH_OFDM_MMSE ? "MMSE" : "ZF",
-                 o->fade == CH_OFDM_FADE_FRAME ? ", frame fading" : "",
-                 o->charge == CH_OFDM_CHARGE_ALL ? ", Eb pays CP+pilots" : "");
-        return;
-    }
-    char k[32] = "", coh[48] = "";
-    if (c->kind == SIM_CH_RICIAN)
-        snprintf(k, sizeof k, " K = %g", c->k_factor);
-    if (c->coherence != 1)
-        snprintf(coh, sizeof coh, ", %zu symbols per fade", c->coherence);
-    snprintf(buf, len, "%s fading%s, %s%s", c->kind == SIM_CH_RICIAN ? "Rician" : "Rayleigh", k,
-             c->csi == CH_CSI_PERFECT ? "perfect CSI" : "no CSI", coh);
+    sim_channel_label(c, buf, len);
 }
 
 // A classical modulation with one symbol per block: its BLER is its symbol error rate.

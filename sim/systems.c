@@ -6,6 +6,7 @@
 
 #include "ae_err.h"
 #include "classical.h"
+#include "ofdm_channel.h"
 #include "theory.h"
 
 txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem)
@@ -36,7 +37,7 @@ txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem)
 // realisation, so only one-symbol blocks get a BLER. Returns 1 when it applies.
 static int ofdm_theory(const sim_system_cfg *s, double esno_db, double *bler, double *ber)
 {
-    const ch_ofdm_link_cfg *c = &s->channel.ofdm;
+    const ch_ofdm_link_cfg *c = ch_ofdm_channel_cfg(&s->channel.params);
     if (c->csi != CH_OFDM_CSI_PERFECT || c->equalizer != CH_OFDM_ZF || c->mp.n_taps > c->ofdm.cp + 1)
         return 0;
     ch_ofdm_link *l = ch_ofdm_link_create(c, 1);
@@ -75,12 +76,21 @@ static int ofdm_theory(const sim_system_cfg *s, double esno_db, double *bler, do
     return 1;
 }
 
+int sim_theory_channel(const ch_flat *f)
+{
+    switch (f->kind) {
+    case CH_FLAT_AWGN: return THEORY_AWGN;
+    case CH_FLAT_RAYLEIGH: return THEORY_RAYLEIGH;
+    case CH_FLAT_RICIAN: return THEORY_RICIAN;
+    default: return -1;
+    }
+}
+
 int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, double *ber)
 {
     *bler = NAN;
     *ber = NAN;
     if (s->type == SIM_SYS_MODEM) {
-        static const int channels[] = {THEORY_AWGN, THEORY_RAYLEIGH, THEORY_RICIAN};
         unsigned m = 0;
         while ((1u << m) < s->mod_M)
             m++;
@@ -89,17 +99,18 @@ int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, dou
         if (s->demapper == MOD_DEMAP_EXACT && s->mod_M > 4)
             return 0;
         double esno_db = ebno_db + 10.0 * log10((double)m), ser;
-        if (s->channel.kind == SIM_CH_OFDM)
+        if (s->channel.type == &ch_ofdm_type)
             return ofdm_theory(s, esno_db, bler, ber);
-        if (theory_scheme(s->mod_family, s->mod_M, channels[s->channel.kind], s->channel.k_factor, esno_db,
-                          &ser, ber) != AE_OK)
+        ch_flat f = sim_channel_flat(&s->channel);
+        int th = sim_theory_channel(&f);
+        if (th < 0 || theory_scheme(s->mod_family, s->mod_M, th, f.k_factor, esno_db, &ser, ber) != AE_OK)
             return 0;
         // symbols of a block are independent on AWGN and under fading that changes every symbol
-        if (s->symbols == 1 || s->channel.kind == SIM_CH_AWGN || s->channel.coherence == 1)
+        if (s->symbols == 1 || f.kind == CH_FLAT_AWGN || f.coherence == 1)
             *bler = theory_block_error(ser, (unsigned)s->symbols);
         return 1;
     }
-    if (s->channel.kind != SIM_CH_AWGN)
+    if (sim_channel_flat(&s->channel).kind != CH_FLAT_AWGN)
         return 0;
     switch (s->type) {
     case SIM_SYS_UNCODED_BPSK:
@@ -120,15 +131,11 @@ size_t sim_system_symbols(const sim_system_cfg *s)
 {
     if (s->type == SIM_SYS_MODEM)
         return s->symbols;
-    return s->channel.kind != SIM_CH_AWGN ? s->n / 2 : s->n;
+    return sim_channel_is_complex(&s->channel) ? s->n / 2 : s->n;
 }
 
 double sim_system_eb_factor(const sim_system_cfg *s)
 {
-    if (s->channel.kind != SIM_CH_OFDM || s->channel.ofdm.charge != CH_OFDM_CHARGE_ALL)
-        return 1.0;
-    ch_ofdm_link *l = ch_ofdm_link_create(&s->channel.ofdm, 1);
-    double f = l ? ch_ofdm_link_eb_factor(l) : 1.0;
-    ch_ofdm_link_destroy(l);
-    return f;
+    double f = sim_channel_eb_factor(&s->channel, s->n >= 2 ? s->n : 2);
+    return isfinite(f) ? f : 1.0;
 }

@@ -19,6 +19,9 @@ txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem);
 // symbols share a fading realisation). Returns 1 if at least one is known.
 int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, double *ber);
 
+// The THEORY_* channel of theory_scheme for a flat channel description, or -1 when it has none.
+int sim_theory_channel(const ch_flat *f);
+
 // Modulation symbols per block of s, for Es/N0 = Eb/N0 + 10 log10(k / symbols): complex symbols for
 // modems of complex constellations and for any system on a fading channel (n/2), real ones otherwise.
 size_t sim_system_symbols(const sim_system_cfg *s);

@@ -172,7 +172,18 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
         ch = &awgn;
     size_t n = ae->cfg.n;
     // the channel sees the encoder's blocks; a learned receiver needs no CSI
-    txrx shape = {.k = ae->cfg.k, .n = n, .symbols_per_block = n, .is_complex = ch->kind != SIM_CH_AWGN};
+    if (!sim_channel_differentiable(ch))
+        return AE_ERROR(AE_EINVAL,
+                        "the %s channel is %s: conventional training needs its gradient (backward pass); "
+                        "train over a differentiable channel, or evaluate a trained checkpoint through it",
+                        sim_channel_name(ch),
+                        ch->black_box ? "declared a black box (black_box = true)"
+                                      : "a black box (it has no backward pass)");
+    txrx shape = {.k = ae->cfg.k,
+                  .n = n,
+                  .symbols_per_block = n,
+                  .is_complex = sim_channel_is_complex(ch),
+                  .block_energy = (double)n};
     sim_chan *chan = sim_chan_create(ch, &shape, cfg->batch);
     if (!chan)
         return ae_err_forward(AE_EINVAL, ae_err_message());

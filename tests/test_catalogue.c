@@ -1544,3 +1544,42 @@ Test(catalogue, plot_of_a_training_folder)
     cr_assert(exists(path), "aesim plot did not redraw %s", path);
     remove_tmpdir(dir);
 }
+
+// ---------------------------------------------------------------------------------------------
+// channels from the registry: a new channel's keys are checked like any other
+
+Test(catalogue, config_rapp_unknown_key)
+{
+    expect_bad_config(TINY_HEAD "channel = { type = \"rapp\"; p = 2.0;\n"
+                                "  saturation = 1.0; };\n"
+                                "systems = ( { name = \"m\"; type = \"modem\"; scheme = \"qpsk\"; } );\n",
+                      4, "channel.saturation", NEEDLES("unknown key in a rapp channel", "ibo_db"));
+}
+
+Test(catalogue, config_rapp_p_out_of_range)
+{
+    expect_bad_config(TINY_HEAD "channel = { type = \"rapp\";\n"
+                                "  p = -1.0; };\n"
+                                "systems = ( { name = \"m\"; type = \"modem\"; scheme = \"qpsk\"; } );\n",
+                      4, "channel.p", NEEDLES("value -1 out of range", "smoothness"));
+}
+
+// Training an autoencoder through a channel declared a black box: exit 2 before the folder is touched.
+Test(catalogue, train_through_black_box_refused)
+{
+    fixture f;
+    fixture_setup(&f);
+    char cfg[160], cmd[1024], *err;
+    put_cfg(&f, "bb.cfg",
+            TINY_HEAD "systems = ( { name = \"ae\"; type = \"autoencoder\"; k = 2; n = 2;\n"
+                      "  channel = { type = \"rapp\"; black_box = true; };\n"
+                      "  train = { steps = 10; batch = 32; }; } );\n",
+            cfg, sizeof cfg);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    int rc = run_cmd(cmd, &err);
+    cr_assert_eq(rc, 2, "exit %d; stderr:\n%s", rc, err);
+    expect_in(err, "system 'ae' trains through the rapp channel, which is declared a black box");
+    free(err);
+    snap_expect_unchanged(&f.snap, "a refused training");
+    fixture_teardown(&f);
+}

@@ -8,6 +8,7 @@
 
 #include "ae_err.h"
 #include "channel.h"
+#include "ofdm_channel.h"
 #include "engine.h"
 #include "modem.h"
 #include "rng.h"
@@ -18,11 +19,13 @@ static sim_channel_cfg ofdm_channel(const char *taps, const char *pdp)
 {
     sim_channel_cfg c;
     sim_channel_cfg_default(&c);
-    c.kind = SIM_CH_OFDM;
+    cr_assert_eq(sim_channel_cfg_init(&c, "ofdm"), AE_OK);
     if (taps)
-        cr_assert_eq(ch_mp_parse_taps(taps, &c.ofdm.mp), AE_OK, "%s", ae_err_message());
+        cr_assert_eq(ch_mp_parse_taps(taps, &(*ch_ofdm_channel_cfg_mut(&c.params)).mp), AE_OK, "%s",
+                     ae_err_message());
     if (pdp)
-        cr_assert_eq(ch_mp_parse_pdp(pdp, &c.ofdm.mp), AE_OK, "%s", ae_err_message());
+        cr_assert_eq(ch_mp_parse_pdp(pdp, &(*ch_ofdm_channel_cfg_mut(&c.params)).mp), AE_OK, "%s",
+                     ae_err_message());
     return c;
 }
 
@@ -78,7 +81,7 @@ Test(ofdm_link, fixed_taps_give_the_mean_awgn_ber_over_subcarriers)
     mod_modem *q = mod_modem_create(MOD_QAM, 16);
     txrx *t = mod_modem_txrx_create(q, 1, MOD_DEMAP_HARD);
     sim_channel_cfg c = ofdm_channel("0.8,0,0,0.6j", NULL);
-    ch_ofdm_link *l = ch_ofdm_link_create(&c.ofdm, 1);
+    ch_ofdm_link *l = ch_ofdm_link_create(&(*ch_ofdm_channel_cfg_mut(&c.params)), 1);
     size_t nd = ch_ofdm_link_data_carriers(l);
     float *g = malloc(nd * sizeof *g);
     cr_assert_eq(ch_ofdm_link_fixed_gains(l, g), AE_OK);
@@ -101,15 +104,15 @@ Test(ofdm_link, charging_cp_and_pilots_shifts_the_curve)
 {
     // with pilots every 4 subcarriers, charging CP and pilots costs 10 log10((N+CP)/N) + 10 log10((Nd+Np)/Nd)
     sim_channel_cfg c = ofdm_channel(NULL, "exp:4:3");
-    c.ofdm.ofdm.pilots = CH_OFDM_PILOTS_COMB;
-    c.ofdm.ofdm.pilot_spacing = 4;
-    ch_ofdm_link *l = ch_ofdm_link_create(&c.ofdm, 1);
+    (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.pilots = CH_OFDM_PILOTS_COMB;
+    (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.pilot_spacing = 4;
+    ch_ofdm_link *l = ch_ofdm_link_create(&(*ch_ofdm_channel_cfg_mut(&c.params)), 1);
     double nd = (double)ch_ofdm_link_data_carriers(l),
            np = (double)ch_ofdm_pilot_carriers(ch_ofdm_link_ofdm(l));
     cr_assert_float_eq(ch_ofdm_link_eb_factor(l), 1.0, 1e-15);
     ch_ofdm_link_destroy(l);
-    c.ofdm.charge = CH_OFDM_CHARGE_ALL;
-    l = ch_ofdm_link_create(&c.ofdm, 1);
+    (*ch_ofdm_channel_cfg_mut(&c.params)).charge = CH_OFDM_CHARGE_ALL;
+    l = ch_ofdm_link_create(&(*ch_ofdm_channel_cfg_mut(&c.params)), 1);
     double shift_db = 10.0 * log10(ch_ofdm_link_eb_factor(l));
     cr_assert_float_eq(shift_db, 10.0 * log10(80.0 / 64.0) + 10.0 * log10((nd + np) / nd), 1e-12);
     ch_ofdm_link_destroy(l);
@@ -131,15 +134,15 @@ Test(ofdm_link, ls_estimation_costs_and_a_channel_longer_than_the_cp_floors)
     mod_modem *q = mod_modem_create(MOD_PSK, 4);
     txrx *t = mod_modem_txrx_create(q, 1, MOD_DEMAP_HARD);
     sim_channel_cfg perfect = ofdm_channel(NULL, "exp:8:3");
-    perfect.ofdm.ofdm.pilots = CH_OFDM_PILOTS_COMB;
-    perfect.ofdm.ofdm.pilot_spacing = 4;
+    (*ch_ofdm_channel_cfg_mut(&perfect.params)).ofdm.pilots = CH_OFDM_PILOTS_COMB;
+    (*ch_ofdm_channel_cfg_mut(&perfect.params)).ofdm.pilot_spacing = 4;
     sim_channel_cfg ls = perfect;
-    ls.ofdm.csi = CH_OFDM_CSI_LS;
+    (*ch_ofdm_channel_cfg_mut(&ls.params)).csi = CH_OFDM_CSI_LS;
     sim_point pp = run_ofdm(&perfect, 2, 15.0, 500000, t), pl = run_ofdm(&ls, 2, 15.0, 500000, t);
     cr_assert(pl.ber > 1.3 * pp.ber, "LS %g vs perfect %g", pl.ber, pp.ber);
     // 16 taps, CP 4: inter-symbol interference gives a floor that 20 dB more Eb/N0 does not remove
     sim_channel_cfg isi = ofdm_channel(NULL, "exp:16:1");
-    isi.ofdm.ofdm.cp = 4;
+    (*ch_ofdm_channel_cfg_mut(&isi.params)).ofdm.cp = 4;
     sim_point p30 = run_ofdm(&isi, 2, 30.0, 200000, t), p50 = run_ofdm(&isi, 2, 50.0, 200000, t);
     cr_assert(p50.ber > 0.5 * p30.ber && p50.ber > 1e-3, "floor: %g at 30 dB, %g at 50 dB", p30.ber, p50.ber);
     txrx_destroy(t);
@@ -151,9 +154,9 @@ Test(ofdm_link, counts_identical_for_1_and_2_threads)
     mod_modem *q = mod_modem_create(MOD_QAM, 16);
     txrx *t = mod_modem_txrx_create(q, 1, MOD_DEMAP_HARD);
     sim_channel_cfg c = ofdm_channel(NULL, "exp:6:2");
-    c.ofdm.ofdm.pilots = CH_OFDM_PILOTS_COMB;
-    c.ofdm.ofdm.pilot_spacing = 3;
-    c.ofdm.csi = CH_OFDM_CSI_LS;
+    (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.pilots = CH_OFDM_PILOTS_COMB;
+    (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.pilot_spacing = 3;
+    (*ch_ofdm_channel_cfg_mut(&c.params)).csi = CH_OFDM_CSI_LS;
     sim_point a = run_ofdm(&c, 1, 10.0, 100000, t), b = run_ofdm(&c, 2, 10.0, 100000, t);
     cr_assert(a.blocks == b.blocks && a.block_errors == b.block_errors && a.bit_errors == b.bit_errors);
     txrx_destroy(t);
@@ -166,9 +169,9 @@ Test(ofdm_link, gradient_through_the_whole_link)
 {
     for (int eq = CH_OFDM_ZF; eq <= CH_OFDM_MMSE; eq++) {
         sim_channel_cfg c = ofdm_channel("0.9,0.3-0.2j,0.1j", NULL);
-        c.ofdm.ofdm.nfft = 8;
-        c.ofdm.ofdm.cp = 1;
-        c.ofdm.equalizer = eq;
+        (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.nfft = 8;
+        (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.cp = 1;
+        (*ch_ofdm_channel_cfg_mut(&c.params)).equalizer = eq;
         txrx shape = {.k = 2, .n = 4, .symbols_per_block = 2, .is_complex = 1};
         sim_chan *ch = sim_chan_create(&c, &shape, 8);
         cr_assert(ch, "%s", ae_err_message());

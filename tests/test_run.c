@@ -15,6 +15,7 @@
 #include "blas.h"
 #include "classical.h"
 #include "config.h"
+#include "ofdm_channel.h"
 #include "engine.h"
 #include "results.h"
 #include "stats.h"
@@ -538,9 +539,9 @@ Test(config, modem_and_channel_keys)
     cr_assert(ex.grid_esno);
     cr_assert_eq(ex.systems[0].k, 8);
     cr_assert_eq(ex.systems[0].n, 4);
-    cr_assert_eq(ex.systems[0].channel.kind, SIM_CH_RICIAN);
-    cr_assert_float_eq(ex.systems[0].channel.k_factor, 3.0, 1e-12);
-    cr_assert_eq(ex.systems[1].channel.kind, SIM_CH_AWGN);
+    cr_assert_str_eq(sim_channel_name(&ex.systems[0].channel), "rician");
+    cr_assert_float_eq(sim_channel_flat(&ex.systems[0].channel).k_factor, 3.0, 1e-12);
+    cr_assert_str_eq(sim_channel_name(&ex.systems[1].channel), "awgn");
     cr_assert_eq(ex.systems[1].n, 1);
     // the resolved config reads back the same
     snprintf(path, sizeof path, "%s/resolved.cfg", dir);
@@ -570,7 +571,7 @@ Test(config, modem_and_channel_errors)
     expect_config_error(GOOD_EVAL "channel = { type = \"rayleigh\"; coherence = 0; };\n" GOOD_SYS,
                         "channel.coherence", "out of range");
     expect_config_error(GOOD_EVAL "channel = { type = \"rayleigh\"; k_factor = 2.0; };\n" GOOD_SYS,
-                        "channel.k_factor", "rician channels only");
+                        "channel.k_factor", "unknown key in a rayleigh channel");
     expect_config_error(GOOD_EVAL "channel = \"rayleih\";\n" GOOD_SYS, "unknown channel 'rayleih'", NULL);
     expect_config_error("eval = { ebno_db = [0.0]; esno_db = [1.0]; };\n" GOOD_SYS, "eval.esno_db",
                         "not both");
@@ -586,7 +587,7 @@ Test(config, modem_and_channel_errors)
         "systems = ( { name = \"p\"; type = \"modem\"; scheme = \"pam4\"; channel = \"rician\"; } );\n",
         "AWGN only", NULL);
     expect_config_error(GOOD_EVAL "channel = { type = \"awgn\"; csi = \"none\"; };\n" GOOD_SYS,
-                        "fading channels only", NULL);
+                        "unknown key in an awgn channel", NULL);
     // OFDM channel groups
     expect_config_error(GOOD_EVAL
                         "channel = { type = \"ofdm\"; nfft = 64; cp = 16; csi = \"ls\"; };\n" GOOD_SYS,
@@ -614,10 +615,10 @@ Test(config, ofdm_channel_round_trips)
                "    channel = { type = \"ofdm\"; taps = \"0.8,0,0.6j\"; }; } );\n");
     sim_experiment a, b;
     cr_assert_eq(sim_config_load(path, &a), AE_OK, "%s", ae_err_message());
-    cr_assert_eq(a.systems[0].channel.kind, SIM_CH_OFDM);
-    cr_assert_eq(a.systems[0].channel.ofdm.ofdm.nfft, 32);
-    cr_assert_eq(a.systems[0].channel.ofdm.csi, CH_OFDM_CSI_LS);
-    cr_assert_eq(a.systems[1].channel.ofdm.mp.n_taps, 3);
+    cr_assert_str_eq(sim_channel_name(&a.systems[0].channel), "ofdm");
+    cr_assert_eq(ch_ofdm_channel_cfg(&a.systems[0].channel.params)->ofdm.nfft, 32);
+    cr_assert_eq(ch_ofdm_channel_cfg(&a.systems[0].channel.params)->csi, CH_OFDM_CSI_LS);
+    cr_assert_eq(ch_ofdm_channel_cfg(&a.systems[1].channel.params)->mp.n_taps, 3);
     snprintf(path, sizeof path, "%s/resolved.cfg", dir);
     cr_assert_eq(sim_config_write_resolved(&a, path, "test"), AE_OK);
     cr_assert_eq(sim_config_load(path, &b), AE_OK, "%s", ae_err_message());
@@ -689,12 +690,12 @@ Test(cli, ber_and_theory_print_csv)
                             "--ebno",
                             "needs csi",
                             "STEP > 0",
-                            "awgn, rayleigh, rician or ofdm",
+                            "awgn, rayleigh, rician, ofdm or rapp",
                             "not both",
                             "--threads applies to `aesim ber` only",
                             "AWGN only",
                             "needs pilots",
-                            "apply to an OFDM link",
+                            "does not apply to --channel awgn",
                             "cp",
                             "--interval 'exact': expected wilson or clopper_pearson"};
     for (int i = 0; i < 12; i++) {
@@ -719,8 +720,8 @@ Test(cli, list_prints_every_key_and_word_as_a_valid_config)
     cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
     sim_experiment_free(&ex);
     // every key of every group of the schema, as "key =" (set, or in a comment where it is an alternative)
-    const char *groups[] = {"top",         "channel",      "ofdm",        "eval",  "grid",
-                            "autoencoder", "uncoded_bpsk", "hamming_7_4", "modem", "train"};
+    const char *groups[] = {"top",  "awgn",        "rayleigh",     "rician",      "ofdm",  "rapp", "eval",
+                            "grid", "autoencoder", "uncoded_bpsk", "hamming_7_4", "modem", "train"};
     for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
         const char *const *keys = sim_config_schema(groups[g]);
         cr_assert(keys, "%s", groups[g]);
@@ -1022,7 +1023,7 @@ Test(config, overrides_take_libconfig_values)
                        "sweep={ train = { lr = [0.01, 0.001]; }; }"};
     cr_assert_eq(load_with(GOOD_EVAL AE_SYS, e, 3, &ex), AE_OK, "%s", ae_err_message());
     cr_assert_eq(ex.n_systems, 3);
-    cr_assert_eq(ex.systems[2].channel.kind, SIM_CH_RAYLEIGH);
+    cr_assert_str_eq(sim_channel_name(&ex.systems[2].channel), "rayleigh");
     cr_assert_eq(ex.systems[2].type, SIM_SYS_MODEM);
     sim_experiment_free(&ex);
     // one element of a list

@@ -16,6 +16,7 @@
 #include "grid.h"
 #include "rng.h"
 #include "stats.h"
+#include "systems.h"
 #include "theory.h"
 #include "modem.h"
 
@@ -514,7 +515,8 @@ Test(engine, bad_ebno_and_cancel)
 
 // One symbol per block with a new fading gain per symbol, so blocks are independent and the 5-sigma
 // band can use the binomial variance for SER and the per-block variance for BER.
-static void check_modem(const char *scheme, int demapper, int kind, double K, double ebno_db, uint64_t blocks)
+static void check_modem(const char *scheme, int demapper, const char *kind, double K, double ebno_db,
+                        uint64_t blocks)
 {
     int family;
     unsigned M;
@@ -529,22 +531,27 @@ static void check_modem(const char *scheme, int demapper, int kind, double K, do
     cfg.max_blocks = blocks;
     cfg.threads = 2;
     cfg.soft = demapper != MOD_DEMAP_HARD;
-    cfg.channel.kind = kind;
-    cfg.channel.k_factor = K;
+    cr_assert_eq(sim_channel_cfg_init(&cfg.channel, kind), AE_OK);
+    if (strcmp(kind, "rician") == 0) {
+        char k[32];
+        snprintf(k, sizeof k, "%.17g", K);
+        cr_assert_eq(sim_channel_set(&cfg.channel, "k_factor", k), AE_OK, "%s", ae_err_message());
+    }
     sim_engine *e = sim_engine_create(t, &cfg);
     cr_assert(e, "%s", ae_err_message());
     sim_point p;
     cr_assert_eq(sim_engine_point(e, ebno_db, &p, NULL), AE_OK);
-    static const int channels[] = {THEORY_AWGN, THEORY_RAYLEIGH, THEORY_RICIAN};
+    ch_flat flat = sim_channel_flat(&cfg.channel);
     double ser, ber;
-    cr_assert_eq(theory_scheme(family, M, channels[kind], K, p.esno_db, &ser, &ber), AE_OK);
+    cr_assert_eq(theory_scheme(family, M, sim_theory_channel(&flat), flat.k_factor, p.esno_db, &ser, &ber),
+                 AE_OK);
     double sd_ser = sqrt(ser * (1.0 - ser) / (double)p.blocks);
-    cr_assert(fabs(p.bler - ser) < 5.0 * sd_ser, "%s ch %d K %g at %g dB: SER %g vs %g (5 sigma %g)", scheme,
+    cr_assert(fabs(p.bler - ser) < 5.0 * sd_ser, "%s ch %s K %g at %g dB: SER %g vs %g (5 sigma %g)", scheme,
               kind, K, ebno_db, p.bler, ser, 5.0 * sd_ser);
     double mean = (double)p.bit_errors / (double)p.blocks;
     double var = ((double)p.bit_errors_sq - (double)p.blocks * mean * mean) / (double)(p.blocks - 1);
     double sd_ber = sqrt(var / (double)p.blocks) / (double)t->k;
-    cr_assert(fabs(p.ber - ber) < 5.0 * sd_ber, "%s ch %d K %g at %g dB: BER %g vs %g (5 sigma %g)", scheme,
+    cr_assert(fabs(p.ber - ber) < 5.0 * sd_ber, "%s ch %s K %g at %g dB: BER %g vs %g (5 sigma %g)", scheme,
               kind, K, ebno_db, p.ber, ber, 5.0 * sd_ber);
     if (cfg.soft)
         cr_assert(p.bmi > 0.0 && p.bmi <= 1.0, "bmi %g", p.bmi);
@@ -557,28 +564,28 @@ static void check_modem(const char *scheme, int demapper, int kind, double K, do
 
 Test(engine_modem, awgn_schemes_match_exact_theory)
 {
-    check_modem("bpsk", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 4.0, 400000);
-    check_modem("qpsk", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 2.0, 200000);
-    check_modem("psk8", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, -2.0, 200000);
-    check_modem("psk16", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 8.0, 200000);
-    check_modem("qam16", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 6.0, 200000);
-    check_modem("qam64", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 10.0, 200000);
-    check_modem("qam256", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 14.0, 200000);
-    check_modem("pam4", MOD_DEMAP_HARD, SIM_CH_AWGN, 0, 5.0, 200000);
+    check_modem("bpsk", MOD_DEMAP_HARD, "awgn", 0, 4.0, 400000);
+    check_modem("qpsk", MOD_DEMAP_HARD, "awgn", 0, 2.0, 200000);
+    check_modem("psk8", MOD_DEMAP_HARD, "awgn", 0, -2.0, 200000);
+    check_modem("psk16", MOD_DEMAP_HARD, "awgn", 0, 8.0, 200000);
+    check_modem("qam16", MOD_DEMAP_HARD, "awgn", 0, 6.0, 200000);
+    check_modem("qam64", MOD_DEMAP_HARD, "awgn", 0, 10.0, 200000);
+    check_modem("qam256", MOD_DEMAP_HARD, "awgn", 0, 14.0, 200000);
+    check_modem("pam4", MOD_DEMAP_HARD, "awgn", 0, 5.0, 200000);
     // the LLR path decides bit by bit from the signs: a max-log LLR's sign is the bit of the nearest
     // point, and for QPSK the exact LLR is the max-log one, so the nearest-point closed forms hold
-    check_modem("qam16", MOD_DEMAP_MAXLOG, SIM_CH_AWGN, 0, 6.0, 200000);
-    check_modem("qpsk", MOD_DEMAP_EXACT, SIM_CH_AWGN, 0, 3.0, 200000);
+    check_modem("qam16", MOD_DEMAP_MAXLOG, "awgn", 0, 6.0, 200000);
+    check_modem("qpsk", MOD_DEMAP_EXACT, "awgn", 0, 3.0, 200000);
 }
 
 Test(engine_modem, fading_schemes_match_averaged_theory)
 {
-    check_modem("bpsk", MOD_DEMAP_HARD, SIM_CH_RAYLEIGH, 0, 10.0, 200000);
-    check_modem("qpsk", MOD_DEMAP_HARD, SIM_CH_RAYLEIGH, 0, 15.0, 400000);
-    check_modem("qam16", MOD_DEMAP_HARD, SIM_CH_RAYLEIGH, 0, 15.0, 200000);
-    check_modem("psk8", MOD_DEMAP_HARD, SIM_CH_RAYLEIGH, 0, 12.0, 200000);
-    check_modem("bpsk", MOD_DEMAP_HARD, SIM_CH_RICIAN, 3.0, 8.0, 200000);
-    check_modem("qpsk", MOD_DEMAP_EXACT, SIM_CH_RICIAN, 3.0, 10.0, 200000);
+    check_modem("bpsk", MOD_DEMAP_HARD, "rayleigh", 0, 10.0, 200000);
+    check_modem("qpsk", MOD_DEMAP_HARD, "rayleigh", 0, 15.0, 400000);
+    check_modem("qam16", MOD_DEMAP_HARD, "rayleigh", 0, 15.0, 200000);
+    check_modem("psk8", MOD_DEMAP_HARD, "rayleigh", 0, 12.0, 200000);
+    check_modem("bpsk", MOD_DEMAP_HARD, "rician", 3.0, 8.0, 200000);
+    check_modem("qpsk", MOD_DEMAP_EXACT, "rician", 3.0, 10.0, 200000);
 }
 
 Test(engine_modem, counts_and_bmi_identical_for_1_and_2_threads_on_fading)
@@ -594,9 +601,9 @@ Test(engine_modem, counts_and_bmi_identical_for_1_and_2_threads_on_fading)
         cfg.target_block_errors = 2000;
         cfg.threads = th;
         cfg.soft = 1;
-        cfg.channel.kind = SIM_CH_RICIAN;
-        cfg.channel.k_factor = 2.0;
-        cfg.channel.coherence = 3;
+        cr_assert_eq(sim_channel_cfg_init(&cfg.channel, "rician"), AE_OK);
+        cr_assert_eq(sim_channel_set(&cfg.channel, "k_factor", "2"), AE_OK);
+        cr_assert_eq(sim_channel_set(&cfg.channel, "coherence", "3"), AE_OK);
         sim_engine *e = sim_engine_create(t, &cfg);
         cr_assert_eq(sim_engine_point(e, 9.0, &p[th - 1], NULL), AE_OK);
         sim_engine_destroy(e);
@@ -614,26 +621,24 @@ Test(engine_modem, channel_checks)
     mod_modem *q = mod_modem_create(MOD_PSK, 4);
     txrx *t = mod_modem_txrx_create(q, 1, MOD_DEMAP_HARD);
     sim_channel_cfg c;
-    sim_channel_cfg_default(&c);
-    c.kind = SIM_CH_RAYLEIGH;
-    c.csi = CH_CSI_NONE;
+    cr_assert_eq(sim_channel_cfg_init(&c, "rayleigh"), AE_OK);
+    cr_assert_eq(sim_channel_set(&c, "csi", "none"), AE_OK);
     cr_assert_eq(sim_channel_check(&c, t, "qpsk"), AE_EINVAL);
     cr_assert(strstr(ae_err_message(), "needs csi"), "%s", ae_err_message());
-    c.csi = CH_CSI_PERFECT;
-    c.coherence = 0;
-    cr_assert_eq(sim_channel_check(&c, t, "qpsk"), AE_EINVAL);
+    cr_assert_eq(sim_channel_set(&c, "csi", "perfect"), AE_OK);
+    cr_assert_eq(sim_channel_set(&c, "coherence", "0"), AE_EINVAL);
     cr_assert(strstr(ae_err_message(), "coherence"), "%s", ae_err_message());
+    cr_assert_eq(sim_channel_check(&c, t, "qpsk"), AE_OK, "a refused value left the channel unchanged");
     txrx_destroy(t);
     mod_modem_destroy(q);
     // a real scheme with an odd number of real channel uses cannot ride a complex channel
     mod_modem *pam = mod_modem_create(MOD_PAM, 4);
     t = mod_modem_txrx_create(pam, 1, MOD_DEMAP_HARD);
-    c.coherence = 1;
     cr_assert_eq(sim_channel_check(&c, t, "pam4"), AE_EINVAL);
     cr_assert(strstr(ae_err_message(), "even n"), "%s", ae_err_message());
     char buf[64];
-    c.kind = SIM_CH_RICIAN;
-    c.k_factor = 3.0;
+    cr_assert_eq(sim_channel_cfg_init(&c, "rician"), AE_OK);
+    cr_assert_eq(sim_channel_set(&c, "k_factor", "3"), AE_OK);
     cr_assert_str_eq(sim_channel_describe(&c, buf, sizeof buf), "rician-k3-csi_perfect");
     txrx_destroy(t);
     mod_modem_destroy(pam);
@@ -673,8 +678,8 @@ Test(engine_modem, counts_do_not_depend_on_the_batch_size)
         cfg.batch = batches[i];
         cfg.target_block_errors = 0;
         cfg.max_blocks = 60000;
-        cfg.channel.kind = SIM_CH_RAYLEIGH;
-        cfg.channel.coherence = 3;
+        cr_assert_eq(sim_channel_cfg_init(&cfg.channel, "rayleigh"), AE_OK);
+        cr_assert_eq(sim_channel_set(&cfg.channel, "coherence", "3"), AE_OK);
         sim_engine *e = sim_engine_create(t, &cfg);
         cr_assert_eq(sim_engine_point(e, 8.0, &p[i], NULL), AE_OK);
         sim_engine_destroy(e);
