@@ -327,29 +327,3 @@ void ch_mp_freq_response(float *H, size_t nfft, const float *h, size_t L)
         H[2 * k + 1] = (float)ai;
     }
 }
-
-void ch_mp_twiddles(float *tw, size_t nfft, size_t L)
-{
-    for (size_t k = 0; k < nfft; k++)
-        for (size_t l = 0; l < L; l++) {
-            // the phase reduced modulo nfft first keeps it exact for large k l
-            double ph = -2.0 * M_PI * (double)((k * l) % nfft) / (double)nfft;
-            tw[2 * (k * L + l)] = (float)cos(ph);
-            tw[2 * (k * L + l) + 1] = (float)sin(ph);
-        }
-}
-
-void ch_mp_freq_response_table(float *H, size_t nfft, const float *h, size_t L, const float *tw)
-{
-    for (size_t k = 0; k < nfft; k++) {
-        const float *t = tw + 2 * k * L;
-        float re = 0.0f, im = 0.0f;
-        for (size_t l = 0; l < L; l++) {
-            float hr = h[2 * l], hi = h[2 * l + 1], tr = t[2 * l], ti = t[2 * l + 1];
-            re += hr * tr - hi * ti;
-            im += hr * ti + hi * tr;
-        }
-        H[2 * k] = re;
-        H[2 * k + 1] = im;
-    }
-}

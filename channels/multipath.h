@@ -53,12 +53,4 @@ void ch_mp_apply_backward(float *dx, const float *dy, size_t n, const float *h, 
 // Frequency response on an nfft grid: H [nfft] complex, H[k] = sum_l h[l] exp(-j 2 pi k l / nfft).
 void ch_mp_freq_response(float *H, size_t nfft, const float *h, size_t L);
 
-// Twiddle table for ch_mp_freq_response_table: tw [nfft][L] complex, tw[k][l] = exp(-j 2 pi k l / nfft)
-// (computed in double, stored in float).
-void ch_mp_twiddles(float *tw, size_t nfft, size_t L);
-
-// ch_mp_freq_response from a twiddle table made by ch_mp_twiddles for the same nfft and L: nfft L complex
-// multiply-adds, no trigonometry (the hot-path form, one response per OFDM symbol).
-void ch_mp_freq_response_table(float *H, size_t nfft, const float *h, size_t L, const float *tw);
-
 #endif

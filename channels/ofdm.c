@@ -288,6 +288,48 @@ static int check_batch(const ch_ofdm *o, const ch_ofdm_ws *w, size_t S)
     return AE_OK;
 }
 
+// One OFDM symbol's grid [N] from its data [Nd]: data, pilots, zeros on the nulls.
+static void fill_grid(const ch_ofdm *o, const float *ds, float *gs)
+{
+    for (size_t i = 0; i < 2 * o->n; i++)
+        gs[i] = 0.0f;
+    for (size_t d = 0; d < o->nd; d++) {
+        gs[2 * o->data_idx[d]] = ds[2 * d];
+        gs[2 * o->data_idx[d] + 1] = ds[2 * d + 1];
+    }
+    for (size_t p = 0; p < o->np; p++) {
+        gs[2 * o->pilot_idx[p]] = o->pilot_val[2 * p];
+        gs[2 * o->pilot_idx[p] + 1] = o->pilot_val[2 * p + 1];
+    }
+}
+
+int ch_ofdm_map(const ch_ofdm *o, const float *data, float *grid, size_t S)
+{
+    if (S > o->max_symbols)
+        return AE_ERROR(AE_EBADLEN, "ofdm: %zu OFDM symbols, expected at most max_symbols = %zu", S,
+                        o->max_symbols);
+    for (size_t s = 0; s < S; s++)
+        fill_grid(o, data + 2 * s * o->nd, grid + 2 * s * o->n);
+    return AE_OK;
+}
+
+int ch_ofdm_map_backward(const ch_ofdm *o, const float *dgrid, float *ddata, size_t S)
+{
+    if (S > o->max_symbols)
+        return AE_ERROR(AE_EBADLEN, "ofdm: %zu OFDM symbols, expected at most max_symbols = %zu", S,
+                        o->max_symbols);
+    const size_t N = o->n, nd = o->nd;
+    for (size_t s = 0; s < S; s++) {
+        const float *gs = dgrid + 2 * s * N;
+        float *dd = ddata + 2 * s * nd;
+        for (size_t d = 0; d < nd; d++) {
+            dd[2 * d] += gs[2 * o->data_idx[d]];
+            dd[2 * d + 1] += gs[2 * o->data_idx[d] + 1];
+        }
+    }
+    return AE_OK;
+}
+
 int ch_ofdm_modulate(const ch_ofdm *o, ch_ofdm_ws *w, const float *data, float *time, size_t S)
 {
     const int rc = check_batch(o, w, S);
@@ -299,16 +341,7 @@ int ch_ofdm_modulate(const ch_ofdm *o, ch_ofdm_ws *w, const float *data, float *
     for (size_t s = 0; s < S; s++) {
         const float *ds = data + 2 * s * nd;
         float *ts = time + 2 * s * L;
-        for (size_t i = 0; i < 2 * N; i++)
-            in[i] = 0.0f;
-        for (size_t d = 0; d < nd; d++) {
-            in[2 * o->data_idx[d]] = ds[2 * d];
-            in[2 * o->data_idx[d] + 1] = ds[2 * d + 1];
-        }
-        for (size_t p = 0; p < o->np; p++) {
-            in[2 * o->pilot_idx[p]] = o->pilot_val[2 * p];
-            in[2 * o->pilot_idx[p] + 1] = o->pilot_val[2 * p + 1];
-        }
+        fill_grid(o, ds, in);
         run_unitary(o, o->inv, w);
         for (size_t i = 0; i < 2 * N; i++)
             ts[2 * cp + i] = out[i];
@@ -422,12 +455,14 @@ void ch_ofdm_equalize(const ch_ofdm *o, int equalizer, const float *grid, const 
                       float *data, float *nvar, size_t S)
 {
     const size_t N = o->n, nd = o->nd;
-    const int mmse = equalizer == CH_OFDM_MMSE;
+    // ZF: Y / H = conj(H) Y / |H|^2; MMSE: conj(H) Y / (|H|^2 + n0 / Es), Es = 1 (g + 0 is g exactly)
+    const double add = equalizer == CH_OFDM_MMSE ? n0 : 0.0;
+    const size_t *idx = o->data_idx;
     for (size_t s = 0; s < S; s++) {
         const float *gs = grid + 2 * s * N, *hs = H + 2 * s * N;
         float *ds = data + 2 * s * nd, *vs = nvar + s * nd;
         for (size_t d = 0; d < nd; d++) {
-            const size_t k = o->data_idx[d];
+            const size_t k = idx[d];
             const double hr = hs[2 * k], hi = hs[2 * k + 1], yr = gs[2 * k], yi = gs[2 * k + 1];
             const double g = hr * hr + hi * hi;
             if (!(g > 0.0)) {
@@ -436,11 +471,11 @@ void ch_ofdm_equalize(const ch_ofdm *o, int equalizer, const float *grid, const 
                 vs[d] = INFINITY;
                 continue;
             }
-            // ZF: Y / H = conj(H) Y / |H|^2; MMSE: conj(H) Y / (|H|^2 + n0 / Es), Es = 1
-            const double den = mmse ? g + n0 : g;
-            ds[2 * d] = (float)((hr * yr + hi * yi) / den);
-            ds[2 * d + 1] = (float)((hr * yi - hi * yr) / den);
-            vs[d] = (float)(n0 / den);
+            // one division per subcarrier; in double, so the products round like the quotients to float
+            const double inv = 1.0 / (g + add);
+            ds[2 * d] = (float)((hr * yr + hi * yi) * inv);
+            ds[2 * d + 1] = (float)((hr * yi - hi * yr) * inv);
+            vs[d] = (float)(n0 * inv);
         }
     }
 }

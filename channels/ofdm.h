@@ -69,6 +69,15 @@ size_t ch_ofdm_samples(const ch_ofdm *o);        // N + CP per OFDM symbol
 // S <= max_symbols, else AE_EBADLEN.
 int ch_ofdm_modulate(const ch_ofdm *o, ch_ofdm_ws *w, const float *data, float *time, size_t S);
 
+// data [S][Nd] -> grid [S][N]: the resource grid ch_ofdm_modulate transforms (data on the data
+// subcarriers, the pilot values on the pilots, 0 on the nulls), without the IFFT. S <= max_symbols, else
+// AE_EBADLEN.
+int ch_ofdm_map(const ch_ofdm *o, const float *data, float *grid, size_t S);
+
+// Adjoint of ch_ofdm_map with respect to data, accumulating: dgrid [S][N] -> ddata [S][Nd] (the data
+// subcarriers read out; pilots and nulls carry no gradient). S <= max_symbols, else AE_EBADLEN.
+int ch_ofdm_map_backward(const ch_ofdm *o, const float *dgrid, float *ddata, size_t S);
+
 // Adjoint of ch_ofdm_modulate with respect to data, accumulating: dtime [S][N+CP] -> ddata [S][Nd]
 // (the CP's gradient is added to the samples it copies, then the adjoint of the unitary IFFT, which is
 // the unitary FFT, and the data subcarriers are read out).

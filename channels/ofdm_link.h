@@ -47,6 +47,11 @@ void ch_ofdm_link_destroy(ch_ofdm_link *l);
 size_t ch_ofdm_link_data_carriers(const ch_ofdm_link *l); // Nd
 const ch_ofdm *ch_ofdm_link_ofdm(const ch_ofdm_link *l);
 
+// 1 if the link runs in the frequency domain (CP >= n_taps - 1: Y = H X + W on the grid, exactly the
+// time-domain link up to rounding, with the same random numbers), 0 if it runs the serial convolution in
+// the time domain (a shorter CP, where a symbol's tail reaches the next one's body).
+int ch_ofdm_link_freq_domain(const ch_ofdm_link *l);
+
 // The Eb/N0 bookkeeping of an OFDM link, in one place: the factor by which the energy charged to the
 // information bits exceeds the useful data energy: 1 for CH_OFDM_CHARGE_DATA, and
 // ((N + CP) / N) ((Nd + Np) / Nd) for CH_OFDM_CHARGE_ALL (the CP repeats CP of N samples; pilots are

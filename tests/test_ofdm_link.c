@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <gsl/gsl_randist.h>
 
 #include "ae_err.h"
 #include "channel.h"
@@ -163,15 +164,21 @@ Test(ofdm_link, counts_identical_for_1_and_2_threads)
     mod_modem_destroy(q);
 }
 
-// L = sum(dout . y) through the whole link (noise-free, fixed taps longer than the CP, so ISI and the
-// serial convolution matter too), against central differences on the transmitted symbols.
-Test(ofdm_link, gradient_through_the_whole_link)
+// L = sum(dout . y) through the whole link (noise-free, fixed taps of 3), against central differences on
+// the transmitted symbols. CP 1: the taps are longer than the CP, so ISI and the serial convolution
+// matter too (the time-domain form); CP 2: the frequency-domain form.
+static void check_link_gradient(size_t cp, int freq)
 {
     for (int eq = CH_OFDM_ZF; eq <= CH_OFDM_MMSE; eq++) {
         sim_channel_cfg c = ofdm_channel("0.9,0.3-0.2j,0.1j", NULL);
-        (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.nfft = 8;
-        (*ch_ofdm_channel_cfg_mut(&c.params)).ofdm.cp = 1;
-        (*ch_ofdm_channel_cfg_mut(&c.params)).equalizer = eq;
+        ch_ofdm_link_cfg *lc = ch_ofdm_channel_cfg_mut(&c.params);
+        lc->ofdm.nfft = 8;
+        lc->ofdm.cp = cp;
+        lc->equalizer = eq;
+        ch_ofdm_link *link = ch_ofdm_link_create(lc, 1);
+        cr_assert(link, "%s", ae_err_message());
+        cr_assert_eq(ch_ofdm_link_freq_domain(link), freq, "cp %zu: the form under test", cp);
+        ch_ofdm_link_destroy(link);
         txrx shape = {.k = 2, .n = 4, .symbols_per_block = 2, .is_complex = 1};
         sim_chan *ch = sim_chan_create(&c, &shape, 8);
         cr_assert(ch, "%s", ae_err_message());
@@ -215,4 +222,234 @@ Test(ofdm_link, gradient_through_the_whole_link)
         sim_chan_ws_destroy(w);
         sim_chan_destroy(ch);
     }
+}
+
+Test(ofdm_link, gradient_through_the_whole_link)
+{
+    check_link_gradient(1, 0);
+}
+
+Test(ofdm_link, gradient_through_the_frequency_domain_link)
+{
+    check_link_gradient(2, 1);
+}
+
+// ------------------------------------------------------------------------------------------------
+// the link against a direct time-domain reference built from the documented parts: modulate, draw the
+// taps, convolve the serial stream (each OFDM symbol under its own taps, its tail adding into the next
+// symbols), add CN(0, n0) per sample in stream order, demodulate, take H from the direct DFT of the taps
+// (or LS), equalise; and the adjoint of each step in reverse for the backward pass.
+
+typedef struct ref_link {
+    ch_ofdm *o;
+    ch_ofdm_ws *w;
+    size_t N, NS, L, nd, S;
+    float *taps, *tx, *rx, *pad, *full, *grid, *H, *dgrid, *drx, *dtx;
+} ref_link;
+
+static ref_link ref_open(const ch_ofdm_link_cfg *c, size_t S)
+{
+    ref_link r = {.S = S, .N = c->ofdm.nfft, .L = c->mp.n_taps};
+    r.o = ch_ofdm_create(&c->ofdm, S);
+    cr_assert(r.o, "%s", ae_err_message());
+    r.w = ch_ofdm_ws_create(r.o);
+    r.NS = ch_ofdm_samples(r.o);
+    r.nd = ch_ofdm_data_carriers(r.o);
+    size_t full = r.NS + r.L - 1;
+    r.taps = calloc(2 * S * r.L, sizeof(float));
+    r.tx = calloc(2 * S * r.NS, sizeof(float));
+    r.rx = calloc(2 * S * r.NS, sizeof(float));
+    r.pad = calloc(2 * full, sizeof(float));
+    r.full = calloc(2 * full, sizeof(float));
+    r.grid = calloc(2 * S * r.N, sizeof(float));
+    r.H = calloc(2 * S * r.N, sizeof(float));
+    r.dgrid = calloc(2 * S * r.N, sizeof(float));
+    r.drx = calloc(2 * S * r.NS, sizeof(float));
+    r.dtx = calloc(2 * S * r.NS, sizeof(float));
+    return r;
+}
+
+static void ref_close(ref_link *r)
+{
+    free(r->taps);
+    free(r->tx);
+    free(r->rx);
+    free(r->pad);
+    free(r->full);
+    free(r->grid);
+    free(r->H);
+    free(r->dgrid);
+    free(r->drx);
+    free(r->dtx);
+    ch_ofdm_ws_destroy(r->w);
+    ch_ofdm_destroy(r->o);
+}
+
+static void ref_forward(ref_link *r, const ch_ofdm_link_cfg *c, gsl_rng *r_fade, gsl_rng *r_noise,
+                        const float *data, float *data_eq, float *nvar, double n0)
+{
+    const size_t S = r->S, N = r->N, NS = r->NS, L = r->L, full = NS + L - 1;
+    for (size_t s = 0; s < S; s++) {
+        if (s == 0 || c->fade == CH_OFDM_FADE_SYMBOL)
+            ch_mp_draw(&c->mp, r_fade, r->taps + 2 * s * L);
+        else
+            memcpy(r->taps + 2 * s * L, r->taps, 2 * L * sizeof(float));
+    }
+    cr_assert_eq(ch_ofdm_modulate(r->o, r->w, data, r->tx, S), AE_OK);
+    memset(r->rx, 0, 2 * S * NS * sizeof(float));
+    for (size_t s = 0; s < S; s++) {
+        memset(r->pad, 0, 2 * full * sizeof(float));
+        memcpy(r->pad, r->tx + 2 * s * NS, 2 * NS * sizeof(float));
+        ch_mp_apply(r->full, r->pad, full, r->taps + 2 * s * L, L);
+        for (size_t i = 0; i < 2 * full && 2 * s * NS + i < 2 * S * NS; i++)
+            r->rx[2 * s * NS + i] += r->full[i];
+    }
+    for (size_t i = 0; i < 2 * S * NS; i++)
+        r->rx[i] += (float)gsl_ran_gaussian_ziggurat(r_noise, sqrt(n0 / 2.0));
+    cr_assert_eq(ch_ofdm_demodulate(r->o, r->w, r->rx, r->grid, S), AE_OK);
+    if (c->csi == CH_OFDM_CSI_LS)
+        cr_assert_eq(ch_ofdm_estimate_ls(r->o, r->grid, r->H, S), AE_OK);
+    else
+        for (size_t s = 0; s < S; s++)
+            ch_mp_freq_response(r->H + 2 * s * N, N, r->taps + 2 * s * L, L);
+    ch_ofdm_equalize(r->o, c->equalizer, r->grid, r->H, n0, data_eq, nvar, S);
+}
+
+static void ref_backward(ref_link *r, const ch_ofdm_link_cfg *c, const float *ddata_eq, float *ddata,
+                         double n0)
+{
+    const size_t S = r->S, N = r->N, NS = r->NS, L = r->L, full = NS + L - 1;
+    memset(r->dgrid, 0, 2 * S * N * sizeof(float));
+    ch_ofdm_equalize_backward(r->o, c->equalizer, ddata_eq, r->H, n0, r->dgrid, S);
+    memset(r->drx, 0, 2 * S * NS * sizeof(float));
+    cr_assert_eq(ch_ofdm_demodulate_backward(r->o, r->w, r->dgrid, r->drx, S), AE_OK);
+    memset(r->dtx, 0, 2 * S * NS * sizeof(float));
+    for (size_t s = 0; s < S; s++) {
+        memset(r->full, 0, 2 * full * sizeof(float));
+        for (size_t i = 0; i < 2 * full && 2 * s * NS + i < 2 * S * NS; i++)
+            r->full[i] = r->drx[2 * s * NS + i];
+        memset(r->pad, 0, 2 * full * sizeof(float));
+        ch_mp_apply_backward(r->pad, r->full, full, r->taps + 2 * s * L, L);
+        for (size_t i = 0; i < 2 * NS; i++)
+            r->dtx[2 * s * NS + i] += r->pad[i];
+    }
+    cr_assert_eq(ch_ofdm_modulate_backward(r->o, r->w, r->dtx, ddata, S), AE_OK);
+}
+
+typedef struct ref_case {
+    size_t nfft, cp;
+    int null_dc;
+    size_t guard_low, guard_high, pilot_spacing; // pilot_spacing 0: no pilots
+    const char *pdp, *taps;
+    int fade, csi, equalizer, freq; // freq: the form the link must pick
+} ref_case;
+
+Test(ofdm_link, matches_a_direct_time_domain_reference)
+{
+    const ref_case cases[] = {
+        // the bench case: per-symbol taps, perfect CSI, ZF
+        {64, 16, 0, 0, 0, 0, "exp:8:3", NULL, CH_OFDM_FADE_SYMBOL, CH_OFDM_CSI_PERFECT, CH_OFDM_ZF, 1},
+        {64, 16, 1, 5, 4, 4, "exp:8:3", NULL, CH_OFDM_FADE_FRAME, CH_OFDM_CSI_LS, CH_OFDM_MMSE, 1},
+        // odd N, CP exactly L - 1
+        {15, 3, 1, 2, 2, 3, "exp:4:2", NULL, CH_OFDM_FADE_SYMBOL, CH_OFDM_CSI_LS, CH_OFDM_ZF, 1},
+        {15, 3, 1, 2, 2, 3, "exp:4:2", NULL, CH_OFDM_FADE_SYMBOL, CH_OFDM_CSI_PERFECT, CH_OFDM_MMSE, 1},
+        // CP = N and L = N + 1 taps: the last tap folds onto the first subcarrier phase
+        {4, 4, 0, 0, 0, 0, "1,1,1,1,1", NULL, CH_OFDM_FADE_SYMBOL, CH_OFDM_CSI_PERFECT, CH_OFDM_ZF, 1},
+        {32, 3, 0, 0, 0, 0, NULL, "0.8,0,0,0.6j", CH_OFDM_FADE_FRAME, CH_OFDM_CSI_PERFECT, CH_OFDM_ZF, 1},
+        // CP shorter than the channel: the time-domain form, ISI, taps longer than N folded in H
+        {16, 2, 0, 0, 0, 0, "exp:4:1", NULL, CH_OFDM_FADE_SYMBOL, CH_OFDM_CSI_PERFECT, CH_OFDM_ZF, 0},
+        {8, 2, 0, 0, 0, 0, "exp:12:1", NULL, CH_OFDM_FADE_SYMBOL, CH_OFDM_CSI_PERFECT, CH_OFDM_MMSE, 0},
+        {16, 4, 1, 1, 1, 3, "exp:16:1", NULL, CH_OFDM_FADE_FRAME, CH_OFDM_CSI_LS, CH_OFDM_MMSE, 0},
+    };
+    const size_t S = 7;
+    const double n0s[] = {0.0, 0.05};
+    gsl_rng *fa = sim_rng_alloc(), *na = sim_rng_alloc(), *fb = sim_rng_alloc(), *nb = sim_rng_alloc(),
+            *rd = sim_rng_alloc();
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const ref_case *rc = &cases[ci];
+        sim_channel_cfg sc = ofdm_channel(rc->taps, rc->pdp);
+        ch_ofdm_link_cfg c = *ch_ofdm_channel_cfg(&sc.params);
+        c.ofdm.nfft = rc->nfft;
+        c.ofdm.cp = rc->cp;
+        c.ofdm.null_dc = rc->null_dc;
+        c.ofdm.guard_low = rc->guard_low;
+        c.ofdm.guard_high = rc->guard_high;
+        c.ofdm.pilots = rc->pilot_spacing ? CH_OFDM_PILOTS_COMB : CH_OFDM_PILOTS_NONE;
+        c.ofdm.pilot_spacing = rc->pilot_spacing;
+        c.fade = rc->fade;
+        c.csi = rc->csi;
+        c.equalizer = rc->equalizer;
+        ch_ofdm_link *l = ch_ofdm_link_create(&c, S);
+        cr_assert(l, "case %zu: %s", ci, ae_err_message());
+        cr_assert_eq(ch_ofdm_link_freq_domain(l), rc->freq, "case %zu: the form picked", ci);
+        ch_ofdm_link_ws *lw = ch_ofdm_link_ws_create(l);
+        ref_link r = ref_open(&c, S);
+        const size_t nd = r.nd, n = 2 * S * nd;
+        float *data = malloc(n * sizeof(float)), *dd = malloc(n * sizeof(float));
+        float *ya = malloc(n * sizeof(float)), *yb = malloc(n * sizeof(float));
+        float *va = malloc(S * nd * sizeof(float)), *vb = malloc(S * nd * sizeof(float));
+        float *ga = calloc(n, sizeof(float)), *gb = calloc(n, sizeof(float));
+        for (size_t t = 0; t < 2; t++) {
+            double n0 = n0s[t];
+            sim_rng_seed(rd, 100 + ci);
+            for (size_t i = 0; i < n; i++) {
+                data[i] = (float)(2.0 * gsl_rng_uniform(rd) - 1.0);
+                dd[i] = (float)(2.0 * gsl_rng_uniform(rd) - 1.0);
+            }
+            sim_rng_seed(fa, 7 + ci);
+            sim_rng_seed(fb, 7 + ci);
+            sim_rng_seed(na, 9 + ci);
+            sim_rng_seed(nb, 9 + ci);
+            cr_assert_eq(ch_ofdm_link_forward(l, lw, fa, na, data, ya, va, S, n0), AE_OK, "%s",
+                         ae_err_message());
+            ref_forward(&r, &c, fb, nb, data, yb, vb, n0);
+            // both consumed the same random numbers
+            cr_assert_eq(gsl_rng_get(fa), gsl_rng_get(fb), "case %zu: taps stream", ci);
+            cr_assert_eq(gsl_rng_get(na), gsl_rng_get(nb), "case %zu: noise stream", ci);
+            // rounding in the grid is about 1e-7 of the signal in every subcarrier; equalisation divides
+            // it by |H|, so the tolerance scales with 1 / |H| of the subcarrier
+            double hsum = 0.0;
+            for (size_t s = 0; s < S; s++)
+                for (size_t d = 0; d < nd; d++) {
+                    size_t k = ch_ofdm_data_index(ch_ofdm_link_ofdm(l), d), i = s * nd + d;
+                    const float *h = r.H + 2 * (s * r.N + k);
+                    double ah = hypot(h[0], h[1]), scale = 1.0 + 1.0 / ah;
+                    hsum += ah;
+                    double e = hypot((double)ya[2 * i] - yb[2 * i], (double)ya[2 * i + 1] - yb[2 * i + 1]);
+                    double bmag = hypot(yb[2 * i], yb[2 * i + 1]);
+                    cr_assert(e <= 2e-5 * (1.0 + bmag) * scale,
+                              "case %zu n0 %g: data_eq[%zu] off by %g (|H| %g)", ci, n0, i, e, ah);
+                    cr_assert(fabs((double)va[i] - vb[i]) <= 2e-5 * vb[i] * scale + 1e-30,
+                              "case %zu: nvar[%zu] %g vs %g", ci, i, va[i], vb[i]);
+                }
+            cr_assert(hsum > 0.1 * (double)(S * nd), "case %zu: a channel that carries the data", ci);
+            // the backward passes of both
+            memset(ga, 0, n * sizeof(float));
+            memset(gb, 0, n * sizeof(float));
+            cr_assert_eq(ch_ofdm_link_backward(l, lw, dd, ga, S, n0), AE_OK, "%s", ae_err_message());
+            ref_backward(&r, &c, dd, gb, n0);
+            double gmax = 0.0;
+            for (size_t i = 0; i < 2 * S * r.N; i++)
+                gmax = fmax(gmax, fabs(r.dgrid[i]));
+            for (size_t i = 0; i < n; i++)
+                cr_assert(fabs((double)ga[i] - gb[i]) <= 2e-5 * (1.0 + gmax),
+                          "case %zu n0 %g: ddata[%zu] %g vs %g", ci, n0, i, ga[i], gb[i]);
+        }
+        free(data);
+        free(dd);
+        free(ya);
+        free(yb);
+        free(va);
+        free(vb);
+        free(ga);
+        free(gb);
+        ref_close(&r);
+        ch_ofdm_link_ws_destroy(lw);
+        ch_ofdm_link_destroy(l);
+    }
+    gsl_rng_free(fa);
+    gsl_rng_free(na);
+    gsl_rng_free(fb);
+    gsl_rng_free(nb);
+    gsl_rng_free(rd);
 }
