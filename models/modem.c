@@ -701,6 +701,22 @@ static int modem_transmit(const void *st, void *ws, const uint64_t *bits, float 
         return AE_ERROR(AE_EBADLEN, "modem: batch %zu > max_batch %zu", batch, w->max_batch);
     const unsigned k = s->k, m = s->q->m;
     const size_t ns = s->symbols, W = txrx_words(k);
+    if (W == 1) { // k <= 64: the labels are shifted out of the block's one word, the tails checked at once
+        const uint64_t beyond = ~txrx_tail_mask(k);
+        const uint32_t mask = s->q->M - 1;
+        uint64_t over = 0;
+        for (size_t b = 0; b < batch; b++) {
+            const uint64_t v = bits[b];
+            over |= v & beyond;
+            uint32_t *lb = w->labels + b * ns; // (symbols)
+            for (size_t i = 0; i < ns; i++)
+                lb[i] = (uint32_t)(v >> (64 - m * (i + 1))) & mask;
+        }
+        if (over)
+            return AE_ERROR(AE_EINVAL, "modem: a block has bits set beyond k = %u", k);
+        mod_modulate(s->q, w->labels, x, batch * ns);
+        return AE_OK;
+    }
     for (size_t b = 0; b < batch; b++) {
         const uint64_t *bb = bits + b * W; // (W)
         if (txrx_tail_dirty(bb, k))
@@ -724,6 +740,16 @@ static int modem_receive(const void *st, void *ws, const float *y, const txrx_no
     const size_t ns = s->symbols, W = txrx_words(k);
     if (s->demapper == MOD_DEMAP_HARD) {
         mod_demod_hard(s->q, y, w->labels, batch * ns);
+        if (W == 1) { // k <= 64: the labels shifted into one word
+            for (size_t b = 0; b < batch; b++) {
+                const uint32_t *lb = w->labels + b * ns; // (symbols)
+                uint64_t v = 0;
+                for (size_t i = 0; i < ns; i++)
+                    v = (v << m) | lb[i];
+                bits_hat[b] = v << (64 - k);
+            }
+            return AE_OK;
+        }
         for (size_t b = 0; b < batch; b++) {
             const uint32_t *lb = w->labels + b * ns; // (symbols)
             uint64_t *hb = bits_hat + b * W;         // (W)

@@ -239,6 +239,8 @@ static inline uint64_t popcount64(uint64_t x)
 // Bits in which two k-bit blocks of W = txrx_words(k) words differ (bits beyond k ignored).
 static inline uint64_t block_bit_errors(const uint64_t *a, const uint64_t *b, size_t W, uint64_t tail)
 {
+    if (W == 1)
+        return popcount64((a[0] ^ b[0]) & tail);
     uint64_t err = 0;
     for (size_t i = 0; i + 1 < W; i++)
         err += popcount64(a[i] ^ b[i]);
