@@ -632,8 +632,8 @@ static void ae_txrx_ws_destroy(void *ws)
     ae_ws_destroy(ws);
 }
 
-// txrx transmit: x[b] = codebook[msg[b]].
-static int ae_txrx_transmit(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch)
+// txrx transmit: x[b] = codebook[m], m = txrx_index of block b (k <= AE_MAX_K bits, one word per block).
+static int ae_txrx_transmit(const void *st, void *ws, const uint64_t *bits, float *x, size_t batch)
 {
     const ae_model *ae = ((const ae_txrx_state *)st)->ae;
     const size_t n = ae->cfg.n;
@@ -641,18 +641,19 @@ static int ae_txrx_transmit(const void *st, void *ws, const uint32_t *msg, float
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "autoencoder transmit: batch %zu > workspace max_batch %zu", batch,
                         w->max_batch);
+    const unsigned k = ae->cfg.k;
     for (size_t r = 0; r < batch; r++) {
-        if (msg[r] >= ae->M)
-            return AE_ERROR(AE_EINVAL, "autoencoder transmit: message %u, expected < M = %zu", msg[r], ae->M);
-        memcpy(x + r * n, ae->codebook + (size_t)msg[r] * n, n * sizeof *x);
+        if (txrx_tail_dirty(bits + r, k))
+            return AE_ERROR(AE_EINVAL, "autoencoder transmit: block %zu has bits set beyond k = %u", r, k);
+        memcpy(x + r * n, ae->codebook + (size_t)txrx_index(bits + r, k) * n, n * sizeof *x);
     }
     return AE_OK;
 }
 
-// txrx receive: decoder forward, then the most likely message (noise unused: the decoder was trained at
-// its own SNR).
+// txrx receive: decoder forward, then the most likely message, written as the block's bits (noise
+// unused: the decoder was trained at its own SNR).
 static int ae_txrx_receive(const void *st, void *ws, const float *y, const txrx_noise *noise,
-                           uint32_t *msg_hat, size_t batch)
+                           uint64_t *bits_hat, size_t batch)
 {
     (void)noise;
     const ae_model *ae = ((const ae_txrx_state *)st)->ae;
@@ -670,7 +671,11 @@ static int ae_txrx_receive(const void *st, void *ws, const float *y, const txrx_
                             L->in, L->out, L->relu);
         in = h;
     }
-    nn_argmax_cols(msg_hat, w->g0, in, batch, ae->M);
+    // the decided indices go through batch_msg: a txrx workspace never trains, so it is free scratch
+    nn_argmax_cols(w->batch_msg, w->g0, in, batch, ae->M);
+    const unsigned k = ae->cfg.k;
+    for (size_t r = 0; r < batch; r++)
+        txrx_set_index(bits_hat + r, k, w->batch_msg[r]);
     return AE_OK;
 }
 

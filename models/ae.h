@@ -142,8 +142,9 @@ int ae_eval_prepare(ae_model *ae);
 // Average energy per block of the codebook (n for both constraints, up to rounding).
 double ae_codebook_energy(const ae_model *ae);
 
-// Wrap a prepared model as a transceiver for the engine: transmit = codebook lookup; receive = decoder
-// forward and argmax over the logits (the noise variance is not used). The txrx BORROWS ae, which
+// Wrap a prepared model as a transceiver for the engine: transmit = codebook lookup of the message index
+// m = txrx_index(block, k) (the block's k bits, MSB first); receive = decoder forward and argmax over the
+// logits, written back as the block's bits (the noise variance is not used). The txrx BORROWS ae, which
 // must outlive it. NULL with AE_ERROR if the codebook is not ready.
 txrx *ae_txrx_create(const ae_model *ae);
 

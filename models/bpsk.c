@@ -1,14 +1,14 @@
 // bpsk.c - uncoded BPSK behind the txrx interface (models/).
 //
-// k message bits (MSB first, see classical.h) go on k real channel uses as 1 - 2b; the receiver
-// decides each bit by the sign of y (y < 0 -> 1, y >= 0 -> 0, so y == 0 reads as bit 0).
+// k information bits (packed as txrx.h says) go on k real channel uses as 1 - 2b, bit j on use j; the
+// receiver decides each bit by the sign of y (y < 0 -> 1, y >= 0 -> 0, so y == 0 reads as bit 0).
 #include "classical.h"
 
 #include <stdlib.h>
 
 #include "ae_err.h"
 
-#define BPSK_K_MAX 24u // message indices stay well inside uint32_t and float-exact sizes
+#define BPSK_K_MAX TXRX_K_MAX // bits are packed words, no message index limits k
 
 typedef struct bpsk_st {
     unsigned k;
@@ -40,25 +40,30 @@ static void bpsk_ws_destroy(void *ws)
     free(ws);
 }
 
-static int bpsk_transmit(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch)
+static int bpsk_transmit(const void *st, void *ws, const uint64_t *bits, float *x, size_t batch)
 {
     const bpsk_st *s = st;
     const bpsk_ws *w = ws;
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "bpsk: batch %zu > max_batch %zu", batch, w->max_batch);
     const unsigned k = s->k;
+    const size_t W = txrx_words(k);
     for (size_t b = 0; b < batch; b++) {
-        const uint32_t m = msg[b];
-        if (m >> k)
-            return AE_ERROR(AE_EINVAL, "bpsk: message %lu out of range for k = %u", (unsigned long)m, k);
+        const uint64_t *bb = bits + b * W; // (W)
+        if (txrx_tail_dirty(bb, k))
+            return AE_ERROR(AE_EINVAL, "bpsk: block %zu has bits set beyond k = %u", b, k);
         float *xb = x + b * k; // (k)
-        for (unsigned j = 0; j < k; j++)
-            xb[j] = ((m >> (k - 1 - j)) & 1u) ? -1.0f : 1.0f;
+        for (size_t i = 0; i < W; i++) {
+            const uint64_t v = bb[i];
+            const unsigned nj = i + 1 < W ? 64u : k - 64u * (unsigned)i;
+            for (unsigned j = 0; j < nj; j++)
+                xb[64 * i + j] = ((v >> (63 - j)) & 1u) ? -1.0f : 1.0f;
+        }
     }
     return AE_OK;
 }
 
-static int bpsk_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint32_t *msg_hat,
+static int bpsk_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint64_t *bits_hat,
                         size_t batch)
 {
     (void)noise; // the sign decision does not depend on the noise level
@@ -67,13 +72,9 @@ static int bpsk_receive(const void *st, void *ws, const float *y, const txrx_noi
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "bpsk: batch %zu > max_batch %zu", batch, w->max_batch);
     const unsigned k = s->k;
-    for (size_t b = 0; b < batch; b++) {
-        const float *yb = y + b * k; // (k)
-        uint32_t m = 0;
-        for (unsigned j = 0; j < k; j++)
-            m = (m << 1) | (yb[j] < 0.0f ? 1u : 0u);
-        msg_hat[b] = m;
-    }
+    const size_t W = txrx_words(k);
+    for (size_t b = 0; b < batch; b++) // y < 0 -> bit 1: the rule of hard decisions from LLRs
+        txrx_bits_from_llr(y + b * k, k, bits_hat + b * W);
     return AE_OK;
 }
 

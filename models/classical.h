@@ -1,7 +1,9 @@
 // classical.h - the classical transceivers aesim compares learned ones with (models/).
 //
 // Bit conventions, shared by every classical scheme and by the engine's bit counting:
-//   * a message index m of k bits holds bit j (j = 0..k-1) at (m >> (k-1-j)) & 1 (MSB first);
+//   * blocks of bits are packed as txrx.h defines (bit j of a block at bit 63 - j % 64 of word j / 64);
+//     a message index m of k bits holds bit j (j = 0..k-1) at (m >> (k-1-j)) & 1 (MSB first, the same
+//     order: m = txrx_index(block, k));
 //   * BPSK maps bit b to the real amplitude 1 - 2b (0 -> +1, 1 -> -1), energy 1 per real channel use.
 #ifndef AESIM_CLASSICAL_H
 #define AESIM_CLASSICAL_H
@@ -11,7 +13,7 @@
 #include "txrx.h"
 
 // Uncoded BPSK: k information bits in k real channel uses (n = k, block energy k), hard decision per
-// bit (sign of y). k in 1..24. NULL with AE_ERROR (AE_EINVAL, AE_ENOMEM) on failure.
+// bit (sign of y). k in 1..TXRX_K_MAX (65536). NULL with AE_ERROR (AE_EINVAL, AE_ENOMEM) on failure.
 txrx *mod_bpsk_txrx_create(unsigned k);
 
 enum mod_hamming_decoder {

@@ -107,16 +107,17 @@ static void ham_ws_destroy(void *ws)
     free(ws);
 }
 
-static int ham_transmit(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch)
+// bits [batch][1]: the message is the block's 4 bits (txrx_index), its codeword goes out as BPSK.
+static int ham_transmit(const void *st, void *ws, const uint64_t *bits, float *x, size_t batch)
 {
     const ham_st *s = st;
     const ham_ws *w = ws;
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "hamming74: batch %zu > max_batch %zu", batch, w->max_batch);
-    for (size_t b = 0; b < batch; b++) {
-        if (msg[b] >= HAM_M)
-            return AE_ERROR(AE_EINVAL, "hamming74: message %lu out of range 0..15", (unsigned long)msg[b]);
-        const float *c = s->cw_pm[msg[b]];
+    for (size_t b = 0; b < batch; b++) { // one word per block (k = 4)
+        if (txrx_tail_dirty(bits + b, HAM_K))
+            return AE_ERROR(AE_EINVAL, "hamming74: block %zu has bits set beyond k = 4", b);
+        const float *c = s->cw_pm[txrx_index(bits + b, HAM_K)];
         float *xb = x + b * HAM_N; // (7)
         for (unsigned j = 0; j < HAM_N; j++)
             xb[j] = c[j];
@@ -151,7 +152,7 @@ static uint32_t ham_rx_ml(const ham_st *s, const float *y)
     return best;
 }
 
-static int ham_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint32_t *msg_hat,
+static int ham_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint64_t *bits_hat,
                        size_t batch)
 {
     (void)noise; // neither decoder needs the noise level on AWGN
@@ -161,7 +162,8 @@ static int ham_receive(const void *st, void *ws, const float *y, const txrx_nois
         return AE_ERROR(AE_EBADLEN, "hamming74: batch %zu > max_batch %zu", batch, w->max_batch);
     for (size_t b = 0; b < batch; b++) {
         const float *yb = y + b * HAM_N; // (7)
-        msg_hat[b] = s->decoder == MOD_HAMMING_ML ? ham_rx_ml(s, yb) : ham_rx_hard(yb);
+        txrx_set_index(bits_hat + b, HAM_K,
+                       s->decoder == MOD_HAMMING_ML ? ham_rx_ml(s, yb) : ham_rx_hard(yb));
     }
     return AE_OK;
 }

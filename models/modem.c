@@ -41,8 +41,8 @@
 #define MOD_QAM_M_MAX    256u
 #define MOD_PAM_M_MAX    64u
 #define MOD_CUSTOM_M_MAX 65536u
-#define MOD_M_BITS_MAX   16u // log2 MOD_CUSTOM_M_MAX
-#define MOD_TXRX_K_MAX   24u // message indices stay well inside uint32_t
+#define MOD_M_BITS_MAX   16u        // log2 MOD_CUSTOM_M_MAX
+#define MOD_TXRX_K_MAX   TXRX_K_MAX // bits per block (packed words; no message index limits it)
 
 // Below this a sum of exp(metric - max) may hold subnormal terms large enough to matter: the exact LLR
 // then recomputes that bit set's log-sum-exp around its own maximum (only at extreme SNRs).
@@ -653,7 +653,7 @@ typedef struct modem_st {
 typedef struct modem_ws {
     size_t max_batch;
     uint32_t *labels; // [max_batch][symbols]
-    float *llr;       // [max_batch][k]
+    float *llr;       // [max_batch][k] for receive's soft demappers (NULL for MOD_DEMAP_HARD)
 } modem_ws;
 
 static void modem_ws_destroy(void *ws)
@@ -680,9 +680,10 @@ static void *modem_ws_create(const void *st, size_t max_batch)
     modem_ws *w = calloc(1, sizeof *w);
     if (w) {
         w->labels = malloc(max_batch * s->symbols * sizeof *w->labels);
-        w->llr = malloc(max_batch * s->k * sizeof *w->llr);
+        if (s->demapper != MOD_DEMAP_HARD)
+            w->llr = malloc(max_batch * s->k * sizeof *w->llr);
     }
-    if (!w || !w->labels || !w->llr) {
+    if (!w || !w->labels || (s->demapper != MOD_DEMAP_HARD && !w->llr)) {
         modem_ws_destroy(w);
         AE_ERROR(AE_ENOMEM, "modem: cannot allocate the workspace for %zu blocks", max_batch);
         return NULL;
@@ -691,53 +692,70 @@ static void *modem_ws_create(const void *st, size_t max_batch)
     return w;
 }
 
-static int modem_transmit(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch)
+// Symbol i of a block carries the block's bits i m .. i m + m - 1 as its label (bit i m the label's MSB).
+static int modem_transmit(const void *st, void *ws, const uint64_t *bits, float *x, size_t batch)
 {
     const modem_st *s = st;
     modem_ws *w = ws;
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "modem: batch %zu > max_batch %zu", batch, w->max_batch);
     const unsigned k = s->k, m = s->q->m;
-    const size_t ns = s->symbols;
-    const uint32_t mask = s->q->M - 1;
-    if (ns == 1) { // one symbol per block: the message is the label
-        uint32_t over = 0;
-        for (size_t b = 0; b < batch; b++)
-            over |= msg[b] >> k;
+    const size_t ns = s->symbols, W = txrx_words(k);
+    if (W == 1) { // k <= 64: the labels are shifted out of the block's one word, the tails checked at once
+        const uint64_t beyond = ~txrx_tail_mask(k);
+        const uint32_t mask = s->q->M - 1;
+        uint64_t over = 0;
+        for (size_t b = 0; b < batch; b++) {
+            const uint64_t v = bits[b];
+            over |= v & beyond;
+            uint32_t *lb = w->labels + b * ns; // (symbols)
+            for (size_t i = 0; i < ns; i++)
+                lb[i] = (uint32_t)(v >> (64 - m * (i + 1))) & mask;
+        }
         if (over)
-            return AE_ERROR(AE_EINVAL, "modem: a message is out of range for k = %u", k);
-        mod_modulate(s->q, msg, x, batch);
+            return AE_ERROR(AE_EINVAL, "modem: a block has bits set beyond k = %u", k);
+        mod_modulate(s->q, w->labels, x, batch * ns);
         return AE_OK;
     }
     for (size_t b = 0; b < batch; b++) {
-        const uint32_t v = msg[b];
-        if (v >> k)
-            return AE_ERROR(AE_EINVAL, "modem: message %lu out of range for k = %u", (unsigned long)v, k);
+        const uint64_t *bb = bits + b * W; // (W)
+        if (txrx_tail_dirty(bb, k))
+            return AE_ERROR(AE_EINVAL, "modem: block %zu has bits set beyond k = %u", b, k);
         uint32_t *lb = w->labels + b * ns; // (symbols)
         for (size_t i = 0; i < ns; i++)
-            lb[i] = (v >> (m * (ns - 1 - i))) & mask;
+            lb[i] = txrx_get_bits(bb, i * m, m);
     }
     mod_modulate(s->q, w->labels, x, batch * ns);
     return AE_OK;
 }
 
-static int modem_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint32_t *msg_hat,
-                         size_t batch)
+static int modem_receive(const void *st, void *ws, const float *y, const txrx_noise *noise,
+                         uint64_t *bits_hat, size_t batch)
 {
     const modem_st *s = st;
     modem_ws *w = ws;
     if (batch > w->max_batch)
         return AE_ERROR(AE_EBADLEN, "modem: batch %zu > max_batch %zu", batch, w->max_batch);
     const unsigned k = s->k, m = s->q->m;
-    const size_t ns = s->symbols;
+    const size_t ns = s->symbols, W = txrx_words(k);
     if (s->demapper == MOD_DEMAP_HARD) {
         mod_demod_hard(s->q, y, w->labels, batch * ns);
+        if (W == 1) { // k <= 64: the labels shifted into one word
+            for (size_t b = 0; b < batch; b++) {
+                const uint32_t *lb = w->labels + b * ns; // (symbols)
+                uint64_t v = 0;
+                for (size_t i = 0; i < ns; i++)
+                    v = (v << m) | lb[i];
+                bits_hat[b] = v << (64 - k);
+            }
+            return AE_OK;
+        }
         for (size_t b = 0; b < batch; b++) {
             const uint32_t *lb = w->labels + b * ns; // (symbols)
-            uint32_t v = 0;
+            uint64_t *hb = bits_hat + b * W;         // (W)
+            memset(hb, 0, W * sizeof *hb);
             for (size_t i = 0; i < ns; i++)
-                v = (v << m) | lb[i];
-            msg_hat[b] = v;
+                txrx_or_bits(hb, i * m, m, lb[i]);
         }
         return AE_OK;
     }
@@ -745,13 +763,8 @@ static int modem_receive(const void *st, void *ws, const float *y, const txrx_no
         return AE_ERROR(AE_EINVAL, "modem: soft demapping needs the noise description");
     mod_demod_llr(s->q, y, noise->sigma2, noise->sigma2_sym, s->demapper == MOD_DEMAP_EXACT, w->llr,
                   batch * ns);
-    for (size_t b = 0; b < batch; b++) {
-        const float *lb = w->llr + b * k; // (k)
-        uint32_t v = 0;
-        for (unsigned j = 0; j < k; j++)
-            v = (v << 1) | (lb[j] < 0.0f ? 1u : 0u);
-        msg_hat[b] = v;
-    }
+    for (size_t b = 0; b < batch; b++)
+        txrx_bits_from_llr(w->llr + b * k, k, bits_hat + b * W);
     return AE_OK;
 }
 

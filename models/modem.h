@@ -80,10 +80,11 @@ enum mod_demapper {
 };
 
 // A transceiver of `symbols` modem symbols per block (k = m * symbols bits, n = dims * symbols real
-// channel uses, symbols_per_block = symbols, block_energy = es * symbols). The message's bits are split
-// MSB first into the symbols' labels. receive decides by `demapper`; receive_llr gives the LLRs (exact
-// or max-log as demapper says; max-log for MOD_DEMAP_HARD). The txrx BORROWS q. NULL with AE_ERROR
-// (m * symbols must be <= 24).
+// channel uses, symbols_per_block = symbols, block_energy = es * symbols). The block's bits (txrx.h
+// layout) are split in order into the symbols' labels: symbol i carries bits i m .. i m + m - 1, bit i m
+// as its label's MSB. receive decides by `demapper` (soft demappers: bit = 1 where the LLR is < 0);
+// receive_llr gives the LLRs (exact or max-log as demapper says; max-log for MOD_DEMAP_HARD). The txrx
+// BORROWS q. NULL with AE_ERROR (m * symbols must be <= TXRX_K_MAX, 65536).
 txrx *mod_modem_txrx_create(const mod_modem *q, size_t symbols, int demapper);
 
 #endif

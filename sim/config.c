@@ -685,8 +685,8 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         if ((rc = check_keys(cx, g, keys_bpsk, "an uncoded_bpsk system")) != AE_OK)
             return rc;
         if (!config_setting_get_member(g, "k"))
-            return cfg_fail(cx, g, "k", "missing; expected the bits per block, 1..24");
-        if ((rc = get_u64(cx, g, "k", 1, 24, &k)) != AE_OK)
+            return cfg_fail(cx, g, "k", "missing; expected the bits per block, 1..%u", TXRX_K_MAX);
+        if ((rc = get_u64(cx, g, "k", 1, TXRX_K_MAX, &k)) != AE_OK)
             return rc;
         n = k;
         break;
@@ -714,7 +714,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         const char *scheme = NULL, *demap = "hard";
         uint64_t symbols = 1;
         if ((rc = get_string(cx, g, "scheme", "bpsk, qpsk, pskM, qamM or pamM", &scheme)) != AE_OK ||
-            (rc = get_u64(cx, g, "symbols", 1, 24, &symbols)) != AE_OK ||
+            (rc = get_u64(cx, g, "symbols", 1, TXRX_K_MAX, &symbols)) != AE_OK ||
             (rc = get_string(cx, g, "demapper", "hard, exact or maxlog", &demap)) != AE_OK)
             return rc;
         if (!scheme)
@@ -737,10 +737,10 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         unsigned m = 0;
         while ((1u << m) < sys->mod_M)
             m++;
-        if ((uint64_t)m * symbols > 24)
+        if ((uint64_t)m * symbols > TXRX_K_MAX)
             return cfg_fail(cx, g, "symbols",
-                            "%llu symbols of %u bits make %llu bits per block; expected <= 24",
-                            (unsigned long long)symbols, m, (unsigned long long)m * symbols);
+                            "%llu symbols of %u bits make %llu bits per block; expected <= %u",
+                            (unsigned long long)symbols, m, (unsigned long long)m * symbols, TXRX_K_MAX);
         sys->symbols = (size_t)symbols;
         k = m * symbols;
         n = (sys->mod_family == MOD_PAM ? 1 : 2) * symbols;
@@ -1945,13 +1945,13 @@ void sim_config_print_keys(FILE *f)
     fprintf(
         f,
         "    }; },\n"
-        "  # k bits in k BPSK channel uses, k = 1..24 (a real-valued baseline: AWGN only)\n"
+        "  # k bits in k BPSK channel uses, k = 1..65536 (a real-valued baseline: AWGN only)\n"
         "  { name = \"uncoded_bpsk_4_4\"; type = \"uncoded_bpsk\"; k = 4; },\n"
         "  # Hamming (7,4) and BPSK (AWGN only): decoder \"ml\" (soft maximum likelihood) | \"hard\"\n"
         "  # (syndrome)\n"
         "  { name = \"hamming_7_4_ml\"; type = \"hamming_7_4\"; decoder = \"ml\"; },\n"
         "  # scheme: \"bpsk\" | \"qpsk\" | \"pskM\" (M = 2..64) | \"qamM\" (M = 4..256, a power of 4) |\n"
-        "  #   \"pamM\" (M = 2..64, AWGN only); symbols: modem symbols per block, 24 bits at most;\n"
+        "  #   \"pamM\" (M = 2..64, AWGN only); symbols: modem symbols per block, 65536 bits at most;\n"
         "  #   demapper: \"hard\" (nearest point) | \"exact\" (log-sum-exp LLRs) | \"maxlog\" (max-log "
         "LLRs)\n"
         "  { name = \"qpsk_ofdm\"; type = \"modem\"; scheme = \"qpsk\"; symbols = 1; demapper = \"hard\";\n"

@@ -25,16 +25,16 @@ enum { SIM_WAVE_PER_THREAD = 4 };
 
 // One thread's buffers, made once per engine.
 typedef struct sim_slot {
-    void *txrx_ws;     // transceiver scratch
-    sim_chan_ws *cw;   // channel scratch
-    float *llr;        // [batch][k] LLRs (soft evaluation only)
-    gsl_rng *r_fade;   // fading gains of the current chunk
-    uint32_t *msg;     // [batch]
-    uint32_t *msg_hat; // [batch]
-    float *x;          // [batch][n]
-    float *y;          // [batch][n]
-    gsl_rng *r_msg;    // messages of the current chunk
-    gsl_rng *r_noise;  // noise of the current chunk
+    void *txrx_ws;      // transceiver scratch
+    sim_chan_ws *cw;    // channel scratch
+    float *llr;         // [batch][k] LLRs (soft evaluation only; NULL otherwise)
+    gsl_rng *r_fade;    // fading gains of the current chunk
+    uint64_t *bits;     // [batch][W] sent information bits, W = txrx_words(k) (layout of txrx.h)
+    uint64_t *bits_hat; // [batch][W] decided information bits
+    float *x;           // [batch][n]
+    float *y;           // [batch][n]
+    gsl_rng *r_msg;     // messages of the current chunk
+    gsl_rng *r_noise;   // noise of the current chunk
 } sim_slot;
 
 struct sim_engine {
@@ -120,8 +120,8 @@ void sim_engine_destroy(sim_engine *e)
             sim_slot *s = &e->slots[i];
             if (s->txrx_ws)
                 e->t->vt->ws_destroy(s->txrx_ws);
-            free(s->msg);
-            free(s->msg_hat);
+            free(s->bits);
+            free(s->bits_hat);
             sim_chan_ws_destroy(s->cw);
             free(s->llr);
             if (s->r_fade)
@@ -189,12 +189,13 @@ sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg)
         goto nomem;
     for (size_t i = 0; i < nt; i++) {
         sim_slot *s = &e->slots[i];
-        s->msg = malloc(batch * sizeof *s->msg);
-        s->msg_hat = malloc(batch * sizeof *s->msg_hat);
+        const size_t W = txrx_words(t->k);
+        s->bits = calloc(batch * W, sizeof *s->bits);
+        s->bits_hat = calloc(batch * W, sizeof *s->bits_hat);
         s->x = malloc(batch * t->n * sizeof *s->x);
         s->y = malloc(batch * t->n * sizeof *s->y);
-        s->llr = malloc(batch * t->k * sizeof *s->llr);
-        if (!s->msg || !s->msg_hat || !s->x || !s->y || !s->llr)
+        s->llr = cfg->soft ? malloc(batch * t->k * sizeof *s->llr) : NULL;
+        if (!s->bits || !s->bits_hat || !s->x || !s->y || (cfg->soft && !s->llr))
             goto nomem;
         if (!(s->cw = sim_chan_ws_create(e->chan)))
             goto fail;
@@ -226,35 +227,67 @@ static uint64_t chunk_size(const sim_eval_cfg *cfg, uint64_t c)
 }
 
 // Number of set bits of x (SWAR; the default build targets no CPU with a popcount instruction, and
-// GCC's __builtin_popcount would then call a library routine per block).
-static inline uint64_t popcount32(uint32_t x)
+// GCC's __builtin_popcountll would then call a library routine per word).
+static inline uint64_t popcount64(uint64_t x)
 {
-    x = x - ((x >> 1) & 0x55555555u);
-    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-    x = (x + (x >> 4)) & 0x0f0f0f0fu;
-    return (x * 0x01010101u) >> 24;
+    x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (x * UINT64_C(0x0101010101010101)) >> 56;
 }
 
-// Uniform message bits of one chunk: each 32-bit draw of taus2 (32 uniform bits) gives floor(32 / k)
-// messages, so a 1-bit block costs 1/32 of a draw. The word in use carries over from one batch to the
-// next, so the messages of a chunk do not depend on how it is cut into batches.
-typedef struct msg_source {
-    gsl_rng *r;
-    uint32_t word; // bits not yet used
-    unsigned left; // messages left in word
-} msg_source;
-
-static void draw_messages(msg_source *src, uint32_t *msg, size_t b, unsigned k, uint32_t mask)
+// Bits in which two k-bit blocks of W = txrx_words(k) words differ (bits beyond k ignored).
+static inline uint64_t block_bit_errors(const uint64_t *a, const uint64_t *b, size_t W, uint64_t tail)
 {
-    unsigned per_draw = 32u / k;
-    for (size_t i = 0; i < b; i++) {
-        if (src->left == 0) {
-            src->word = (uint32_t)gsl_rng_get(src->r);
-            src->left = per_draw;
+    if (W == 1)
+        return popcount64((a[0] ^ b[0]) & tail);
+    uint64_t err = 0;
+    for (size_t i = 0; i + 1 < W; i++)
+        err += popcount64(a[i] ^ b[i]);
+    return err + popcount64((a[W - 1] ^ b[W - 1]) & tail);
+}
+
+// Uniform information bits of one chunk, packed as txrx.h says, from 32-bit draws of taus2 (32 uniform
+// bits each):
+//   * k <= 32: each draw gives floor(32 / k) blocks, block i of a draw taking its bits 32 - k (i+1) ..
+//     31 - k i, so a 1-bit block costs 1/32 of a draw. Read as the message index these are the blocks'
+//     messages m = (draw >> (k i)) & (2^k - 1);
+//   * k > 32: each block takes ceil(k / 32) draws of its own, draw d giving the block's bits 32 d ..
+//     32 d + 31 (MSB first), the bits of the last draw beyond k dropped.
+// The draw in use carries over from one batch to the next, so the bits of a chunk do not depend on how
+// it is cut into batches.
+typedef struct bit_source {
+    gsl_rng *r;
+    uint32_t word; // bits not yet used (k <= 32)
+    unsigned left; // blocks left in word (k <= 32)
+} bit_source;
+
+static void draw_bits(bit_source *src, uint64_t *bits, size_t b, unsigned k)
+{
+    if (k <= 32) { // one word per block
+        const unsigned per_draw = 32u / k;
+        const uint32_t mask = (uint32_t)((UINT64_C(1) << k) - 1u);
+        for (size_t i = 0; i < b; i++) {
+            if (src->left == 0) {
+                src->word = (uint32_t)gsl_rng_get(src->r);
+                src->left = per_draw;
+            }
+            txrx_set_index(bits + i, k, src->word & mask);
+            src->word = k < 32 ? src->word >> k : 0;
+            src->left--;
         }
-        msg[i] = src->word & mask;
-        src->word = k < 32 ? src->word >> k : 0;
-        src->left--;
+        return;
+    }
+    const size_t W = txrx_words(k), draws = (k + 31) / 32;
+    const uint64_t tail = txrx_tail_mask(k);
+    for (size_t i = 0; i < b; i++) {
+        uint64_t *bb = bits + i * W;
+        for (size_t d = 0; d < draws; d += 2) {
+            const uint64_t hi = (uint32_t)gsl_rng_get(src->r);
+            const uint64_t lo = d + 1 < draws ? (uint32_t)gsl_rng_get(src->r) : 0;
+            bb[d / 2] = hi << 32 | lo;
+        }
+        bb[W - 1] &= tail;
     }
 }
 
@@ -286,13 +319,14 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
     sim_rng_seed(s->r_noise, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_NOISE));
     sim_rng_seed(s->r_fade, sim_stream_key(e->cfg.seed, tag, c, SIM_STREAM_FADING));
     memset(counts, 0, sizeof *counts);
-    msg_source src = {s->r_msg, 0, 0};
+    bit_source src = {s->r_msg, 0, 0};
     uint64_t todo = chunk_size(&e->cfg, c);
-    uint32_t mask = (uint32_t)((1ULL << t->k) - 1ULL);
+    const size_t W = txrx_words(t->k);
+    const uint64_t tail = txrx_tail_mask(t->k);
     while (todo > 0) {
         size_t b = todo < e->cfg.batch ? (size_t)todo : e->cfg.batch;
-        draw_messages(&src, s->msg, b, t->k, mask);
-        int rc = t->vt->transmit(t->st, s->txrx_ws, s->msg, s->x, b);
+        draw_bits(&src, s->bits, b, t->k);
+        int rc = t->vt->transmit(t->st, s->txrx_ws, s->bits, s->x, b);
         if (rc != AE_OK)
             return rc;
         txrx_noise noise;
@@ -305,17 +339,14 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
             if (rc != AE_OK)
                 return rc;
             for (size_t i = 0; i < b; i++) {
-                uint32_t m = 0;
-                for (unsigned j = 0; j < t->k; j++) {
-                    float L = s->llr[i * t->k + j];
-                    unsigned bit = (s->msg[i] >> (t->k - 1 - j)) & 1u;
-                    m = (m << 1) | (L < 0.0f);
-                    counts->info_sum += bit_information(L, bit);
-                }
-                s->msg_hat[i] = m;
+                const float *L = s->llr + i * t->k;
+                const uint64_t *sent = s->bits + i * W;
+                for (unsigned j = 0; j < t->k; j++)
+                    counts->info_sum += bit_information(L[j], txrx_get_bit(sent, j));
+                txrx_bits_from_llr(L, t->k, s->bits_hat + i * W);
             }
         } else {
-            rc = t->vt->receive(t->st, s->txrx_ws, s->y, &noise, s->msg_hat, b);
+            rc = t->vt->receive(t->st, s->txrx_ws, s->y, &noise, s->bits_hat, b);
             if (rc != AE_OK)
                 return rc;
         }
@@ -324,7 +355,7 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
         for (size_t i0 = 0; i0 < b; i0 += g) {
             uint64_t gbits = 0, gblocks = 0;
             for (size_t i = i0; i < i0 + g && i < b; i++) {
-                uint64_t err = popcount32(s->msg[i] ^ s->msg_hat[i]);
+                uint64_t err = block_bit_errors(s->bits + i * W, s->bits_hat + i * W, W, tail);
                 counts->bit_errors_sq += err * err;
                 gbits += err;
                 gblocks += err != 0;
@@ -445,7 +476,7 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
         sim_group_interval(out->block_errors, out->group_block_sq, out->groups, out->group_blocks, SIM_Z95,
                            &out->bler_lo, &out->bler_hi);
     }
-    sim_ber_interval(out->bit_errors, out->group_bit_sq, out->groups, t->k * (unsigned)out->group_blocks,
+    sim_ber_interval(out->bit_errors, out->group_bit_sq, out->groups, (uint64_t)t->k * out->group_blocks,
                      SIM_Z95, out->bler_hi, &out->ber_lo, &out->ber_hi);
     out->bmi = cfg->soft ? info_sum / (double)out->bits : NAN;
     out->seconds = now_seconds() - t0;

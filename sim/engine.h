@@ -73,9 +73,9 @@ typedef struct sim_point {
                                    // (Eb/N0 + 10 log10(k / symbols_per_block) - 10 log10(Eb factor))
     double sigma2;                 // noise variance per real dimension, linear
     uint64_t blocks;               // blocks simulated
-    uint64_t block_errors;         // blocks whose decided message differs from the sent one
+    uint64_t block_errors;         // blocks with any decided bit differing from the sent one
     uint64_t bits;                 // blocks * k
-    uint64_t bit_errors;           // sum over blocks of popcount(sent ^ decided)
+    uint64_t bit_errors;           // sum over blocks of popcount(sent ^ decided) over the block's k bits
     uint64_t bit_errors_sq;        // sum over blocks of (bit errors of the block)^2
     uint64_t groups;               // independent channel realisation groups (blocks, or OFDM symbols/frames)
     uint64_t group_blocks;         // blocks per group (1 unless blocks share a realisation)
@@ -101,9 +101,9 @@ typedef struct sim_counts {
 typedef struct sim_engine sim_engine;
 
 // An engine for one transceiver: the channel runtime and per-thread workspaces (transceiver and channel
-// scratch, message, signal and decision buffers, generators) made once here. The batch and the chunk
-// size are rounded up to multiples of the channel's quantum (whole OFDM symbols), and so is max_blocks.
-// The engine borrows t. NULL with AE_ERROR.
+// scratch, packed bits sent and decided, signal buffers, LLRs when soft, generators) made once here. The
+// batch and the chunk size are rounded up to multiples of the channel's quantum (whole OFDM symbols), and so
+// is max_blocks. The engine borrows t. NULL with AE_ERROR.
 sim_engine *sim_engine_create(const txrx *t, const sim_eval_cfg *cfg);
 void sim_engine_destroy(sim_engine *e);
 

@@ -13,7 +13,7 @@
 
 // Stream identifiers: changing how one is used never shifts the others.
 enum sim_stream {
-    SIM_STREAM_MESSAGES = 1,    // message indices of evaluation blocks
+    SIM_STREAM_MESSAGES = 1,    // information bits of evaluation blocks
     SIM_STREAM_NOISE = 2,       // channel noise during evaluation
     SIM_STREAM_INIT = 3,        // weight initialisation
     SIM_STREAM_TRAIN_MSG = 4,   // training batches: messages

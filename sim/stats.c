@@ -170,7 +170,7 @@ void sim_binomial_interval(int method, uint64_t errors, uint64_t trials, double 
         sim_wilson(errors, trials, SIM_Z95, lo, hi);
 }
 
-void sim_ber_interval(uint64_t bit_errors, uint64_t bit_errors_sq, uint64_t blocks, unsigned k, double z,
+void sim_ber_interval(uint64_t bit_errors, uint64_t bit_errors_sq, uint64_t blocks, uint64_t k, double z,
                       double bler_hi, double *lo, double *hi)
 {
     if (blocks == 0 || k == 0) {

@@ -51,7 +51,7 @@ void sim_binomial_interval(int method, uint64_t errors, uint64_t trials, double 
 // BER = mean / k, half-width z s / (k sqrt(blocks)). The lower end is clipped at 0. With no bit error at
 // all the interval collapses, so hi falls back to `bler_hi` (a valid bound, since BER <= BLER for every
 // block). blocks == 0 gives [0, 1].
-void sim_ber_interval(uint64_t bit_errors, uint64_t bit_errors_sq, uint64_t blocks, unsigned k, double z,
+void sim_ber_interval(uint64_t bit_errors, uint64_t bit_errors_sq, uint64_t blocks, uint64_t k, double z,
                       double bler_hi, double *lo, double *hi);
 
 // Normal interval for an error rate measured on `groups` independent groups of `per_group` trials that

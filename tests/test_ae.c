@@ -368,16 +368,21 @@ Test(ae, training_learns_7_4, .timeout = 60)
     cr_assert(fabs(t->block_energy - 7.0) < 1e-4, "block energy %g", t->block_energy);
     void *ws = t->vt->ws_create(t->st, 16);
     cr_assert(ws);
-    uint32_t msg[16], hat[16];
+    uint64_t bits[17] = {0}, hat[16];
     float x[16 * 7];
-    for (uint32_t m = 0; m < 16; m++)
-        msg[m] = m;
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 16), AE_OK);
+    for (uint32_t m = 0; m < 16; m++) {
+        txrx_set_index(bits + m, 4, m); // message m = the block's 4 bits, MSB first
+        hat[m] = ~UINT64_C(0);
+    }
+    cr_assert_eq(bits[0xA], UINT64_C(0xA) << 60);
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, 16), AE_OK);
     cr_assert_eq(memcmp(x, ae->codebook, sizeof x), 0);
     cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){0.1, NULL}, hat, 16), AE_OK);
     for (uint32_t m = 0; m < 16; m++)
-        cr_assert_eq(hat[m], m, "message %u decoded as %u", m, hat[m]);
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 17), AE_EBADLEN);
+        cr_assert_eq(hat[m], bits[m], "message %u decoded as %016llx", m, (unsigned long long)hat[m]);
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, 17), AE_EBADLEN);
+    const uint64_t beyond_k = UINT64_C(1) << 59; // bit 4 of a 4-bit block
+    cr_assert_eq(t->vt->transmit(t->st, ws, &beyond_k, x, 1), AE_EINVAL);
     t->vt->ws_destroy(ws);
     txrx_destroy(t);
     // the txrx borrowed the model: it is still alive and usable

@@ -34,25 +34,40 @@ static uint8_t ref_encode(unsigned d)
     return (uint8_t)((d << 3) | (p0 << 2) | (p1 << 1) | p2);
 }
 
-// Round trip msg[0..batch) through transmit and a noiseless receive.
+// Round trip the messages msg[0..batch) (k <= 32 bits, so one word per block) through transmit and a
+// noiseless receive; the decided blocks' tails must come back 0.
 static void roundtrip(txrx *t, const uint32_t *msg, uint32_t *msg_hat, size_t batch)
 {
+    cr_assert(t->k <= 32);
     void *ws = t->vt->ws_create(t->st, batch);
     cr_assert_not_null(ws);
     float *x = malloc(batch * t->n * sizeof *x);
-    cr_assert_not_null(x);
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, batch), AE_OK);
-    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){0.1, NULL}, msg_hat, batch), AE_OK);
+    uint64_t *bits = malloc(batch * sizeof *bits), *hat = malloc(batch * sizeof *hat);
+    cr_assert(x && bits && hat);
+    for (size_t b = 0; b < batch; b++) {
+        txrx_set_index(bits + b, t->k, msg[b]);
+        hat[b] = ~UINT64_C(0);
+    }
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, batch), AE_OK);
+    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){0.1, NULL}, hat, batch), AE_OK);
+    for (size_t b = 0; b < batch; b++) {
+        cr_assert_not(txrx_tail_dirty(hat + b, t->k), "block %zu: %016llx", b, (unsigned long long)hat[b]);
+        msg_hat[b] = txrx_index(hat + b, t->k);
+    }
     free(x);
+    free(bits);
+    free(hat);
     t->vt->ws_destroy(ws);
 }
 
-// Transmit one message and return its block in x[t->n].
+// Transmit one message (k <= 32) and return its block in x[t->n].
 static void transmit_one(txrx *t, uint32_t msg, float *x)
 {
     void *ws = t->vt->ws_create(t->st, 1);
     cr_assert_not_null(ws);
-    cr_assert_eq(t->vt->transmit(t->st, ws, &msg, x, 1), AE_OK);
+    uint64_t bits;
+    txrx_set_index(&bits, t->k, msg);
+    cr_assert_eq(t->vt->transmit(t->st, ws, &bits, x, 1), AE_OK);
     t->vt->ws_destroy(ws);
 }
 
@@ -60,10 +75,11 @@ static uint32_t receive_one(txrx *t, const float *y)
 {
     void *ws = t->vt->ws_create(t->st, 1);
     cr_assert_not_null(ws);
-    uint32_t m = UINT32_MAX;
-    cr_assert_eq(t->vt->receive(t->st, ws, y, &(txrx_noise){0.5, NULL}, &m, 1), AE_OK);
+    uint64_t hat = ~UINT64_C(0);
+    cr_assert_eq(t->vt->receive(t->st, ws, y, &(txrx_noise){0.5, NULL}, &hat, 1), AE_OK);
+    cr_assert_not(txrx_tail_dirty(&hat, t->k));
     t->vt->ws_destroy(ws);
-    return m;
+    return txrx_index(&hat, t->k);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -171,7 +187,7 @@ Test(bpsk_txrx, fields)
 Test(bpsk_txrx, bad_k_is_rejected)
 {
     cr_assert_null(mod_bpsk_txrx_create(0));
-    cr_assert_null(mod_bpsk_txrx_create(25));
+    cr_assert_null(mod_bpsk_txrx_create(TXRX_K_MAX + 1));
     cr_assert_str_neq(ae_err_message(), "");
 }
 
@@ -226,14 +242,167 @@ Test(bpsk_txrx, errors)
     cr_assert_not_null(t);
     void *ws = t->vt->ws_create(t->st, 4);
     cr_assert_not_null(ws);
-    uint32_t msg[5] = {0, 1, 2, 3, 4}, msg_hat[5];
+    uint64_t bits[5] = {0}, bits_hat[5];
     float x[5 * 3] = {0};
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 5), AE_EBADLEN);
-    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){1.0, NULL}, msg_hat, 5), AE_EBADLEN);
-    const uint32_t too_big = 8;
-    cr_assert_eq(t->vt->transmit(t->st, ws, &too_big, x, 1), AE_EINVAL);
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, 5), AE_EBADLEN);
+    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){1.0, NULL}, bits_hat, 5), AE_EBADLEN);
+    const uint64_t beyond_k = UINT64_C(1) << 60; // bit 3 of a 3-bit block
+    cr_assert_eq(t->vt->transmit(t->st, ws, &beyond_k, x, 1), AE_EINVAL);
     t->vt->ws_destroy(ws);
     txrx_destroy(t);
+}
+
+// Blocks of k > 64 bits: use j carries 1 - 2 b_j with b_j = txrx_get_bit, and the sign decisions give
+// every word back, the unused bits of the last word as 0.
+static void bpsk_long_roundtrip(unsigned k)
+{
+    txrx *t = mod_bpsk_txrx_create(k);
+    cr_assert_not_null(t, "k %u: %s", k, ae_err_message());
+    cr_assert(t->k == k && t->n == k);
+    enum { B = 3 };
+    const size_t W = txrx_words(k);
+    uint64_t *bits = calloc(B * W, sizeof *bits), *hat = malloc(B * W * sizeof *hat);
+    float *x = malloc(B * (size_t)k * sizeof *x);
+    cr_assert(bits && hat && x);
+    uint64_t v = UINT64_C(0x9E3779B97F4A7C15); // a fixed bit pattern (xorshift64)
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < W; i++) {
+            v ^= v << 13, v ^= v >> 7, v ^= v << 17;
+            bits[b * W + i] = i + 1 < W ? v : v & txrx_tail_mask(k);
+        }
+    for (size_t i = 0; i < B * W; i++)
+        hat[i] = ~UINT64_C(0);
+    void *ws = t->vt->ws_create(t->st, B);
+    cr_assert_not_null(ws);
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, B), AE_OK);
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < k; j++)
+            cr_assert_eq(x[b * k + j], txrx_get_bit(bits + b * W, j) ? -1.0f : 1.0f, "k %u block %zu use %zu",
+                         k, b, j);
+    cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){0.1, NULL}, hat, B), AE_OK);
+    for (size_t i = 0; i < B * W; i++)
+        cr_assert_eq(hat[i], bits[i], "k %u word %zu: %016llx, sent %016llx", k, i,
+                     (unsigned long long)hat[i], (unsigned long long)bits[i]);
+    t->vt->ws_destroy(ws);
+    free(bits);
+    free(hat);
+    free(x);
+    txrx_destroy(t);
+}
+
+Test(bpsk_txrx, noiseless_roundtrip_blocks_of_many_words)
+{
+    bpsk_long_roundtrip(65);    // one bit in the second word
+    bpsk_long_roundtrip(128);   // two full words
+    bpsk_long_roundtrip(1000);  // 16 words, 40 bits in the last
+    bpsk_long_roundtrip(65536); // the largest block
+}
+
+// ---------------------------------------------------------------------------------------------------
+// txrx bit helpers: the layout of txrx.h on known words
+
+Test(txrx_bits, words_and_tail_masks)
+{
+    cr_assert_eq(txrx_words(1), 1);
+    cr_assert_eq(txrx_words(64), 1);
+    cr_assert_eq(txrx_words(65), 2);
+    cr_assert_eq(txrx_words(1000), 16);
+    cr_assert_eq(txrx_words(65536), 1024);
+    cr_assert_eq(txrx_tail_mask(1), UINT64_C(0x8000000000000000));
+    cr_assert_eq(txrx_tail_mask(4), UINT64_C(0xF000000000000000));
+    cr_assert_eq(txrx_tail_mask(63), UINT64_C(0xFFFFFFFFFFFFFFFE));
+    cr_assert_eq(txrx_tail_mask(64), ~UINT64_C(0));
+    cr_assert_eq(txrx_tail_mask(65), UINT64_C(0x8000000000000000));
+    cr_assert_eq(txrx_tail_mask(1000), UINT64_C(0xFFFFFFFFFF000000)); // 1000 = 15 * 64 + 40
+    const uint64_t clean[2] = {~UINT64_C(0), UINT64_C(0xFF) << 56}, dirty[2] = {0, UINT64_C(1) << 55};
+    cr_assert_not(txrx_tail_dirty(clean, 72));
+    cr_assert(txrx_tail_dirty(dirty, 72)); // bit 72 of the block
+    cr_assert_not(txrx_tail_dirty(dirty, 73));
+}
+
+Test(txrx_bits, get_and_set_bit_msb_first)
+{
+    // bit j at bit 63 - j % 64 of word j / 64
+    const uint64_t w[2] = {UINT64_C(0xA000000000000001), UINT64_C(0x4000000000000000)};
+    const unsigned want[] = {1, 0, 1, 0};
+    for (size_t j = 0; j < 4; j++)
+        cr_assert_eq(txrx_get_bit(w, j), want[j], "bit %zu", j);
+    cr_assert_eq(txrx_get_bit(w, 63), 1);
+    cr_assert_eq(txrx_get_bit(w, 64), 0);
+    cr_assert_eq(txrx_get_bit(w, 65), 1);
+    uint64_t b[2] = {0, 0};
+    txrx_set_bit(b, 0, 1);
+    txrx_set_bit(b, 63, 7); // nonzero sets
+    txrx_set_bit(b, 65, 1);
+    cr_assert(b[0] == w[0] - UINT64_C(0x2000000000000000) && b[1] == w[1]);
+    txrx_set_bit(b, 2, 1);
+    txrx_set_bit(b, 2, 0); // and clears again
+    txrx_set_bit(b, 64, 0);
+    cr_assert(b[0] == UINT64_C(0x8000000000000001) && b[1] == w[1]);
+}
+
+Test(txrx_bits, message_index_and_bit_fields)
+{
+    uint64_t b;
+    txrx_set_index(&b, 4, 0xA); // 1010: bits 0 and 2 set
+    cr_assert_eq(b, UINT64_C(0xA000000000000000));
+    cr_assert_eq(txrx_index(&b, 4), 0xA);
+    cr_assert(txrx_get_bit(&b, 0) == 1 && txrx_get_bit(&b, 1) == 0 && txrx_get_bit(&b, 2) == 1);
+    txrx_set_index(&b, 32, 0x80000001u);
+    cr_assert_eq(b, UINT64_C(0x8000000100000000));
+    cr_assert_eq(txrx_index(&b, 32), 0x80000001u);
+    txrx_set_index(&b, 1, 1);
+    cr_assert_eq(b, UINT64_C(0x8000000000000000));
+    // a message index m of k bits: bit j of the block is (m >> (k-1-j)) & 1
+    for (uint32_t m = 0; m < 128; m++) {
+        txrx_set_index(&b, 7, m);
+        for (unsigned j = 0; j < 7; j++)
+            cr_assert_eq(txrx_get_bit(&b, j), (m >> (6 - j)) & 1u, "m %u bit %u", m, j);
+    }
+    // fields of width 1..32, inside a word and across the boundary
+    const uint64_t w[2] = {UINT64_C(0x0123456789ABCDEF), UINT64_C(0xFEDCBA9876543210)};
+    cr_assert_eq(txrx_get_bits(w, 0, 4), 0x0);
+    cr_assert_eq(txrx_get_bits(w, 4, 8), 0x12);
+    cr_assert_eq(txrx_get_bits(w, 32, 32), 0x89ABCDEFu);
+    cr_assert_eq(txrx_get_bits(w, 60, 8), 0xFF); // F of word 0, F of word 1
+    cr_assert_eq(txrx_get_bits(w, 58, 6), 0x2F); // last 6 bits of word 0: 101111
+    cr_assert_eq(txrx_get_bits(w, 62, 6), 0x3F); // 11 | 1111
+    cr_assert_eq(txrx_get_bits(w, 48, 32), 0xCDEFFEDCu);
+    cr_assert_eq(txrx_get_bits(w, 127, 1), 0);
+    uint64_t o[2] = {0, 0};
+    txrx_or_bits(o, 0, 16, 0x0123);
+    txrx_or_bits(o, 16, 16, 0x4567);
+    txrx_or_bits(o, 32, 32, 0x89ABCDEFu);
+    txrx_or_bits(o, 64, 4, 0xF);
+    txrx_or_bits(o, 68, 6, 0x3B); // 111011
+    cr_assert_eq(o[0], w[0]);
+    cr_assert_eq(o[1], UINT64_C(0xFEC0000000000000));
+    uint64_t x[2] = {0, 0};
+    txrx_or_bits(x, 58, 12, 0xABC); // 1010 1011 1100 across the boundary: 6 bits in each word
+    cr_assert(x[0] == UINT64_C(0x2A) && x[1] == UINT64_C(0x3C) << 58, "%016llx %016llx",
+              (unsigned long long)x[0], (unsigned long long)x[1]);
+    cr_assert_eq(txrx_get_bits(x, 58, 12), 0xABC);
+}
+
+Test(txrx_bits, hard_decisions_from_llrs)
+{
+    // L < 0 -> 1; L >= 0, -0 and NaN -> 0; the words beyond k are 0
+    float L[70];
+    for (size_t j = 0; j < 70; j++)
+        L[j] = (j % 3 == 0) ? -1.0f : 2.0f; // bits 0, 3, 6, ... set
+    L[3] = -0.0f;                           // would be bit 1 by the pattern
+    L[6] = NAN;
+    L[69] = -5.0f;
+    uint64_t b[2] = {~UINT64_C(0), ~UINT64_C(0)};
+    txrx_bits_from_llr(L, 70, b);
+    uint64_t want0 = 0;
+    for (unsigned j = 0; j < 64; j += 3)
+        if (j != 3 && j != 6)
+            want0 |= UINT64_C(1) << (63 - j);
+    cr_assert_eq(b[0], want0);
+    // bits 64..69 of the block: j = 66 and 69 set -> bits 2 and 5 of the second word, MSB first
+    cr_assert_eq(b[1], (UINT64_C(1) << 61) | (UINT64_C(1) << 58), "%016llx", (unsigned long long)b[1]);
+    cr_assert_not(txrx_tail_dirty(b, 70));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -355,12 +524,12 @@ Test(hamming74_txrx, errors)
         cr_assert_not_null(t);
         void *ws = t->vt->ws_create(t->st, 2);
         cr_assert_not_null(ws);
-        uint32_t msg[3] = {1, 2, 3}, msg_hat[3];
+        uint64_t bits[3] = {0}, bits_hat[3];
         float x[3 * 7] = {0};
-        cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 3), AE_EBADLEN);
-        cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){1.0, NULL}, msg_hat, 3), AE_EBADLEN);
-        const uint32_t too_big = 16;
-        cr_assert_eq(t->vt->transmit(t->st, ws, &too_big, x, 1), AE_EINVAL);
+        cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, 3), AE_EBADLEN);
+        cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){1.0, NULL}, bits_hat, 3), AE_EBADLEN);
+        const uint64_t beyond_k = UINT64_C(1); // the last bit of the word, far beyond k = 4
+        cr_assert_eq(t->vt->transmit(t->st, ws, &beyond_k, x, 1), AE_EINVAL);
         t->vt->ws_destroy(ws);
         txrx_destroy(t);
     }

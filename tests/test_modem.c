@@ -962,16 +962,18 @@ static void txrx_roundtrip(const char *name, size_t symbols, int demapper)
     cr_assert_eq(t->is_complex, q->dims == 2);
     cr_assert_not_null(t->vt->receive_llr);
     const size_t count = (size_t)1 << t->k;
-    uint32_t *msg = malloc(count * sizeof *msg), *hat = malloc(count * sizeof *hat);
+    uint32_t *msg = malloc(count * sizeof *msg);
+    uint64_t *bits = malloc(count * sizeof *bits), *hat = malloc(count * sizeof *hat); // k <= 24: one word
     float *x = malloc(count * t->n * sizeof *x), *llr = malloc(count * t->k * sizeof *llr);
-    cr_assert(msg && hat && x && llr);
+    cr_assert(msg && bits && hat && x && llr);
     for (size_t i = 0; i < count; i++) {
         msg[i] = (uint32_t)i;
-        hat[i] = UINT32_MAX;
+        txrx_set_index(bits + i, t->k, msg[i]);
+        hat[i] = ~UINT64_C(0);
     }
     void *ws = t->vt->ws_create(t->st, count);
     cr_assert_not_null(ws);
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, count), AE_OK);
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, count), AE_OK);
     // block energy: the average over all messages
     double e = 0.0;
     for (size_t i = 0; i < count * t->n; i++)
@@ -989,7 +991,8 @@ static void txrx_roundtrip(const char *name, size_t symbols, int demapper)
     const txrx_noise noise = {0.1, NULL};
     cr_assert_eq(t->vt->receive(t->st, ws, x, &noise, hat, count), AE_OK);
     for (size_t i = 0; i < count; i++)
-        cr_assert_eq(hat[i], msg[i], "%s x%zu demapper %d: %zu -> %u", name, symbols, demapper, i, hat[i]);
+        cr_assert_eq(hat[i], bits[i], "%s x%zu demapper %d: %zu -> %016llx", name, symbols, demapper, i,
+                     (unsigned long long)hat[i]);
     // noiseless LLR signs give the message bits back too
     cr_assert_eq(t->vt->receive_llr(t->st, ws, x, &noise, llr, count), AE_OK);
     for (size_t i = 0; i < count; i++)
@@ -998,11 +1001,80 @@ static void txrx_roundtrip(const char *name, size_t symbols, int demapper)
                          "%s x%zu msg %zu bit %u", name, symbols, i, j);
     t->vt->ws_destroy(ws);
     free(msg);
+    free(bits);
     free(hat);
     free(x);
     free(llr);
     txrx_destroy(t);
     mod_modem_destroy(q);
+}
+
+// Blocks of k > 64 bits (several words, k not a multiple of 64 unless noted): random bits go out
+// symbol by symbol as the labels of txrx_get_bits and come back bit for bit from every demapper at a
+// noise far below any decision distance, with the unused bits of the last word written as 0.
+static void txrx_long_roundtrip(const char *name, size_t symbols, size_t batch)
+{
+    mod_modem *q = create_named(name);
+    cr_assert_not_null(q);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 99);
+    for (int demapper = MOD_DEMAP_HARD; demapper <= MOD_DEMAP_MAXLOG; demapper++) {
+        txrx *t = mod_modem_txrx_create(q, symbols, demapper);
+        cr_assert_not_null(t, "%s x%zu: %s", name, symbols, ae_err_message());
+        cr_assert_eq(t->k, q->m * symbols);
+        cr_assert(t->k > 64);
+        const size_t W = txrx_words(t->k);
+        uint64_t *bits = calloc(batch * W, sizeof *bits), *hat = malloc(batch * W * sizeof *hat);
+        float *x = malloc(batch * t->n * sizeof *x);
+        cr_assert(bits && hat && x);
+        for (size_t b = 0; b < batch; b++)
+            for (size_t j = 0; j < t->k; j++)
+                txrx_set_bit(bits + b * W, j, (unsigned)gsl_rng_uniform_int(r, 2));
+        for (size_t i = 0; i < batch * W; i++)
+            hat[i] = ~UINT64_C(0);
+        void *ws = t->vt->ws_create(t->st, batch);
+        cr_assert_not_null(ws);
+        cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, batch), AE_OK);
+        for (size_t b = 0; b < batch; b++)
+            for (size_t i = 0; i < symbols; i++) {
+                uint32_t l = 0; // the label read bit by bit, MSB first
+                for (unsigned j = 0; j < q->m; j++)
+                    l = (l << 1) | txrx_get_bit(bits + b * W, i * q->m + j);
+                for (unsigned d = 0; d < q->dims; d++)
+                    cr_assert_eq(x[b * t->n + i * q->dims + d], q->points[2 * l + d],
+                                 "%s x%zu block %zu sym %zu", name, symbols, b, i);
+            }
+        // add a small deterministic offset (well inside every decision region)
+        for (size_t i = 0; i < batch * t->n; i++)
+            x[i] += 1e-3f * sinf(0.37f * (float)i);
+        cr_assert_eq(t->vt->receive(t->st, ws, x, &(txrx_noise){1e-3, NULL}, hat, batch), AE_OK);
+        for (size_t i = 0; i < batch * W; i++)
+            cr_assert_eq(hat[i], bits[i], "%s x%zu demapper %d: word %zu %016llx, sent %016llx", name,
+                         symbols, demapper, i, (unsigned long long)hat[i], (unsigned long long)bits[i]);
+        if (t->k % 64 != 0) { // a bit set beyond k in the last block is refused
+            bits[batch * W - 1] |= 1u;
+            cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, batch), AE_EINVAL);
+        }
+        t->vt->ws_destroy(ws);
+        free(bits);
+        free(hat);
+        free(x);
+        txrx_destroy(t);
+    }
+    gsl_rng_free(r);
+    mod_modem_destroy(q);
+}
+
+Test(modem, txrx_roundtrip_blocks_of_many_words)
+{
+    txrx_long_roundtrip("bpsk", 1001, 3);   // 1001 bits: 16 words, 41 in the last
+    txrx_long_roundtrip("qpsk", 500, 3);    // 1000 bits
+    txrx_long_roundtrip("psk8", 333, 3);    // 999 bits, labels across word boundaries
+    txrx_long_roundtrip("qam16", 300, 3);   // 1200 bits
+    txrx_long_roundtrip("qam64", 171, 2);   // 1026 bits, 6-bit labels across word boundaries
+    txrx_long_roundtrip("qam256", 9, 4);    // 72 bits: two words
+    txrx_long_roundtrip("pam8", 100, 3);    // 300 bits
+    txrx_long_roundtrip("qam16", 16384, 1); // 65536 bits, the largest block: 1024 full words
 }
 
 Test(modem, txrx_roundtrip_all_messages)
@@ -1050,29 +1122,30 @@ Test(modem, txrx_bad_batch_message_and_arguments)
     cr_assert_not_null(t);
     void *ws = t->vt->ws_create(t->st, 4);
     cr_assert_not_null(ws);
-    uint32_t msg[5] = {0, 1, 2, 3, 4}, hat[5];
+    uint64_t bits[5] = {0, UINT64_C(1) << 56, UINT64_C(2) << 56, UINT64_C(3) << 56, UINT64_C(4) << 56},
+             hat[5];
     float x[5 * 4] = {0}, llr[5 * 8];
     const txrx_noise noise = {0.5, NULL};
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 5), AE_EBADLEN);
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, 5), AE_EBADLEN);
     cr_assert_eq(t->vt->receive(t->st, ws, x, &noise, hat, 5), AE_EBADLEN);
     cr_assert_eq(t->vt->receive_llr(t->st, ws, x, &noise, llr, 5), AE_EBADLEN);
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 4), AE_OK);
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, 4), AE_OK);
     cr_assert_eq(t->vt->receive(t->st, ws, x, NULL, hat, 4), AE_EINVAL); // soft demapping needs sigma2
     cr_assert_eq(t->vt->receive_llr(t->st, ws, x, NULL, llr, 4), AE_EINVAL);
-    msg[2] = 256; // k = 8
-    cr_assert_eq(t->vt->transmit(t->st, ws, msg, x, 4), AE_EINVAL);
+    bits[2] |= UINT64_C(1) << 55; // bit 8 of a k = 8 block
+    cr_assert_eq(t->vt->transmit(t->st, ws, bits, x, 4), AE_EINVAL);
     cr_assert_null(t->vt->ws_create(t->st, 0));
     t->vt->ws_destroy(ws);
     txrx_destroy(t);
 
     cr_assert_null(mod_modem_txrx_create(q, 0, MOD_DEMAP_HARD));
-    cr_assert_null(mod_modem_txrx_create(q, 7, MOD_DEMAP_HARD)); // 28 bits
-    cr_assert(strstr(ae_err_message(), "24"), "%s", ae_err_message());
+    cr_assert_null(mod_modem_txrx_create(q, 16385, MOD_DEMAP_HARD)); // 65540 bits
+    cr_assert(strstr(ae_err_message(), "65536"), "%s", ae_err_message());
     cr_assert_null(mod_modem_txrx_create(q, 1, 3));
     cr_assert_null(mod_modem_txrx_create(NULL, 1, MOD_DEMAP_HARD));
-    t = mod_modem_txrx_create(q, 6, MOD_DEMAP_HARD); // exactly 24 bits
+    t = mod_modem_txrx_create(q, 16384, MOD_DEMAP_HARD); // exactly 65536 bits
     cr_assert_not_null(t);
-    cr_assert_eq(t->k, 24);
+    cr_assert_eq(t->k, 65536);
     txrx_destroy(t);
     mod_modem_destroy(q);
 }

@@ -480,13 +480,13 @@ Test(cli, bad_input_exits_2_with_a_message)
     char dir[64], cfg[128], cmd[8192];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/bad.cfg", dir);
-    write_file(
-        cfg,
-        "eval = { ebno_db = [0.0]; };\nsystems = ( { name = \"x\"; type = \"uncoded_bpsk\"; k = 99; } );\n");
+    write_file(cfg, "eval = { ebno_db = [0.0]; };\nsystems = ( { name = \"x\"; type = \"uncoded_bpsk\"; k = "
+                    "65537; } );\n");
     char *err;
     snprintf(cmd, sizeof cmd, "%s run %s --out %s/out", bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);
-    cr_assert(strstr(err, "bad.cfg:2:") && strstr(err, "systems.[0].k") && strstr(err, "1..24"), "%s", err);
+    cr_assert(strstr(err, "bad.cfg:2:") && strstr(err, "systems.[0].k") && strstr(err, "1..65536"), "%s",
+              err);
     free(err);
     // nothing was written for a config that did not load
     char out[128];
@@ -558,6 +558,56 @@ Test(config, modem_and_channel_keys)
     sim_experiment_free(&back);
 }
 
+// Blocks of up to 65536 bits load for modems and uncoded BPSK, and run end to end: BPSK with k = 1000
+// and QPSK with 1200 bits per block give BER = Q(sqrt(2 Eb/N0)) within 5 sigma, bits = blocks * k.
+Test(cli, long_blocks_load_and_run, .timeout = 120)
+{
+    char dir[64], cfg[128], cmd[8192], path[256];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/long.cfg", dir);
+    write_file(cfg,
+               "eval = { ebno_db = [7.0]; target_block_errors = 0; max_blocks = 3000; chunk_blocks = 500;\n"
+               "  batch = 100; };\n"
+               "systems = ( { name = \"b\"; type = \"uncoded_bpsk\"; k = 1000; },\n"
+               "  { name = \"q\"; type = \"modem\"; scheme = \"qpsk\"; symbols = 600; } );\n");
+    sim_experiment ex;
+    cr_assert_eq(sim_config_load(cfg, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.systems[0].k == 1000 && ex.systems[0].n == 1000);
+    cr_assert(ex.systems[1].k == 1200 && ex.systems[1].n == 1200);
+    sim_experiment_free(&ex);
+    snprintf(path, sizeof path, "%s/max.cfg", dir);
+    write_file(path, GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam16\"; symbols = "
+                               "16384; },\n  { name = \"b\"; type = \"uncoded_bpsk\"; k = 65536; } );\n");
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert(ex.systems[0].k == 65536 && ex.systems[1].k == 65536);
+    sim_experiment_free(&ex);
+    char *err;
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/out --threads 2", bin(), cfg, dir);
+    cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/out/results.csv", dir);
+    char *csv = read_file(path);
+    cr_assert(csv);
+    const double p = theory_bpsk_ber(7.0);
+    const char *rows[] = {"\nb,awgn,7.0000,", "\nq,awgn,7.0000,"};
+    const double k[] = {1000, 1200};
+    for (int i = 0; i < 2; i++) {
+        const char *row = strstr(csv, rows[i]);
+        cr_assert(row, "%s", csv);
+        unsigned long long blocks, bits, bit_errors;
+        cr_assert_eq(sscanf(row + 1,
+                            "%*[^,],%*[^,],%*[^,],%*[^,],%llu,%*[^,],%*[^,],%*[^,],%*[^,],%llu,%llu,",
+                            &blocks, &bits, &bit_errors),
+                     3, "%s", row);
+        cr_assert_eq(blocks, 3000);
+        cr_assert_eq((double)bits, 3000 * k[i]);
+        const double sd = sqrt(p * (double)bits);
+        cr_assert(fabs((double)bit_errors - p * (double)bits) < 5.0 * sd, "%s: %llu bit errors, theory %g",
+                  rows[i] + 1, bit_errors, p * (double)bits);
+    }
+    free(csv);
+}
+
 Test(config, modem_and_channel_errors)
 {
     expect_config_error(GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam8\"; } );\n",
@@ -576,8 +626,8 @@ Test(config, modem_and_channel_errors)
     expect_config_error("eval = { ebno_db = [0.0]; esno_db = [1.0]; };\n" GOOD_SYS, "eval.esno_db",
                         "not both");
     expect_config_error(
-        GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam256\"; symbols = 4; } );\n",
-        "systems.[0].symbols", "<= 24");
+        GOOD_EVAL "systems = ( { name = \"q\"; type = \"modem\"; scheme = \"qam256\"; symbols = 8193; } );\n",
+        "systems.[0].symbols", "65544 bits per block; expected <= 65536");
     expect_config_error(
         GOOD_EVAL
         "systems = ( { name = \"b\"; type = \"uncoded_bpsk\"; k = 2; channel = \"rayleigh\"; } );\n",

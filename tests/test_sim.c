@@ -344,6 +344,197 @@ Test(engine, hamming_ml_beats_hard_on_the_same_noise)
 }
 
 // ---------------------------------------------------------------------------------------------
+// blocks of many bits
+
+// Uncoded BPSK and QPSK with k = 1000 and 1200 bits per block (16 and 19 words): each bit sees its own
+// noise sample, so BER = Q(sqrt(2 Eb/N0)) and BLER = 1 - (1 - BER)^k.
+Test(engine_bits, long_blocks_match_theory)
+{
+    txrx *t = mod_bpsk_txrx_create(1000);
+    cr_assert(t, "%s", ae_err_message());
+    double p = theory_bpsk_ber(7.0);
+    check_against_theory(t, 7.0, 20000, theory_block_error(p, 1000), p, 2); // BLER 0.54
+    txrx_destroy(t);
+    mod_modem *q = mod_modem_create(MOD_PSK, 4);
+    t = mod_modem_txrx_create(q, 600, MOD_DEMAP_HARD);
+    cr_assert(t && t->k == 1200 && t->n == 1200, "%s", ae_err_message());
+    p = theory_bpsk_ber(6.0);
+    check_against_theory(t, 6.0, 10000, theory_block_error(p, 1200), p, 2); // BLER 0.94
+    p = theory_bpsk_ber(8.0);
+    check_against_theory(t, 8.0, 40000, theory_block_error(p, 1200), p, 2); // BLER 0.22
+    txrx_destroy(t);
+    mod_modem_destroy(q);
+}
+
+static sim_point long_point(const txrx *t, int threads, int soft, uint64_t target_block_errors)
+{
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.seed = 5;
+    cfg.chunk_blocks = 500;
+    cfg.batch = 128;
+    cfg.target_block_errors = target_block_errors;
+    cfg.max_blocks = 100000;
+    cfg.threads = threads;
+    cfg.soft = soft;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    cr_assert(e, "%s", ae_err_message());
+    sim_point p;
+    cr_assert_eq(sim_engine_point(e, 7.5, &p, NULL), AE_OK);
+    sim_engine_destroy(e);
+    return p;
+}
+
+// The soft path sets bits from the LLR signs as receive does: for QPSK (L = sqrt2 y / sigma2 per axis)
+// the decisions, and so every count, equal the hard demapper's; and counts of long blocks do not
+// depend on the thread count.
+Test(engine_bits, long_blocks_soft_equals_hard_and_threads_agree)
+{
+    mod_modem *q = mod_modem_create(MOD_PSK, 4);
+    txrx *hard = mod_modem_txrx_create(q, 517, MOD_DEMAP_HARD),
+         *soft = mod_modem_txrx_create(q, 517, MOD_DEMAP_EXACT);
+    cr_assert(hard && soft && hard->k == 1034);
+    sim_point h1 = long_point(hard, 1, 0, 3000), h3 = long_point(hard, 3, 0, 3000);
+    sim_point s2 = long_point(soft, 2, 1, 3000), sr = long_point(soft, 1, 0, 3000);
+    cr_assert_eq(h1.stop, SIM_STOP_TARGET_BLOCK_ERRORS);
+    cr_assert(h1.block_errors >= 3000 && h1.bit_errors > h1.block_errors);
+    const sim_point *o[] = {&h3, &s2, &sr};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(o[i]->blocks, h1.blocks, "case %d", i);
+        cr_assert_eq(o[i]->block_errors, h1.block_errors, "case %d", i);
+        cr_assert_eq(o[i]->bit_errors, h1.bit_errors, "case %d", i);
+        cr_assert_eq(o[i]->bit_errors_sq, h1.bit_errors_sq, "case %d", i);
+    }
+    cr_assert(s2.bmi > 0.9 && s2.bmi < 1.0, "bmi %g", s2.bmi);
+    cr_assert(isnan(sr.bmi));
+    txrx_destroy(hard);
+    txrx_destroy(soft);
+    mod_modem_destroy(q);
+}
+
+// A receiver that decides right (BPSK at 60 dB) and then flips bits 0, 63, 64 and 999 of every third
+// block of a call and sets every unused bit of each block's last word.
+static const txrx_vt *flip_base;
+
+static int flip_receive(const void *st, void *ws, const float *y, const txrx_noise *noise, uint64_t *bits_hat,
+                        size_t batch)
+{
+    int rc = flip_base->receive(st, ws, y, noise, bits_hat, batch);
+    const size_t W = txrx_words(1000);
+    for (size_t i = 0; i < batch; i++) {
+        uint64_t *b = bits_hat + i * W;
+        b[W - 1] ^= ~txrx_tail_mask(1000);
+        if (i % 3 == 0) {
+            const size_t flip[] = {0, 63, 64, 999};
+            for (size_t f = 0; f < 4; f++)
+                txrx_set_bit(b, flip[f], !txrx_get_bit(b, flip[f]));
+        }
+    }
+    return rc;
+}
+
+// Bit errors are counted over the k bits of each block, across words, the bits beyond k ignored; a
+// block with any wrong bit is one block error.
+Test(engine_bits, counts_every_word_and_ignores_the_tail)
+{
+    txrx *t = mod_bpsk_txrx_create(1000);
+    cr_assert(t);
+    txrx_vt vt = *t->vt;
+    flip_base = t->vt;
+    vt.receive = flip_receive;
+    t->vt = &vt;
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.chunk_blocks = 300;
+    cfg.batch = 300;
+    cfg.target_block_errors = 0;
+    cfg.max_blocks = 600;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    cr_assert(e, "%s", ae_err_message());
+    sim_point p;
+    cr_assert_eq(sim_engine_point(e, 60.0, &p, NULL), AE_OK);
+    cr_assert_eq(p.blocks, 600);
+    cr_assert_eq(p.block_errors, 200);
+    cr_assert_eq(p.bit_errors, 800);
+    cr_assert_eq(p.bit_errors_sq, 200 * 16);
+    cr_assert_eq(p.bits, 600000);
+    cr_assert_float_eq(p.ber, 800.0 / 600000.0, 1e-15);
+    sim_engine_destroy(e);
+    t->vt = flip_base;
+    txrx_destroy(t);
+}
+
+// The bits the engine sends, captured from the first transmit call of chunk 0.
+static const txrx_vt *capture_base;
+static uint64_t capture_words[64];
+static size_t capture_count, capture_w; // blocks captured, words per block
+
+static int capture_transmit(const void *st, void *ws, const uint64_t *bits, float *x, size_t batch)
+{
+    if (capture_count == 0) {
+        capture_count = batch;
+        memcpy(capture_words, bits, batch * capture_w * sizeof *bits);
+    }
+    return capture_base->transmit(st, ws, bits, x, batch);
+}
+
+static void capture(unsigned k, size_t blocks)
+{
+    txrx *t = mod_bpsk_txrx_create(k);
+    cr_assert(t && blocks * txrx_words(k) <= 64);
+    txrx_vt vt = *t->vt;
+    capture_base = t->vt;
+    vt.transmit = capture_transmit;
+    t->vt = &vt;
+    capture_count = 0;
+    capture_w = txrx_words(k);
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.seed = 3;
+    cfg.chunk_blocks = blocks;
+    cfg.batch = blocks;
+    cfg.target_block_errors = 0;
+    cfg.max_blocks = blocks;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    cr_assert(e, "%s", ae_err_message());
+    sim_point p;
+    cr_assert_eq(sim_engine_point(e, 2.0, &p, NULL), AE_OK);
+    cr_assert_eq(capture_count, blocks);
+    sim_engine_destroy(e);
+    t->vt = capture_base;
+    txrx_destroy(t);
+}
+
+// The message stream of the engine's chunk as documented: k <= 32, floor(32 / k) blocks per 32-bit draw
+// (block i of a draw = the message (draw >> (k i)) & (2^k - 1)); k > 32, ceil(k / 32) draws per block,
+// draw d holding the block's bits 32 d .. 32 d + 31.
+Test(engine_bits, drawn_bits_follow_the_documented_stream)
+{
+    gsl_rng *r = sim_rng_alloc();
+    cr_assert(r);
+    capture(5, 20); // 6 blocks per draw
+    sim_rng_seed(r, sim_stream_key(3, sim_mdb(2.0), 0, SIM_STREAM_MESSAGES));
+    uint32_t draw = 0;
+    for (size_t i = 0; i < 20; i++) {
+        if (i % 6 == 0)
+            draw = (uint32_t)gsl_rng_get(r);
+        const uint32_t m = (draw >> (5 * (i % 6))) & 31u;
+        cr_assert_eq(capture_words[i], (uint64_t)m << 59, "k 5 block %zu", i);
+    }
+    capture(100, 8); // 4 draws, 2 words per block; the last word holds 36 bits
+    sim_rng_seed(r, sim_stream_key(3, sim_mdb(2.0), 0, SIM_STREAM_MESSAGES));
+    for (size_t i = 0; i < 8; i++) {
+        uint64_t d[4];
+        for (int j = 0; j < 4; j++)
+            d[j] = (uint32_t)gsl_rng_get(r);
+        cr_assert_eq(capture_words[2 * i], d[0] << 32 | d[1], "k 100 block %zu word 0", i);
+        cr_assert_eq(capture_words[2 * i + 1], (d[2] << 32 | d[3]) & UINT64_C(0xFFFFFFFFF0000000),
+                     "k 100 block %zu word 1", i);
+    }
+    gsl_rng_free(r);
+}
+
+// ---------------------------------------------------------------------------------------------
 // reproducibility and the stop rule
 
 static sim_point run_point(txrx *t, int threads, uint64_t target_block_errors, uint64_t target_bit_errors,
@@ -387,7 +578,7 @@ static const txrx_vt *stall_base;
 static atomic_int stall_calls, stall_taken, stall_timed_out, stall_seen;
 static const int stall_until = 3;
 
-static int stall_transmit(const void *st, void *ws, const uint32_t *msg, float *x, size_t batch)
+static int stall_transmit(const void *st, void *ws, const uint64_t *bits, float *x, size_t batch)
 {
     int first = 0;
     if (atomic_compare_exchange_strong(&stall_taken, &first, 1)) {
@@ -406,7 +597,7 @@ static int stall_transmit(const void *st, void *ws, const uint32_t *msg, float *
     } else {
         atomic_fetch_add(&stall_calls, 1);
     }
-    return stall_base->transmit(st, ws, msg, x, batch);
+    return stall_base->transmit(st, ws, bits, x, batch);
 }
 
 Test(engine, a_stalled_thread_does_not_hold_up_the_others)
