@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "modem.h"
 #include "stats.h"
+#include "systems.h"
 
 // The UTF-8 byte-order mark some editors put at the start of a text file.
 #define SIM_UTF8_BOM "\xEF\xBB\xBF"
@@ -26,7 +27,6 @@
 
 static const char *const keys_top[] = {"seed",  "channel", "eval", "systems", "memory_limit_mib",
                                        "sweep", NULL};
-static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
 static const char *const keys_eval[] = {"ebno_db",           "target_block_errors",
                                         "target_bit_errors", "max_blocks",
                                         "chunk_blocks",      "batch",
@@ -34,10 +34,6 @@ static const char *const keys_eval[] = {"ebno_db",           "target_block_error
                                         "esno_db",           "min_ber",
                                         "interval",          NULL};
 static const char *const keys_grid[] = {"start", "stop", "step", NULL};
-static const char *const keys_ae[] = {"name",      "type",      "k",     "n",       "norm",
-                                      "tx_hidden", "rx_hidden", "train", "channel", NULL};
-static const char *const keys_bpsk[] = {"name", "type", "k", "channel", NULL};
-static const char *const keys_hamming[] = {"name", "type", "decoder", "channel", NULL};
 static const char *const keys_train[] = {
     "steps",   "batch", "lr",        "lr_final",         "schedule",
     "ebno_db", "seed",  "log_every", "checkpoint_every", "fail_on_divergence",
@@ -50,12 +46,13 @@ const char *const *sim_config_schema(const char *group)
     static const struct {
         const char *group;
         const char *const *keys;
-    } schema[] = {{"top", keys_top},        {"eval", keys_eval},         {"grid", keys_grid},
-                  {"autoencoder", keys_ae}, {"uncoded_bpsk", keys_bpsk}, {"hamming_7_4", keys_hamming},
-                  {"modem", keys_modem},    {"train", keys_train}};
+    } schema[] = {{"top", keys_top}, {"eval", keys_eval}, {"grid", keys_grid}, {"train", keys_train}};
     for (size_t i = 0; i < sizeof schema / sizeof *schema; i++)
         if (strcmp(group, schema[i].group) == 0)
             return schema[i].keys;
+    const sim_system_class *sys = sim_system_type_find(group, NULL);
+    if (sys)
+        return sys->keys;
     // a channel group: the keys of that channel type's table
     enum { MAX_TYPES = 32, MAX_KEYS = 64 };
     static const char *channel_schema[MAX_TYPES][MAX_KEYS];
@@ -67,21 +64,16 @@ const char *const *sim_config_schema(const char *group)
 
 const char *sim_system_type_name(int type)
 {
-    switch (type) {
-    case SIM_SYS_AUTOENCODER: return "autoencoder";
-    case SIM_SYS_UNCODED_BPSK: return "uncoded_bpsk";
-    case SIM_SYS_HAMMING74: return "hamming_7_4";
-    case SIM_SYS_MODEM: return "modem";
-    default: return "?";
-    }
+    for (int i = 0; sim_system_types[i]; i++)
+        if (i == type)
+            return sim_system_types[i]->name;
+    return "?";
 }
 
 int sim_system_type_parse(const char *name)
 {
-    for (int t = SIM_SYS_AUTOENCODER; t <= SIM_SYS_MODEM; t++)
-        if (strcmp(name, sim_system_type_name(t)) == 0)
-            return t;
-    return -1;
+    int index = -1;
+    return sim_system_type_find(name, &index) ? index : -1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,11 +191,10 @@ static int check_keys(const cfg_ctx *cx, const config_setting_t *g, const char *
         if (ok)
             continue;
         // a key of another system type: say so rather than suggest a look-alike
-        static const char *const *const system_keys[] = {keys_ae, keys_bpsk, keys_hamming, keys_modem};
         int other = 0;
         if (strncmp(what, "a", 1) == 0 && strstr(what, "system"))
-            for (size_t t = 0; t < sizeof system_keys / sizeof *system_keys && !other; t++)
-                for (const char *const *k = system_keys[t]; *k; k++)
+            for (size_t t = 0; sim_system_types[t] && !other; t++)
+                for (const char *const *k = sim_system_types[t]->keys; *k; k++)
                     other |= strcmp(*k, name) == 0;
         if (other)
             return cfg_fail(cx, m, NULL, "'%s' does not apply to %s", name, what);
@@ -625,9 +616,11 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
     memset(sys, 0, sizeof *sys);
     sys->line = (int)config_setting_source_line(g);
     const char *name = NULL, *type = NULL;
+    char types[256];
+    sim_system_type_names(types, sizeof types);
     int rc;
     if ((rc = get_string(cx, g, "name", "a file-name-safe name", &name)) != AE_OK ||
-        (rc = get_string(cx, g, "type", "autoencoder, uncoded_bpsk, hamming_7_4 or modem", &type)) != AE_OK)
+        (rc = get_string(cx, g, "type", sim_system_type_names(types, sizeof types), &type)) != AE_OK)
         return rc;
     if (!name)
         return cfg_fail(cx, g, "name", "missing; expected a name such as \"ae_7_4\"");
@@ -637,15 +630,16 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
                         SIM_NAME_MAX - 1);
     snprintf(sys->name, sizeof sys->name, "%s", name);
     if (!type)
-        return cfg_fail(cx, g, "type", "missing; expected autoencoder, uncoded_bpsk, hamming_7_4 or modem");
+        return cfg_fail(cx, g, "type", "missing; expected %s", types);
     sys->type = sim_system_type_parse(type);
     if (sys->type < 0)
-        return cfg_fail(cx, config_setting_get_member(g, "type"), NULL,
-                        "unknown type '%s', expected autoencoder, uncoded_bpsk, hamming_7_4 or modem", type);
+        return cfg_fail(cx, config_setting_get_member(g, "type"), NULL, "unknown type '%s', expected %s",
+                        type, types);
     uint64_t k = 4, n = 7;
     switch (sys->type) {
     case SIM_SYS_AUTOENCODER: {
-        if ((rc = check_keys(cx, g, keys_ae, "an autoencoder system")) != AE_OK)
+        if ((rc = check_keys(cx, g, sim_system_types[SIM_SYS_AUTOENCODER]->keys, "an autoencoder system")) !=
+            AE_OK)
             return rc;
         if (!config_setting_get_member(g, "k") || !config_setting_get_member(g, "n"))
             return cfg_fail(cx, g, NULL, "an autoencoder needs n (real channel uses) and k (bits per block)");
@@ -682,7 +676,8 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         break;
     }
     case SIM_SYS_UNCODED_BPSK:
-        if ((rc = check_keys(cx, g, keys_bpsk, "an uncoded_bpsk system")) != AE_OK)
+        if ((rc = check_keys(cx, g, sim_system_types[SIM_SYS_UNCODED_BPSK]->keys,
+                             "an uncoded_bpsk system")) != AE_OK)
             return rc;
         if (!config_setting_get_member(g, "k"))
             return cfg_fail(cx, g, "k", "missing; expected the bits per block, 1..%u", TXRX_K_MAX);
@@ -691,7 +686,8 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         n = k;
         break;
     case SIM_SYS_HAMMING74: {
-        if ((rc = check_keys(cx, g, keys_hamming, "a hamming_7_4 system")) != AE_OK)
+        if ((rc = check_keys(cx, g, sim_system_types[SIM_SYS_HAMMING74]->keys, "a hamming_7_4 system")) !=
+            AE_OK)
             return rc;
         const char *dec = "ml";
         if ((rc = get_string(cx, g, "decoder", "hard or ml", &dec)) != AE_OK)
@@ -709,7 +705,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         break;
     }
     case SIM_SYS_MODEM: {
-        if ((rc = check_keys(cx, g, keys_modem, "a modem system")) != AE_OK)
+        if ((rc = check_keys(cx, g, sim_system_types[SIM_SYS_MODEM]->keys, "a modem system")) != AE_OK)
             return rc;
         const char *scheme = NULL, *demap = "hard";
         uint64_t symbols = 1;
@@ -756,7 +752,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
     const config_setting_t *where = cs ? cs : g;
     const char *chname = sim_channel_name(&sys->channel);
     if (sim_channel_is_complex(&sys->channel)) {
-        if (sys->type == SIM_SYS_UNCODED_BPSK || sys->type == SIM_SYS_HAMMING74)
+        if (sim_system_type_of(sys)->real_only)
             return cfg_fail(cx, where, NULL,
                             "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
                             "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
@@ -774,7 +770,7 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
                 sys->name, sys->n, chname);
     }
     char why[512];
-    if (sys->type != SIM_SYS_AUTOENCODER && sys->channel.type->coherent_ok &&
+    if (!sim_system_learned(sys) && sys->channel.type->coherent_ok &&
         !sys->channel.type->coherent_ok(&sys->channel.params, why, sizeof why))
         return cfg_fail(cx, where, NULL, "system '%s' is a coherent classical scheme on a %s channel: %s",
                         sys->name, chname, why);
@@ -1122,11 +1118,8 @@ static int system_accepts(const config_setting_t *sys, const char *path)
     const config_setting_t *ts = config_setting_get_member(sys, "type");
     const char *type =
         ts && config_setting_type(ts) == CONFIG_TYPE_STRING ? config_setting_get_string(ts) : "";
-    const char *const *keys = strcmp(type, "autoencoder") == 0    ? keys_ae
-                              : strcmp(type, "uncoded_bpsk") == 0 ? keys_bpsk
-                              : strcmp(type, "hamming_7_4") == 0  ? keys_hamming
-                              : strcmp(type, "modem") == 0        ? keys_modem
-                                                                  : NULL;
+    const sim_system_class *sc = sim_system_type_find(type, NULL);
+    const char *const *keys = sc ? sc->keys : NULL;
     size_t len = strcspn(path, ".");
     for (; keys && *keys; keys++)
         if (strlen(*keys) == len && strncmp(*keys, path, len) == 0 && strcmp(*keys, "name") != 0 &&

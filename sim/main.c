@@ -325,7 +325,7 @@ static double now_unix(void)
 static const char *default_parameters(const sim_experiment *ex)
 {
     for (size_t s = 0; s < ex->n_systems; s++)
-        if (ex->systems[s].type == SIM_SYS_AUTOENCODER)
+        if (sim_system_learned(&ex->systems[s]))
             return "trained";
     return "";
 }
@@ -579,7 +579,7 @@ static int do_run(const run_opts *o)
     // conventional training needs the channel's gradient: refused before the results folder is touched
     for (size_t s = 0; s < ex.n_systems && o->mode != MODE_EVAL; s++) {
         const sim_system_cfg *sys = &ex.systems[s];
-        if (sys->type == SIM_SYS_AUTOENCODER && !sim_channel_differentiable(&sys->channel)) {
+        if (sim_system_learned(sys) && !sim_channel_differentiable(&sys->channel)) {
             fprintf(stderr,
                     "aesim: %s: system '%s' trains through the %s channel, which is %s; conventional "
                     "training needs its gradient. Train over a differentiable channel and evaluate the "
@@ -597,7 +597,7 @@ static int do_run(const run_opts *o)
     if (o->mode == MODE_EVAL) {
         // every checkpoint must be readable, finite and fit before the results folder is touched
         for (size_t s = 0; s < ex.n_systems; s++) {
-            if (ex.systems[s].type != SIM_SYS_AUTOENCODER)
+            if (!sim_system_learned(&ex.systems[s]))
                 continue;
             ae_model *probe = ae_create(&ex.systems[s].ae);
             snprintf(path, sizeof path, "%s/%s.safetensors", o->checkpoints, ex.systems[s].name);
@@ -629,7 +629,7 @@ static int do_run(const run_opts *o)
         size_t used = (size_t)snprintf(ex.parameters, sizeof ex.parameters, "checkpoints");
         for (size_t s = 0; s < ex.n_systems && used < sizeof ex.parameters; s++) {
             uint64_t h = 0;
-            if (ex.systems[s].type != SIM_SYS_AUTOENCODER)
+            if (!sim_system_learned(&ex.systems[s]))
                 continue;
             snprintf(path, sizeof path, "%s/%s.safetensors", o->checkpoints, ex.systems[s].name);
             if ((rc = sim_file_fnv1a(path, &h)) != AE_OK) {
@@ -696,7 +696,7 @@ static int do_run(const run_opts *o)
         // (stale ones of an earlier run are removed, never left beside the new experiment)
         int learned = 0;
         for (size_t s = 0; s < ex.n_systems; s++)
-            learned += ex.systems[s].type == SIM_SYS_AUTOENCODER;
+            learned += sim_system_learned(&ex.systems[s]);
         snprintf(path, sizeof path, "%s/results.csv", dir);
         if (rc == AE_OK && o->mode != MODE_TRAIN)
             rc = sim_results_write(path, NULL, 0);
@@ -736,28 +736,23 @@ static int do_run(const run_opts *o)
         ae_model *ae = NULL;
         mod_modem *modem = NULL;
         txrx *t = NULL;
-        if (sys->type == SIM_SYS_AUTOENCODER) {
+        if (sim_system_learned(sys)) {
             rc = learned_system(o, &ex, sys, resume, &cx, &ae);
             if (rc == AE_OK && o->mode != MODE_EVAL)
                 rc = check_divergence(&cx, sys);
             if (rc == AE_OK && writer)
                 rc = sim_plot_constellation(dir, sys->name, ae->codebook, ae->M, sys->n, sys->k,
                                             sim_channel_is_complex(&sys->channel));
-            if (rc == AE_OK && !(t = ae_txrx_create(ae)))
+            if (rc == AE_OK && !(t = sim_system_build(sys, ae, &modem)))
                 rc = AE_ENOMEM;
-            if (rc == AE_OK && sim_channel_is_complex(&sys->channel)) {
-                // on a complex channel the n real uses are n/2 complex symbols (for Es/N0)
-                t->is_complex = 1;
-                t->symbols_per_block = sys->n / 2;
-            }
-        } else if (o->mode != MODE_TRAIN && !(t = sim_system_classical(sys, &modem))) {
+        } else if (o->mode != MODE_TRAIN && !(t = sim_system_build(sys, NULL, &modem))) {
             rc = AE_EINVAL;
         }
         sim_engine *e = NULL;
         if (rc == AE_OK && o->mode != MODE_TRAIN) {
             sim_eval_cfg ecfg = ex.eval;
             ecfg.channel = sys->channel;
-            ecfg.soft = sys->type == SIM_SYS_MODEM && sys->demapper != MOD_DEMAP_HARD;
+            ecfg.soft = sim_system_soft(sys);
             if (!(e = sim_engine_create(t, &ecfg)))
                 rc = AE_ENOMEM;
         }
@@ -991,7 +986,7 @@ static int cmd_plot(int argc, char **argv)
     snprintf(loss_path, sizeof loss_path, "%s/loss.csv", dir);
     int loss = 0;
     for (size_t s = 0; s < ex.n_systems; s++)
-        loss |= ex.systems[s].type == SIM_SYS_AUTOENCODER;
+        loss |= sim_system_learned(&ex.systems[s]);
     loss &= stat(loss_path, &st) == 0;
     // a folder of `aesim train` has no results.csv: only its loss figure is redrawn
     snprintf(path, sizeof path, "%s/results.csv", dir);
@@ -1037,7 +1032,7 @@ static int cmd_check(int argc, char **argv)
         sim_channel_describe(&sys->channel, ch, sizeof ch);
         printf("#   %-20s %-12s k = %2u  n = %3zu  %s", sys->name, sim_system_type_name(sys->type), sys->k,
                sys->n, ch);
-        if (sys->type == SIM_SYS_AUTOENCODER)
+        if (sim_system_learned(sys))
             printf("  %zu parameters, %llu training steps of %zu", ae_param_count(&sys->ae),
                    (unsigned long long)sys->train.steps, sys->train.batch);
         printf("\n");

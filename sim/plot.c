@@ -404,7 +404,7 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
     for (size_t s = 0; s < ex->n_systems; s++) {
         const char *nm = ex->systems[s].name;
         const char *c = colours[s % 8];
-        int learned = ex->systems[s].type == SIM_SYS_AUTOENCODER;
+        int learned = sim_system_learned(&ex->systems[s]);
         fprintf(f, "  'results.csv' every ::1 using (sel(");
         gp_put(f, nm);
         fprintf(f, ", %d)):%d:(low(column(%d))):%d with yerrorlines pt %d ps %s lw 1.2 lc rgb '%s' title ",
@@ -456,7 +456,7 @@ int sim_plot_loss(const char *dir, const sim_experiment *ex)
 {
     int learned = 0;
     for (size_t s = 0; s < ex->n_systems; s++)
-        learned += ex->systems[s].type == SIM_SYS_AUTOENCODER;
+        learned += sim_system_learned(&ex->systems[s]);
     if (!learned)
         return AE_OK;
     char path[4200];
@@ -476,7 +476,7 @@ int sim_plot_loss(const char *dir, const sim_experiment *ex)
     fprintf(f, "sel(name, col) = (strcol(1) eq name) ? column(col) : 1/0\nplot \\\n");
     int i = 0;
     for (size_t s = 0; s < ex->n_systems; s++) {
-        if (ex->systems[s].type != SIM_SYS_AUTOENCODER)
+        if (!sim_system_learned(&ex->systems[s]))
             continue;
         fprintf(f, "%s  'loss.csv' every ::1 using (sel(", i ? ", \\\n" : "");
         gp_put(f, ex->systems[s].name);

@@ -2,32 +2,174 @@
 #include "systems.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ae_err.h"
 #include "classical.h"
 #include "ofdm_channel.h"
 #include "theory.h"
 
+static const char *const keys_ae[] = {"name",      "type",      "k",     "n",       "norm",
+                                      "tx_hidden", "rx_hidden", "train", "channel", NULL};
+static const char *const keys_bpsk[] = {"name", "type", "k", "channel", NULL};
+static const char *const keys_hamming[] = {"name", "type", "decoder", "channel", NULL};
+static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
+
+static txrx *build_ae(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem)
+{
+    *modem = NULL;
+    if (!ae) {
+        AE_ERROR(AE_EINVAL, "%s: a learned system needs its trained model", s->name);
+        return NULL;
+    }
+    return ae_txrx_create(ae);
+}
+
+// Uncoded BPSK is the modem pam2 with k symbols per block and hard decisions (the same mapping,
+// bit 0 on +1, and the same counts for a seed as the dedicated BPSK transceiver).
+static txrx *build_bpsk(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem)
+{
+    (void)ae;
+    *modem = mod_modem_create(MOD_PAM, 2);
+    if (!*modem)
+        return NULL;
+    txrx *t = mod_modem_txrx_create(*modem, s->k, MOD_DEMAP_HARD);
+    if (!t) {
+        mod_modem_destroy(*modem);
+        *modem = NULL;
+    }
+    return t;
+}
+
+static txrx *build_hamming(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem)
+{
+    (void)ae;
+    *modem = NULL;
+    return mod_hamming74_txrx_create(s->decoder);
+}
+
+static txrx *build_modem(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem)
+{
+    (void)ae;
+    *modem = mod_modem_create(s->mod_family, s->mod_M);
+    if (!*modem)
+        return NULL;
+    txrx *t = mod_modem_txrx_create(*modem, s->symbols, s->demapper);
+    if (!t) {
+        mod_modem_destroy(*modem);
+        *modem = NULL;
+    }
+    return t;
+}
+
+static int soft_modem(const sim_system_cfg *s)
+{
+    return s->demapper != MOD_DEMAP_HARD;
+}
+
+static int theory_modem(const sim_system_cfg *s, double ebno_db, double *bler, double *ber);
+static int theory_bpsk(const sim_system_cfg *s, double ebno_db, double *bler, double *ber);
+static int theory_hamming(const sim_system_cfg *s, double ebno_db, double *bler, double *ber);
+
+static const sim_system_class type_ae = {
+    "autoencoder", "learned (n,k) transceiver, one-hot messages", keys_ae, 1, 0, build_ae, NULL, NULL};
+static const sim_system_class type_bpsk = {"uncoded_bpsk",
+                                           "k bits in k BPSK channel uses (AWGN only)",
+                                           keys_bpsk,
+                                           0,
+                                           1,
+                                           build_bpsk,
+                                           theory_bpsk,
+                                           NULL};
+static const sim_system_class type_hamming = {"hamming_7_4",
+                                              "Hamming (7,4) and BPSK, hard or ML decoding",
+                                              keys_hamming,
+                                              0,
+                                              1,
+                                              build_hamming,
+                                              theory_hamming,
+                                              NULL};
+static const sim_system_class type_modem = {"modem",
+                                            "PSK/QAM/PAM symbols per block, hard or LLR demapping",
+                                            keys_modem,
+                                            0,
+                                            0,
+                                            build_modem,
+                                            theory_modem,
+                                            soft_modem};
+
+// in the order of enum sim_system_type
+const sim_system_class *const sim_system_types[] = {&type_ae, &type_bpsk, &type_hamming, &type_modem, NULL};
+
+const sim_system_class *sim_system_type_of(const sim_system_cfg *s)
+{
+    return s->type >= 0 && s->type <= SIM_SYS_MODEM ? sim_system_types[s->type] : NULL;
+}
+
+const sim_system_class *sim_system_type_find(const char *name, int *index)
+{
+    for (int i = 0; name && sim_system_types[i]; i++)
+        if (strcmp(sim_system_types[i]->name, name) == 0) {
+            if (index)
+                *index = i;
+            return sim_system_types[i];
+        }
+    return NULL;
+}
+
+const char *sim_system_type_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; sim_system_types[i] && used < len; i++) {
+        const char *sep = i == 0 ? "" : (sim_system_types[i + 1] ? ", " : " or ");
+        int w = snprintf(buf + used, len - used, "%s%s", sep, sim_system_types[i]->name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return buf;
+}
+
+int sim_system_learned(const sim_system_cfg *s)
+{
+    const sim_system_class *t = sim_system_type_of(s);
+    return t && t->learned;
+}
+
+int sim_system_soft(const sim_system_cfg *s)
+{
+    const sim_system_class *t = sim_system_type_of(s);
+    return t && t->soft && t->soft(s);
+}
+
+txrx *sim_system_build(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem)
+{
+    *modem = NULL;
+    const sim_system_class *ty = sim_system_type_of(s);
+    if (!ty) {
+        AE_ERROR(AE_EINVAL, "%s: unknown system type %d", s->name, s->type);
+        return NULL;
+    }
+    txrx *t = ty->build(s, ae, modem);
+    if (t && ty->learned && sim_channel_is_complex(&s->channel) && !t->is_complex) {
+        // on a complex channel the n real uses are n/2 complex symbols (for Es/N0)
+        t->is_complex = 1;
+        t->symbols_per_block = s->n / 2;
+    }
+    return t;
+}
+
 txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem)
 {
     *modem = NULL;
-    switch (s->type) {
-    case SIM_SYS_MODEM: {
-        *modem = mod_modem_create(s->mod_family, s->mod_M);
-        if (!*modem)
-            return NULL;
-        txrx *t = mod_modem_txrx_create(*modem, s->symbols, s->demapper);
-        if (!t) {
-            mod_modem_destroy(*modem);
-            *modem = NULL;
-        }
-        return t;
+    if (sim_system_learned(s)) {
+        AE_ERROR(AE_EINVAL, "%s: not a classical system", s->name);
+        return NULL;
     }
-    case SIM_SYS_UNCODED_BPSK: return mod_bpsk_txrx_create(s->k);
-    case SIM_SYS_HAMMING74: return mod_hamming74_txrx_create(s->decoder);
-    default: AE_ERROR(AE_EINVAL, "%s: not a classical system", s->name); return NULL;
-    }
+    return sim_system_build(s, NULL, modem);
 }
 
 // A modem over an OFDM link with perfect CSI, ZF and no inter-symbol interference (taps <= CP + 1): each
@@ -86,50 +228,57 @@ int sim_theory_channel(const ch_flat *f)
     }
 }
 
+static int theory_modem(const sim_system_cfg *s, double ebno_db, double *bler, double *ber)
+{
+    unsigned m = 0;
+    while ((1u << m) < s->mod_M)
+        m++;
+    // the closed forms describe nearest-point detection: hard decisions, or max-log LLR signs (the
+    // bit of the nearest point); exact-LLR bit decisions differ for M > 4 (bit-wise MAP)
+    if (s->demapper == MOD_DEMAP_EXACT && s->mod_M > 4)
+        return 0;
+    double esno_db = ebno_db + 10.0 * log10((double)m), ser;
+    if (s->channel.type == &ch_ofdm_type)
+        return ofdm_theory(s, esno_db, bler, ber);
+    ch_flat f = sim_channel_flat(&s->channel);
+    int th = sim_theory_channel(&f);
+    if (th < 0 || theory_scheme(s->mod_family, s->mod_M, th, f.k_factor, esno_db, &ser, ber) != AE_OK)
+        return 0;
+    // symbols of a block are independent on AWGN and under fading that changes every symbol
+    if (s->symbols == 1 || f.kind == CH_FLAT_AWGN || f.coherence == 1)
+        *bler = theory_block_error(ser, (unsigned)s->symbols);
+    return 1;
+}
+
+static int theory_bpsk(const sim_system_cfg *s, double ebno_db, double *bler, double *ber)
+{
+    if (sim_channel_flat(&s->channel).kind != CH_FLAT_AWGN)
+        return 0;
+    *ber = theory_bpsk_ber(ebno_db);
+    *bler = theory_block_error(*ber, s->k);
+    return 1;
+}
+
+static int theory_hamming(const sim_system_cfg *s, double ebno_db, double *bler, double *ber)
+{
+    if (sim_channel_flat(&s->channel).kind != CH_FLAT_AWGN || s->decoder != MOD_HAMMING_HARD)
+        return 0;
+    *bler = theory_hamming74_hard_bler(ebno_db);
+    *ber = theory_hamming74_hard_ber(ebno_db);
+    return 1;
+}
+
 int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, double *ber)
 {
     *bler = NAN;
     *ber = NAN;
-    if (s->type == SIM_SYS_MODEM) {
-        unsigned m = 0;
-        while ((1u << m) < s->mod_M)
-            m++;
-        // the closed forms describe nearest-point detection: hard decisions, or max-log LLR signs (the
-        // bit of the nearest point); exact-LLR bit decisions differ for M > 4 (bit-wise MAP)
-        if (s->demapper == MOD_DEMAP_EXACT && s->mod_M > 4)
-            return 0;
-        double esno_db = ebno_db + 10.0 * log10((double)m), ser;
-        if (s->channel.type == &ch_ofdm_type)
-            return ofdm_theory(s, esno_db, bler, ber);
-        ch_flat f = sim_channel_flat(&s->channel);
-        int th = sim_theory_channel(&f);
-        if (th < 0 || theory_scheme(s->mod_family, s->mod_M, th, f.k_factor, esno_db, &ser, ber) != AE_OK)
-            return 0;
-        // symbols of a block are independent on AWGN and under fading that changes every symbol
-        if (s->symbols == 1 || f.kind == CH_FLAT_AWGN || f.coherence == 1)
-            *bler = theory_block_error(ser, (unsigned)s->symbols);
-        return 1;
-    }
-    if (sim_channel_flat(&s->channel).kind != CH_FLAT_AWGN)
-        return 0;
-    switch (s->type) {
-    case SIM_SYS_UNCODED_BPSK:
-        *ber = theory_bpsk_ber(ebno_db);
-        *bler = theory_block_error(*ber, s->k);
-        return 1;
-    case SIM_SYS_HAMMING74:
-        if (s->decoder != MOD_HAMMING_HARD)
-            return 0;
-        *bler = theory_hamming74_hard_bler(ebno_db);
-        *ber = theory_hamming74_hard_ber(ebno_db);
-        return 1;
-    default: return 0;
-    }
+    const sim_system_class *t = sim_system_type_of(s);
+    return t && t->theory ? t->theory(s, ebno_db, bler, ber) : 0;
 }
 
 size_t sim_system_symbols(const sim_system_cfg *s)
 {
-    if (s->type == SIM_SYS_MODEM)
+    if (s->type == SIM_SYS_MODEM) // a modem's symbols are its constellation's, complex or real
         return s->symbols;
     return sim_channel_is_complex(&s->channel) ? s->n / 2 : s->n;
 }
