@@ -240,8 +240,8 @@ install: $(BIN) $(BUILD)/libaesim.a
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/aesim
 	install -m 644 common/*.h models/*.h channels/*.h sim/*.h $(DESTDIR)$(PREFIX)/include/aesim/
 	install -m 644 $(BUILD)/libaesim.a $(DESTDIR)$(PREFIX)/lib/libaesim.a
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' doc/aesim.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/aesim.pc
-	install -m 644 doc/aesim.1 $(DESTDIR)$(PREFIX)/share/man/man1/aesim.1
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' docs/aesim.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/aesim.pc
+	install -m 644 docs/aesim.1 $(DESTDIR)$(PREFIX)/share/man/man1/aesim.1
 
 clean:
 	rm -rf build aesim
