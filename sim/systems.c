@@ -1,4 +1,4 @@
-// systems.c - the registry of system types: builders and closed forms.
+// systems.c - the table of system types (one row each: keys, build, closed forms) and its lookups.
 #include "systems.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-// train.c - end-to-end training of the autoencoder through the AWGN channel.
+// train.c - end-to-end training of the autoencoder through its configured (differentiable) channel.
 #include "train.h"
 
 #include <math.h>
