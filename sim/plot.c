@@ -334,8 +334,16 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
         return rc;
     FILE *f = out.f;
     const char *what = ber ? "ber" : "bler";
-    // results.csv columns of the rate and its interval; theory.csv column of the closed form
-    int col = ber ? 12 : 7, th_col = ber ? 5 : 4;
+    // results.csv columns (found by name) of the grid's quantity, the rate and its interval; theory.csv
+    // column of the closed form
+    int xcol = sim_results_column_index(ex->grid_esno ? "esno_db" : "ebno_db");
+    int col = sim_results_column_index(what), th_col = ber ? 5 : 4;
+    int lo_col = sim_results_column_index(ber ? "ber_lo" : "bler_lo");
+    int hi_col = sim_results_column_index(ber ? "ber_hi" : "bler_hi");
+    if (!xcol || !col || !lo_col || !hi_col) {
+        sim_file_abort(&out);
+        return AE_ERROR(AE_EINVAL, "results.csv has no column for the %s figure", what);
+    }
     // the legend entries: system and channel in words; with one-symbol modems beside other systems
     // their entries say that their BLER is a symbol error rate
     size_t ones = 0, widest = 0;
@@ -397,8 +405,8 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
         fprintf(f, "set key outside below left Left reverse vertical maxcols 1 box noenhanced\n");
     else
         fprintf(f, "set key outside right top box noenhanced\n");
+    // system is column 1 of results.csv and of theory.csv
     fprintf(f, "sel(name, col) = (strcol(1) eq name) ? column(col) : 1/0\n");
-    int xcol = ex->grid_esno ? 4 : 3; // results.csv: ebno_db is column 3, esno_db column 4
     int any_theory = 0;
     fprintf(f, "plot \\\n");
     for (size_t s = 0; s < ex->n_systems; s++) {
@@ -408,7 +416,7 @@ static int write_script(const char *path, const sim_experiment *ex, int ber, dou
         fprintf(f, "  'results.csv' every ::1 using (sel(");
         gp_put(f, nm);
         fprintf(f, ", %d)):%d:(low(column(%d))):%d with yerrorlines pt %d ps %s lw 1.2 lc rgb '%s' title ",
-                xcol, col, col + 1, col + 2, learned ? points_open[s % 8] : points_filled[s % 8],
+                xcol, col, lo_col, hi_col, learned ? points_open[s % 8] : points_filled[s % 8],
                 learned ? "2.2" : "1.1", c);
         gp_put(f, entry[s]);
         double b, r;

@@ -30,7 +30,8 @@
 // modem with one symbol per block (and uncoded BPSK with k = 1) has BLER = SER: when every system is one, the
 // BLER figure says "symbol error rate (SER)"; beside other systems their legend entries say "(SER)". Returns
 // AE_OK, AE_EIO if a file cannot be written or a figure is incomplete (the previous figure kept), AE_ERUNTIME
-// if gnuplot is missing or fails (results.csv is untouched either way), AE_ENOMEM.
+// if gnuplot is missing or fails (results.csv is untouched either way), AE_ENOMEM; AE_EINVAL if a column the
+// figures read (by name, sim_results_column_index) is not in the results.csv table.
 int sim_plot_figures(const char *dir, const sim_experiment *ex, const sim_row *rows, size_t n_rows);
 
 // The y range of a rate figure (BLER for ber = 0, BER for ber = 1) fitted to the rows of ex's systems:

@@ -1,8 +1,9 @@
-// results.c - CSV writers; every file is replaced atomically.
+// results.c - results.csv and loss.csv: writers (every file is replaced atomically) and readers.
 #include "results.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,39 +11,94 @@
 #include "ae_err.h"
 #include "fileio.h"
 
-// the 18 columns every results.csv has, then the ones added since (a reader accepts files without them)
-#define FIXED_COLUMNS                                                                                        \
-    "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,"                               \
-    "bits,bit_errors,ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop"
+// The columns of results.csv, in order: X(name, kind, member of sim_row, decimals, optional). Adding a
+// column is one line here (at the end, optional = 1: files of earlier releases still read) and its
+// member in sim_row or sim_point; the header, the writer, the reader and the figures follow. Eb/N0 and
+// Es/N0 in dB; rates linear; *_lo/*_hi are 95% intervals.
+#define RESULTS_COLUMNS(X)                                                                                   \
+    X(system, TEXT, system, 0, 0)       /* the system's name */                                              \
+    X(channel, TEXT, channel, 0, 0)     /* sim_channel_describe: "awgn", "rayleigh-csi_perfect", ... */      \
+    X(ebno_db, FIXED, pt.ebno_db, 4, 0) /* Eb/N0 of the point */                                             \
+    X(esno_db, FIXED, pt.esno_db, 4, 0) /* Es/N0 of a data symbol */                                         \
+    X(blocks, COUNT, pt.blocks, 0, 0)                                                                        \
+    X(block_errors, COUNT, pt.block_errors, 0, 0)                                                            \
+    X(bler, RATE, pt.bler, 0, 0)                                                                             \
+    X(bler_lo, RATE, pt.bler_lo, 0, 0) /* the interval bler_interval names */                                \
+    X(bler_hi, RATE, pt.bler_hi, 0, 0)                                                                       \
+    X(bits, COUNT, pt.bits, 0, 0)                                                                            \
+    X(bit_errors, COUNT, pt.bit_errors, 0, 0)                                                                \
+    X(ber, RATE, pt.ber, 0, 0)                                                                               \
+    X(ber_lo, RATE, pt.ber_lo, 0, 0) /* normal, from per-block (per-realisation) bit-error counts */         \
+    X(ber_hi, RATE, pt.ber_hi, 0, 0)                                                                         \
+    X(theory_bler, RATE, theory_bler, 0, 0) /* closed forms; empty where there is none */                    \
+    X(theory_ber, RATE, theory_ber, 0, 0)                                                                    \
+    X(seconds, FIXED, pt.seconds, 3, 0) /* wall time of the point */                                         \
+    X(stop, STOP, pt.stop, 0, 0)        /* why the point ended */                                            \
+    X(bmi, RATE, pt.bmi, 0, 1) /* bitwise mutual information from the LLRs, bits per bit; empty: hard */     \
+    X(eb_charges, TEXT, eb_charges, 0, 1)       /* OFDM: "data" or "data+cp+pilots"; empty otherwise */      \
+    X(bler_interval, BLER_CI, pt.bler_ci, 0, 1) /* wilson, clopper_pearson (eval.interval, independent       \
+                                                   blocks) or normal (blocks share a realisation) */
 
-const char *const sim_results_header = FIXED_COLUMNS ",bmi,eb_charges,bler_interval";
+// the C type of a member of each kind (checked when the table is compiled)
+#define MEMBER_TYPE_TEXT    char *
+#define MEMBER_TYPE_COUNT   uint64_t
+#define MEMBER_TYPE_FIXED   double
+#define MEMBER_TYPE_RATE    double
+#define MEMBER_TYPE_STOP    int
+#define MEMBER_TYPE_BLER_CI int
 
-// A rate with enough digits for tails; an empty field for NAN.
-static void put_rate(FILE *f, double v)
+// A member of the wrong type for its kind selects no association: a compile error.
+#define COLUMN_ENTRY(name, kind, member, decimals, optional)                                                 \
+    {#name,                                                                                                  \
+     SIM_RESULTS_##kind,                                                                                     \
+     _Generic(((sim_row *)0)->member, MEMBER_TYPE_##kind                                                     \
+              : offsetof(sim_row, member)),                                                                  \
+     sizeof(((sim_row *)0)->member),                                                                         \
+     decimals,                                                                                               \
+     optional},
+#define COLUMN_NAME(name, kind, member, decimals, optional) "," #name
+
+const sim_results_column sim_results_columns[] = {RESULTS_COLUMNS(COLUMN_ENTRY)};
+enum { N_COLUMNS = sizeof sim_results_columns / sizeof sim_results_columns[0] };
+const size_t sim_results_n_columns = N_COLUMNS;
+
+// the names joined by commas, without the comma before the first
+const char *const sim_results_header = &RESULTS_COLUMNS(COLUMN_NAME)[1];
+
+int sim_results_column_index(const char *name)
 {
-    if (isnan(v))
-        fputc(',', f);
-    else
-        fprintf(f, ",%.6e", v);
+    for (size_t i = 0; i < N_COLUMNS; i++)
+        if (strcmp(sim_results_columns[i].name, name) == 0)
+            return (int)i + 1;
+    return 0;
+}
+
+// Column c's field of row r, after its separator.
+static void put_field(FILE *f, const sim_results_column *c, const sim_row *r)
+{
+    const void *m = (const char *)r + c->offset;
+    switch (c->kind) {
+    case SIM_RESULTS_TEXT: fputs((const char *)m, f); break;
+    case SIM_RESULTS_COUNT: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)m); break;
+    case SIM_RESULTS_FIXED: fprintf(f, "%.*f", c->decimals, *(const double *)m); break;
+    case SIM_RESULTS_RATE:
+        // a rate with enough digits for tails; an empty field for NAN
+        if (!isnan(*(const double *)m))
+            fprintf(f, "%.6e", *(const double *)m);
+        break;
+    case SIM_RESULTS_STOP: fputs(sim_stop_name(*(const int *)m), f); break;
+    case SIM_RESULTS_BLER_CI: fputs(sim_bler_ci_name(*(const int *)m), f); break;
+    }
 }
 
 void sim_results_print_row(FILE *f, const sim_row *r)
 {
-    const sim_point *p = &r->pt;
-    fprintf(f, "%s,%s,%.4f,%.4f,%llu,%llu", r->system, r->channel, p->ebno_db, p->esno_db,
-            (unsigned long long)p->blocks, (unsigned long long)p->block_errors);
-    put_rate(f, p->bler);
-    put_rate(f, p->bler_lo);
-    put_rate(f, p->bler_hi);
-    fprintf(f, ",%llu,%llu", (unsigned long long)p->bits, (unsigned long long)p->bit_errors);
-    put_rate(f, p->ber);
-    put_rate(f, p->ber_lo);
-    put_rate(f, p->ber_hi);
-    put_rate(f, r->theory_bler);
-    put_rate(f, r->theory_ber);
-    fprintf(f, ",%.3f,%s", p->seconds, sim_stop_name(p->stop));
-    put_rate(f, p->bmi);
-    fprintf(f, ",%s,%s\n", r->eb_charges, sim_bler_ci_name(p->bler_ci));
+    for (size_t i = 0; i < N_COLUMNS; i++) {
+        if (i > 0)
+            fputc(',', f);
+        put_field(f, &sim_results_columns[i], r);
+    }
+    fputc('\n', f);
 }
 
 int sim_results_write(const char *path, const sim_row *rows, size_t n)
@@ -97,6 +153,25 @@ static uint64_t field_count(const char *f)
     return *f ? strtoull(f, NULL, 10) : 0;
 }
 
+// Column c's field of row r from its text (empty when the file has no such column).
+static void get_field(const sim_results_column *c, const char *text, sim_row *r)
+{
+    void *m = (char *)r + c->offset;
+    switch (c->kind) {
+    case SIM_RESULTS_TEXT: snprintf((char *)m, c->size, "%s", text); break;
+    case SIM_RESULTS_COUNT: *(uint64_t *)m = field_count(text); break;
+    case SIM_RESULTS_FIXED:
+    case SIM_RESULTS_RATE: *(double *)m = field_rate(text); break;
+    case SIM_RESULTS_STOP:
+        *(int *)m = SIM_STOP_NONE;
+        for (int st = SIM_STOP_TARGET_BIT_ERRORS; st <= SIM_STOP_MAX_BLOCKS; st++)
+            if (strcmp(text, sim_stop_name(st)) == 0)
+                *(int *)m = st;
+        break;
+    case SIM_RESULTS_BLER_CI: *(int *)m = sim_bler_ci_parse(text); break;
+    }
+}
+
 // The whole file as a NUL-terminated string (malloc'd), or NULL with AE_ERROR.
 static char *slurp(const char *path)
 {
@@ -138,9 +213,13 @@ int sim_results_read(const char *path, sim_row **rows, size_t *n)
         return ae_err_forward(AE_EIO, ae_err_message());
     size_t cap = 0;
     int rc = AE_OK;
-    // the header: the 18 fixed columns, then any number of the later ones in order (files of earlier
-    // releases end sooner), then perhaps columns of later releases
-    size_t hlen = strcspn(text, "\n"), full = strlen(sim_results_header), fixed = strlen(FIXED_COLUMNS);
+    // the header: the columns that are not optional, then any number of the optional ones in order
+    // (files of earlier releases end sooner), then perhaps columns of later releases
+    size_t required = 0, fixed = 0;
+    while (required < N_COLUMNS && !sim_results_columns[required].optional)
+        fixed += strlen(sim_results_columns[required++].name) + 1;
+    fixed = fixed ? fixed - 1 : 0; // no comma after the last
+    size_t hlen = strcspn(text, "\n"), full = strlen(sim_results_header);
     size_t common = 0;
     while (common < hlen && common < full && text[common] == sim_results_header[common])
         common++;
@@ -156,10 +235,12 @@ int sim_results_read(const char *path, sim_row **rows, size_t *n)
     char *line;
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         lineno++;
-        char *f[32];
-        size_t nf = split_csv(line, f, 32);
-        if (nf < 18) {
-            rc = AE_ERROR(AE_ECONFIG, "%s:%zu: %zu fields, expected at least 18", path, lineno, nf);
+        // one more than the columns: the fields of later releases' columns stay together in the last
+        char *f[N_COLUMNS + 1];
+        size_t nf = split_csv(line, f, N_COLUMNS + 1);
+        if (nf < required) {
+            rc =
+                AE_ERROR(AE_ECONFIG, "%s:%zu: %zu fields, expected at least %zu", path, lineno, nf, required);
             break;
         }
         if (*n == cap) {
@@ -173,32 +254,8 @@ int sim_results_read(const char *path, sim_row **rows, size_t *n)
         }
         sim_row *r = &(*rows)[(*n)++];
         memset(r, 0, sizeof *r);
-        snprintf(r->system, sizeof r->system, "%s", f[0]);
-        snprintf(r->channel, sizeof r->channel, "%s", f[1]);
-        sim_point *p = &r->pt;
-        p->ebno_db = strtod(f[2], NULL);
-        p->esno_db = strtod(f[3], NULL);
-        p->blocks = field_count(f[4]);
-        p->block_errors = field_count(f[5]);
-        p->bler = field_rate(f[6]);
-        p->bler_lo = field_rate(f[7]);
-        p->bler_hi = field_rate(f[8]);
-        p->bits = field_count(f[9]);
-        p->bit_errors = field_count(f[10]);
-        p->ber = field_rate(f[11]);
-        p->ber_lo = field_rate(f[12]);
-        p->ber_hi = field_rate(f[13]);
-        r->theory_bler = field_rate(f[14]);
-        r->theory_ber = field_rate(f[15]);
-        p->seconds = field_rate(f[16]);
-        p->stop = SIM_STOP_NONE;
-        for (int st = SIM_STOP_TARGET_BIT_ERRORS; st <= SIM_STOP_MAX_BLOCKS; st++)
-            if (strcmp(f[17], sim_stop_name(st)) == 0)
-                p->stop = st;
-        p->bmi = nf > 18 ? field_rate(f[18]) : NAN;
-        if (nf > 19)
-            snprintf(r->eb_charges, sizeof r->eb_charges, "%s", f[19]);
-        p->bler_ci = nf > 20 ? sim_bler_ci_parse(f[20]) : SIM_BLER_CI_UNKNOWN;
+        for (size_t i = 0; i < N_COLUMNS; i++)
+            get_field(&sim_results_columns[i], i < nf ? f[i] : "", r);
     }
     free(text);
     if (rc != AE_OK) {

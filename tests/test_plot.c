@@ -222,6 +222,87 @@ Test(plot, legend_entries_name_the_channel_and_say_ser_for_one_symbol_modems)
     remove_tmpdir(dir);
 }
 
+// Name of column col (1-based) of the header line that starts text (written to name, at most len).
+static void header_column(const char *text, int col, char *name, size_t len)
+{
+    const char *p = text;
+    for (int i = 1; i < col && p; i++) {
+        p = strpbrk(p, ",\n");
+        p = p && *p == ',' ? p + 1 : NULL;
+    }
+    cr_assert(p, "results.csv has no column %d", col);
+    size_t n = strcspn(p, ",\n");
+    cr_assert_lt(n, len);
+    memcpy(name, p, n);
+    name[n] = '\0';
+}
+
+// The results.csv columns a rate script reads are the ones its header names: the grid's quantity, the
+// rate and its interval, and the system (sel's strcol) - whatever the order of the column table.
+static void expect_script_columns(const char *dir, const char *rate, const char *x)
+{
+    char path[256], name[64], want[64];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    char *csv = read_file(path);
+    cr_assert(csv);
+    snprintf(path, sizeof path, "%s/%s.gp", dir, rate);
+    char *gp = read_file(path);
+    cr_assert(gp);
+    int sys;
+    const char *s = strstr(gp, "sel(name, col) = (strcol(");
+    cr_assert(s && sscanf(s, "sel(name, col) = (strcol(%d)", &sys) == 1, "%s", gp);
+    header_column(csv, sys, name, sizeof name);
+    cr_assert_str_eq(name, "system");
+    int lines = 0;
+    for (const char *p = gp; (p = strstr(p, "'results.csv' every ::1 using (sel('")) != NULL; p++) {
+        int xc, c, lo, hi;
+        cr_assert_eq(sscanf(p, "'results.csv' every ::1 using (sel('%*[^']', %d)):%d:(low(column(%d))):%d",
+                            &xc, &c, &lo, &hi),
+                     4, "%s", p);
+        header_column(csv, xc, name, sizeof name);
+        cr_assert_str_eq(name, x);
+        header_column(csv, c, name, sizeof name);
+        cr_assert_str_eq(name, rate);
+        header_column(csv, lo, name, sizeof name);
+        snprintf(want, sizeof want, "%s_lo", rate);
+        cr_assert_str_eq(name, want);
+        header_column(csv, hi, name, sizeof name);
+        snprintf(want, sizeof want, "%s_hi", rate);
+        cr_assert_str_eq(name, want);
+        lines++;
+    }
+    cr_assert_eq(lines, 2, "%s", gp);
+    free(gp);
+    free(csv);
+}
+
+Test(plot, the_scripts_read_the_results_columns_their_header_names)
+{
+    char dir[64];
+    make_tmpdir(dir, sizeof dir);
+    sim_experiment ex;
+    load(dir, "c", two_systems, &ex);
+    sim_row rows[2] = {row("bpsk", 0, 0.3, 0.28, 0.32), row("q", 0, 0.15, 0.14, 0.16)};
+    cr_assert_eq(draw_rates(dir, &ex, rows, 2), AE_OK, "%s", ae_err_message());
+    expect_script_columns(dir, "bler", "ebno_db");
+    expect_script_columns(dir, "ber", "ebno_db");
+    sim_experiment_free(&ex);
+    remove_tmpdir(dir);
+    // an Es/N0 grid: its quantity on the x axis
+    make_tmpdir(dir, sizeof dir);
+    load(dir, "e",
+         "eval = { esno_db = [0.0, 2.0]; };\n"
+         "systems = ( { name = \"bpsk\"; type = \"uncoded_bpsk\"; k = 2; },\n"
+         "  { name = \"q\"; type = \"modem\"; scheme = \"qpsk\"; } );\n",
+         &ex);
+    cr_assert(ex.grid_esno);
+    cr_assert_eq(draw_rates(dir, &ex, rows, 2), AE_OK, "%s", ae_err_message());
+    expect_script_columns(dir, "bler", "esno_db");
+    expect_script_columns(dir, "ber", "esno_db");
+    sim_experiment_free(&ex);
+    remove_tmpdir(dir);
+}
+
 // The 16 codewords of the systematic Hamming (7,4) code (parity d1+d2+d4, d1+d3+d4, d2+d3+d4) in
 // BPSK (0 -> +1, 1 -> -1): cb [16][7], block energy 7.
 static void hamming_bpsk(float *cb)

@@ -289,6 +289,163 @@ Test(results, bler_interval_column_reads_back_and_older_files_still_read)
     cr_assert_eq(sim_results_read(path, &back, &n), AE_ECONFIG);
 }
 
+// The header is the table's names in order; the columns every file has come first; names find their
+// 1-based positions; README lists the same header.
+Test(results, the_header_is_the_column_table_in_order)
+{
+    char joined[1024] = "";
+    size_t len = 0;
+    int optional_seen = 0;
+    for (size_t i = 0; i < sim_results_n_columns; i++) {
+        const sim_results_column *c = &sim_results_columns[i];
+        len += (size_t)snprintf(joined + len, sizeof joined - len, "%s%s", i ? "," : "", c->name);
+        cr_assert_lt(len, sizeof joined);
+        cr_assert(!(optional_seen && !c->optional), "%s: a column every file has after an optional one",
+                  c->name);
+        optional_seen |= c->optional;
+        cr_assert_eq(sim_results_column_index(c->name), (int)i + 1, "%s", c->name);
+    }
+    cr_assert_str_eq(sim_results_header, joined);
+    // the columns of the first release, then those appended since (positions are part of the format)
+    cr_assert_str_eq(
+        sim_results_header,
+        "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
+        "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges,bler_interval");
+    cr_assert_eq(sim_results_n_columns, 21);
+    cr_assert(!sim_results_columns[17].optional && sim_results_columns[18].optional);
+    cr_assert_eq(sim_results_column_index("system"), 1);
+    cr_assert_eq(sim_results_column_index("ebno_db"), 3);
+    cr_assert_eq(sim_results_column_index("bler"), 7);
+    cr_assert_eq(sim_results_column_index("ber_hi"), 14);
+    cr_assert_eq(sim_results_column_index("seconds"), 17);
+    cr_assert_eq(sim_results_column_index("bler_interval"), 21);
+    cr_assert_eq(sim_results_column_index("ber_"), 0);
+    cr_assert_eq(sim_results_column_index(""), 0);
+    // README's results.csv section shows the header as a code line
+    char path[512], want[1100];
+    snprintf(path, sizeof path, "%s/README.md", root());
+    char *readme = read_file(path);
+    cr_assert(readme, "no %s", path);
+    snprintf(want, sizeof want, "## results.csv\n\n`%s`\n", sim_results_header);
+    cr_assert(strstr(readme, want), "README.md's results.csv header differs from %s", sim_results_header);
+    free(readme);
+}
+
+static void assert_same_double(double got, double want, const char *what, int i)
+{
+    if (isnan(want))
+        cr_assert(isnan(got), "row %d %s: %g, expected NAN", i, what, got);
+    else
+        cr_assert(got == want, "row %d %s: %.17g, expected %.17g", i, what, got, want);
+}
+
+// Every field of a row, written and read back: the exact text of each column and the same sim_row.
+Test(results, a_written_row_reads_back_as_the_same_row)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    sim_row rows[2];
+    memset(rows, 0, sizeof rows);
+    snprintf(rows[0].system, sizeof rows[0].system, "sys_a");
+    snprintf(rows[0].channel, sizeof rows[0].channel, "ofdm-n64-cp16-pdp_exp8_3-csi_ls_comb4-zf");
+    snprintf(rows[0].eb_charges, sizeof rows[0].eb_charges, "data+cp+pilots");
+    sim_point *p = &rows[0].pt;
+    p->ebno_db = -1.25;
+    p->esno_db = 4.2603;
+    p->blocks = 123456789012ULL;
+    p->block_errors = 4321;
+    p->bler = 3.5e-05;
+    p->bler_lo = 3.375e-05;
+    p->bler_hi = 3.625e-05;
+    p->bits = 987654321098ULL;
+    p->bit_errors = 8765;
+    p->ber = 8.875e-09;
+    p->ber_lo = 8.5e-09;
+    p->ber_hi = 9.25e-09;
+    p->seconds = 12.5;
+    p->stop = SIM_STOP_TARGET_BIT_ERRORS;
+    p->bmi = 0.71875;
+    p->bler_ci = SIM_BLER_CI_NORMAL;
+    rows[0].theory_bler = 2.5e-05;
+    rows[0].theory_ber = NAN;
+    // the other row: empty text, NAN rates, the other words
+    snprintf(rows[1].system, sizeof rows[1].system, "b");
+    snprintf(rows[1].channel, sizeof rows[1].channel, "awgn");
+    p = &rows[1].pt;
+    p->ebno_db = 20.0;
+    p->esno_db = 23.0103;
+    p->blocks = 10;
+    p->bits = 20;
+    p->bler = p->ber = 0.0;
+    p->bler_lo = p->ber_lo = 0.0;
+    p->bler_hi = 0.25;
+    p->ber_hi = NAN;
+    p->seconds = 0.001;
+    p->stop = SIM_STOP_MAX_BLOCKS;
+    p->bmi = NAN;
+    p->bler_ci = SIM_BLER_CI_CLOPPER_PEARSON;
+    rows[1].theory_bler = NAN;
+    rows[1].theory_ber = 1.25e-300;
+    cr_assert_eq(sim_results_write(path, rows, 2), AE_OK, "%s", ae_err_message());
+    char *text = read_file(path);
+    char want[2048];
+    snprintf(
+        want, sizeof want,
+        "%s\n"
+        "sys_a,ofdm-n64-cp16-pdp_exp8_3-csi_ls_comb4-zf,-1.2500,4.2603,123456789012,4321,3.500000e-05,"
+        "3.375000e-05,3.625000e-05,987654321098,8765,8.875000e-09,8.500000e-09,9.250000e-09,2.500000e-05,,"
+        "12.500,target_bit_errors,7.187500e-01,data+cp+pilots,normal\n"
+        "b,awgn,20.0000,23.0103,10,0,0.000000e+00,0.000000e+00,2.500000e-01,20,0,0.000000e+00,"
+        "0.000000e+00,,,1.250000e-300,0.001,max_blocks,,,clopper_pearson\n",
+        sim_results_header);
+    cr_assert_str_eq(text, want);
+    free(text);
+    sim_row *back;
+    size_t n;
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(n, 2);
+    for (int i = 0; i < 2; i++) {
+        const sim_row *w = &rows[i], *g = &back[i];
+        cr_assert_str_eq(g->system, w->system);
+        cr_assert_str_eq(g->channel, w->channel);
+        cr_assert_str_eq(g->eb_charges, w->eb_charges);
+        assert_same_double(g->pt.ebno_db, w->pt.ebno_db, "ebno_db", i);
+        assert_same_double(g->pt.esno_db, w->pt.esno_db, "esno_db", i);
+        cr_assert_eq(g->pt.blocks, w->pt.blocks);
+        cr_assert_eq(g->pt.block_errors, w->pt.block_errors);
+        assert_same_double(g->pt.bler, w->pt.bler, "bler", i);
+        assert_same_double(g->pt.bler_lo, w->pt.bler_lo, "bler_lo", i);
+        assert_same_double(g->pt.bler_hi, w->pt.bler_hi, "bler_hi", i);
+        cr_assert_eq(g->pt.bits, w->pt.bits);
+        cr_assert_eq(g->pt.bit_errors, w->pt.bit_errors);
+        assert_same_double(g->pt.ber, w->pt.ber, "ber", i);
+        assert_same_double(g->pt.ber_lo, w->pt.ber_lo, "ber_lo", i);
+        assert_same_double(g->pt.ber_hi, w->pt.ber_hi, "ber_hi", i);
+        assert_same_double(g->theory_bler, w->theory_bler, "theory_bler", i);
+        assert_same_double(g->theory_ber, w->theory_ber, "theory_ber", i);
+        assert_same_double(g->pt.seconds, w->pt.seconds, "seconds", i);
+        cr_assert_eq(g->pt.stop, w->pt.stop);
+        assert_same_double(g->pt.bmi, w->pt.bmi, "bmi", i);
+        cr_assert_eq(g->pt.bler_ci, w->pt.bler_ci);
+        // members that are no column read as 0
+        cr_assert(g->pt.sigma2 == 0.0 && g->pt.groups == 0 && g->pt.bit_errors_sq == 0);
+    }
+    // written again, the rows read back give the same file
+    cr_assert_eq(sim_results_write(path, back, n), AE_OK);
+    text = read_file(path);
+    cr_assert_str_eq(text, want);
+    free(text);
+    free(back);
+    // a row short of a column every file has
+    write_file(path,
+               "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
+               "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop\n"
+               "b,awgn,0,0,10,1,,,,20,1,,,,,,0.1\n");
+    cr_assert_eq(sim_results_read(path, &back, &n), AE_ECONFIG);
+    cr_assert(strstr(ae_err_message(), ":2: 17 fields, expected at least 18"), "%s", ae_err_message());
+}
+
 Test(config, missing_file_and_folder)
 {
     sim_experiment ex;
