@@ -615,6 +615,7 @@ Test(catalogue, checkpoint_truncated)
 
 Test(catalogue, checkpoint_corrupted_header)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     char path[256];
@@ -632,6 +633,7 @@ Test(catalogue, checkpoint_corrupted_header)
 
 Test(catalogue, checkpoint_mismatched_shapes)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     // a checkpoint of the same system name trained with n = 4
@@ -1088,6 +1090,7 @@ static void put_checkpoint_with(ck_fixture *c, const char *name, size_t index, f
 
 Test(catalogue, checkpoint_nan_weight)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     // rx.0.weight is [4, 2] for n = 2, k = 2 (hidden width M = 4): index 5 is [2, 1]
@@ -1098,6 +1101,7 @@ Test(catalogue, checkpoint_nan_weight)
 
 Test(catalogue, checkpoint_inf_weight_and_moment)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     put_checkpoint_with(&c, "tx.1.bias", 1, INFINITY);
@@ -1110,6 +1114,7 @@ Test(catalogue, checkpoint_inf_weight_and_moment)
 
 Test(catalogue, checkpoint_fifo_is_refused_without_waiting, .timeout = 60)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     char path[256];
@@ -1121,6 +1126,7 @@ Test(catalogue, checkpoint_fifo_is_refused_without_waiting, .timeout = 60)
 
 Test(catalogue, checkpoint_bad_makes_no_results_folder)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     put_checkpoint_with(&c, "rx.0.weight", 0, NAN);
@@ -1220,6 +1226,7 @@ Test(catalogue, resume_with_another_memory_limit)
 
 Test(catalogue, diverged_training_warns_or_fails)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[1024], *err;
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/diverge.cfg", dir);
@@ -1377,6 +1384,7 @@ Test(catalogue, config_name_not_utf8, .timeout = 120)
 
 Test(catalogue, checkpoint_overflowing_encoder)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     // finite, but the encoder's products overflow to infinity
@@ -1401,6 +1409,7 @@ Test(catalogue, checkpoint_overflowing_encoder)
 
 Test(catalogue, folder_of_other_parameters)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     char cmd[1024], out[256], other[256], *err;

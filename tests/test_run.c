@@ -270,6 +270,7 @@ static txrx *train_shipped(const char *file, const char *name, sim_experiment *e
 
 Test(main_job, ae_7_4_matches_hamming_ml_and_beats_hard, .timeout = 600)
 {
+    SLOW_TEST();
     sim_experiment ex;
     ae_model *ae;
     const sim_system_cfg *sys;
@@ -367,6 +368,7 @@ static char *counts_of(const char *csv_path)
 
 Test(cli, run_writes_results_plot_and_reproduces_counts, .timeout = 300)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[8192], path[256];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/tiny.cfg", dir);
@@ -795,6 +797,7 @@ static int run_interrupted(const char *args, int sig, int after_ms)
 
 Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[8400], path[256];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/r.cfg", dir);
@@ -871,6 +874,7 @@ Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
 
 Test(workflow, check_and_plot_commands)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[8400];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/t.cfg", dir);

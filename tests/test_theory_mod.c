@@ -421,6 +421,7 @@ Test(theory_mod, pam_qam_fading_mgf)
 
 Test(theory_mod, psk_fading_nested)
 {
+    SLOW_TEST();
     const struct ref_fade fades[] = {{THEORY_RAYLEIGH, 0.0}, {THEORY_RICIAN, 3.0}};
     const unsigned ms[] = {2, 8, 16};
     for (size_t f = 0; f < sizeof fades / sizeof fades[0]; f++)
