@@ -1,5 +1,5 @@
 # aesim - end-to-end learned communication systems, simulated in C11.
-# Targets: all (default), deps, run, test, bench, fuzz, lint, format, clean. `make help` lists them.
+# Targets: all (default), deps, run, test, test-fast, bench, fuzz, lint, format, clean. `make help` lists them.
 
 CC      ?= gcc
 comma   := ,
@@ -67,7 +67,7 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libfftw3-dev libopenblas-openmp-dev l
 CONFIG  ?= experiments/oshea_7_4.cfg
 THREADS ?= 2
 
-.PHONY: all deps bench-deps fuzz-deps install-missing run test test-mpi memcheck bench fuzz fuzz-build lint \
+.PHONY: all deps bench-deps fuzz-deps install-missing run test test-fast test-mpi memcheck bench fuzz fuzz-build lint \
         format format-check clean help install constellations
 
 all: $(BIN)
@@ -78,6 +78,7 @@ help:
 	@echo "make run     train and evaluate $(CONFIG) (results/ and a plot); options of aesim run in"
 	@echo "             ARGS, e.g. make run ARGS=\"--restart --progress\""
 	@echo "make test    build and run the Criterion test suite"
+	@echo "make test-fast   the same without the slow tests (those marked SLOW_TEST())"
 	@echo "make bench   speed benchmarks (apart from the tests)"
 	@echo "make fuzz FUZZ_SECONDS=60   libFuzzer on the config and checkpoint readers (clang)"
 	@echo "make lint    cppcheck and clang-tidy;  make format: clang-format in place"
@@ -134,10 +135,18 @@ run: deps
 	$(MAKE) $(BIN)
 	./$(BIN) run $(CONFIG) --threads $(THREADS) $(ARGS)
 
+# make test runs every test (AESIM_TEST_FAST=0 whatever the environment says); make test-fast skips the
+# slow ones, those whose first statement is SLOW_TEST() (tests/test_util.h), and says how many.
+TEST_RUN = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR)
+
 test: deps
 	$(MAKE) $(BIN) $(BUILD)/test_aesim
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR) \
-	  $(BUILD)/test_aesim --jobs $(THREADS)
+	$(TEST_RUN) AESIM_TEST_FAST=0 $(BUILD)/test_aesim --jobs $(THREADS)
+
+test-fast: deps
+	$(MAKE) $(BIN) $(BUILD)/test_aesim
+	@echo "test-fast: skipping the $$(cat tests/*.c | grep -c '^ *SLOW_TEST();') slow tests (SLOW_TEST(); make test runs them)"
+	$(TEST_RUN) AESIM_TEST_FAST=1 $(BUILD)/test_aesim --jobs $(THREADS)
 
 # valgrind memcheck on a short experiment that touches every system type and an OFDM link
 memcheck: deps

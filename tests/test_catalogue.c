@@ -20,85 +20,17 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "test_util.h"
+
 // ---------------------------------------------------------------------------------------------
-// helpers (after tests/test_run.c)
+// helpers (the shared ones are in tests/test_util.h)
 
-// The aesim binary (make test sets AESIM_BIN).
-static const char *bin(void)
-{
-    const char *b = getenv("AESIM_BIN");
-    return b ? b : "./aesim";
-}
-
-static void write_bytes(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert(f, "cannot write %s", path);
-    cr_assert_eq(fwrite(data, 1, len, f), len, "short write to %s", path);
-    cr_assert_eq(fclose(f), 0, "cannot close %s", path);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    write_bytes(path, text, strlen(text));
-}
-
-// The whole file (NUL-terminated, binary-safe with *len), or NULL if it cannot be read.
-static char *read_bytes(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)(n < 0 ? 0 : n) + 1);
-    cr_assert(s);
-    size_t got = fread(s, 1, (size_t)(n < 0 ? 0 : n), f);
-    s[got] = '\0';
-    fclose(f);
-    if (len)
-        *len = got;
-    return s;
-}
-
-static void make_tmpdir(char *buf, size_t len)
-{
-    snprintf(buf, len, "/tmp/aesim-catalogue-XXXXXX");
-    cr_assert(mkdtemp(buf));
-}
-
-// Remove a folder made by make_tmpdir (only those: the path is checked).
-static void remove_tmpdir(const char *dir)
-{
-    char cmd[256];
-    cr_assert(strncmp(dir, "/tmp/aesim-catalogue-", 21) == 0 && !strchr(dir, '\''));
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+TestSuite(catalogue, .fini = test_cleanup);
 
 static int exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
-}
-
-// Run a shell command line with stdout and stderr redirected to files; returns the exit status and
-// stderr in *err (malloc'd).
-static int run_cmd(const char *cmdline, char **err)
-{
-    char dir[64], errpath[128], outpath[128], full[8400];
-    make_tmpdir(dir, sizeof dir);
-    snprintf(errpath, sizeof errpath, "%s/stderr", dir);
-    snprintf(outpath, sizeof outpath, "%s/stdout", dir);
-    snprintf(full, sizeof full, "%s 2>%s >%s </dev/null", cmdline, errpath, outpath);
-    int st = system(full);
-    *err = read_bytes(errpath, NULL);
-    cr_assert(*err, "no stderr file for: %s", cmdline);
-    unlink(errpath);
-    unlink(outpath);
-    rmdir(dir);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 #define expect_in(err, needle) cr_assert(strstr((err), (needle)), "stderr lacks '%s':\n%s", (needle), (err))
@@ -222,7 +154,7 @@ static void fixture_setup(fixture *f)
     snprintf(f->out, sizeof f->out, "%s/out", f->dir);
     write_file(f->cfg, tiny_cfg);
     char cmd[1024], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --threads 1 --quiet", bin(), f->cfg, f->out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --threads 1 --quiet", test_bin(), f->cfg, f->out);
     cr_assert_eq(run_cmd(cmd, &err), 0, "the tiny run failed:\n%s", err);
     free(err);
     snap_take(&f->snap, f->out);
@@ -257,7 +189,7 @@ static void expect_bad_config(const char *text, int line, const char *key, const
     fixture_setup(&f);
     char cfg[160], cmd[1024], where[512], *err;
     put_cfg(&f, "bad.cfg", text, cfg, sizeof cfg);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", test_bin(), cfg, f.out);
     int rc = run_cmd(cmd, &err);
     cr_assert_eq(rc, 2, "exit %d for:\n%s\nstderr:\n%s", rc, text, err);
     if (key)
@@ -415,7 +347,7 @@ Test(catalogue, config_hex_seed_suffix_advice_holds)
             "seed = 0x7fffffffffffffffL;\n"
             "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
             cfg, sizeof cfg);
-    snprintf(cmd, sizeof cmd, "%s check %s", bin(), cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s", test_bin(), cfg);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     fixture_teardown(&f);
@@ -428,12 +360,12 @@ Test(catalogue, config_byte_order_mark)
     fixture_setup(&f);
     char cfg[160], inc[160], cmd[1024], want[512], *err;
     put_cfg(&f, "bom.cfg", "\xEF\xBB\xBF" TINY_HEAD TINY_SYSTEMS, cfg, sizeof cfg);
-    snprintf(cmd, sizeof cmd, "%s check %s", bin(), cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s", test_bin(), cfg);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     put_cfg(&f, "head.cfg", "\xEF\xBB\xBF" TINY_HEAD, inc, sizeof inc);
     put_cfg(&f, "main.cfg", "@include \"head.cfg\"\n" TINY_SYSTEMS, cfg, sizeof cfg);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", test_bin(), cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     snprintf(want, sizeof want, "aesim: %s:1: starts with a UTF-8 byte-order mark (bytes EF BB BF)", inc);
     expect_in(err, want);
@@ -455,12 +387,12 @@ Test(catalogue, config_include_absolute_and_errors_in_included_files)
     snprintf(text, sizeof text, "seed = 1;\n@include \"%s\"\n" TINY_SYSTEMS, inc);
     put_cfg(&f, "abs.cfg", text, cfg, sizeof cfg);
     cr_assert(cfg[0] == '/');
-    snprintf(cmd, sizeof cmd, "%s check %s", bin(), cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s", test_bin(), cfg);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     put_cfg(&f, "eval.cfg", "# shared evaluation\n\neval = { ebno_db = [0.0, 2.0]; max_blocks = 0; };\n", inc,
             sizeof inc);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", test_bin(), cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     snprintf(want, sizeof want, "aesim: %s:3: eval.max_blocks: value 0 out of range", inc);
     expect_in(err, want);
@@ -481,7 +413,7 @@ static void expect_bad_run(const char *extra, const char *const *needles)
     fixture f;
     fixture_setup(&f);
     char cmd[2048], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet %s", bin(), f.cfg, f.out, extra);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet %s", test_bin(), f.cfg, f.out, extra);
     int rc = run_cmd(cmd, &err);
     cr_assert_eq(rc, 2, "exit %d for %s:\n%s", rc, extra, err);
     for (size_t i = 0; needles[i]; i++)
@@ -524,15 +456,15 @@ Test(catalogue, cli_config_named_like_an_option)
     fixture_setup(&f);
     char cfg[160], cmd[1024], *err;
     put_cfg(&f, "-dash.cfg", tiny_cfg, cfg, sizeof cfg);
-    snprintf(cmd, sizeof cmd, "(cd %s && %s run -dash.cfg --out out --restart --quiet)", f.dir, bin());
+    snprintf(cmd, sizeof cmd, "(cd %s && %s run -dash.cfg --out out --restart --quiet)", f.dir, test_bin());
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "aesim: unknown option '-d' in '-dash.cfg'; '-dash.cfg' is a file");
     expect_in(err, "write ./-dash.cfg, or put it after -- (aesim run [options] -- -dash.cfg)");
     free(err);
     snap_expect_unchanged(&f.snap, "a config named like an option");
     // and both ways work
-    snprintf(cmd, sizeof cmd, "(cd %s && %s check -- -dash.cfg && %s check ./-dash.cfg)", f.dir, bin(),
-             bin());
+    snprintf(cmd, sizeof cmd, "(cd %s && %s check -- -dash.cfg && %s check ./-dash.cfg)", f.dir, test_bin(),
+             test_bin());
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     fixture_teardown(&f);
@@ -546,7 +478,7 @@ Test(catalogue, config_path_missing)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], want[256], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s/missing.cfg --out %s --restart --quiet", bin(), f.dir, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s/missing.cfg --out %s --restart --quiet", test_bin(), f.dir, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     snprintf(want, sizeof want,
              "aesim: %s/missing.cfg: cannot open the config file: No such file or directory", f.dir);
@@ -561,7 +493,7 @@ Test(catalogue, config_path_is_a_folder)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], want[256], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), f.dir, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", test_bin(), f.dir, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     snprintf(want, sizeof want, "aesim: %s: is a folder; expected a config file (.cfg)", f.dir);
     expect_in(err, want);
@@ -575,7 +507,7 @@ Test(catalogue, out_path_under_dev_null)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out /dev/null/x --quiet", bin(), f.cfg);
+    snprintf(cmd, sizeof cmd, "%s run %s --out /dev/null/x --quiet", test_bin(), f.cfg);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "cannot create folder /dev/null/x: /dev/null exists and is not a folder");
     free(err);
@@ -590,7 +522,7 @@ Test(catalogue, out_path_is_a_regular_file)
     // --out at one of the tiny run's own files: it must stay as it was
     char file[160], cmd[1024], want[512], *err;
     snprintf(file, sizeof file, "%s/results.csv", f.out);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), f.cfg, file);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", test_bin(), f.cfg, file);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     snprintf(want, sizeof want, "cannot create folder %s: %s exists and is not a folder", file, file);
     expect_in(err, want);
@@ -618,7 +550,7 @@ static void ck_setup(ck_fixture *c)
     snprintf(c->ck, sizeof c->ck, "%s/ck", c->f.dir);
     snprintf(c->bad, sizeof c->bad, "%s/bad", c->f.dir);
     char cmd[1024], path[256], *err;
-    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", bin(), c->ae, c->ck);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", test_bin(), c->ae, c->ck);
     cr_assert_eq(run_cmd(cmd, &err), 0, "training the tiny autoencoder failed:\n%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/ae.safetensors", c->ck);
@@ -650,8 +582,8 @@ static void expect_bad_checkpoint(ck_fixture *c, const char *const *needles)
     snapshot bad;
     snap_take(&bad, c->bad);
     char cmd[1024], file[256], *err;
-    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --restart --quiet", bin(), c->ae, c->bad,
-             c->f.out);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --restart --quiet", test_bin(), c->ae,
+             c->bad, c->f.out);
     int rc = run_cmd(cmd, &err);
     cr_assert_eq(rc, 2, "exit %d, stderr:\n%s", rc, err);
     snprintf(file, sizeof file, "aesim: %s/ae.safetensors: ", c->bad);
@@ -683,6 +615,7 @@ Test(catalogue, checkpoint_truncated)
 
 Test(catalogue, checkpoint_corrupted_header)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     char path[256];
@@ -700,6 +633,7 @@ Test(catalogue, checkpoint_corrupted_header)
 
 Test(catalogue, checkpoint_mismatched_shapes)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     // a checkpoint of the same system name trained with n = 4
@@ -710,7 +644,7 @@ Test(catalogue, checkpoint_mismatched_shapes)
     p[4] = '4';
     put_cfg(&c.f, "ae4.cfg", text, ae4, sizeof ae4);
     free(text);
-    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", bin(), ae4, c.bad);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", test_bin(), ae4, c.bad);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     expect_bad_checkpoint(&c, NEEDLES("tx.1.weight has shape [4, 4], the config needs [2, 4]"));
@@ -729,7 +663,7 @@ Test(catalogue, resume_folder_of_another_config)
             "seed = 2;\n"
             "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n" TINY_SYSTEMS,
             cfg, sizeof cfg);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", test_bin(), cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     snprintf(want, sizeof want, "aesim: %s holds the results of a different experiment", f.out);
     expect_in(err, want);
@@ -748,7 +682,7 @@ Test(catalogue, resume_folder_of_another_config)
 Test(catalogue, cli_unknown_command)
 {
     char cmd[1024], *err;
-    snprintf(cmd, sizeof cmd, "%s frobnicate", bin());
+    snprintf(cmd, sizeof cmd, "%s frobnicate", test_bin());
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "aesim: unknown command 'frobnicate'");
     expect_in(err, "usage: aesim <command>");
@@ -760,7 +694,7 @@ Test(catalogue, cli_unknown_option)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --frob", bin(), f.cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --frob", test_bin(), f.cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "aesim: unknown option or missing value: '--frob'");
     expect_in(err, "see aesim --help");
@@ -774,7 +708,7 @@ Test(catalogue, cli_threads_0)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --threads 0", bin(), f.cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --threads 0", test_bin(), f.cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "aesim: --threads '0': expected an integer 1..1024");
     free(err);
@@ -787,7 +721,7 @@ Test(catalogue, cli_set_without_equals)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --set eval.max_blocks", bin(), f.cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --set eval.max_blocks", test_bin(), f.cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "aesim: --set 'eval.max_blocks': expected path.to.key=value");
     free(err);
@@ -807,7 +741,8 @@ Test(catalogue, cli_ber_bad_grid)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char cmd[1024], *err;
-        snprintf(cmd, sizeof cmd, "%s ber --scheme bpsk --channel awgn --ebno '%s'", bin(), cases[i].grid);
+        snprintf(cmd, sizeof cmd, "%s ber --scheme bpsk --channel awgn --ebno '%s'", test_bin(),
+                 cases[i].grid);
         cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", cases[i].grid, err);
         expect_in(err, cases[i].want);
         free(err);
@@ -845,7 +780,8 @@ static void expect_inert_name(const char *name)
     snprintf(cfg, sizeof cfg, "%s/%s.cfg", dir, name);
     write_file(cfg, tiny_cfg);
     shell_quote(q, sizeof q, strrchr(cfg, '/') + 1);
-    snprintf(cmd, sizeof cmd, "cd %s && timeout 60 %s run %s --out out --threads 1 --quiet", dir, bin(), q);
+    snprintf(cmd, sizeof cmd, "cd %s && timeout 60 %s run %s --out out --threads 1 --quiet", dir, test_bin(),
+             q);
     int rc = run_cmd(cmd, &err);
     cr_assert_eq(rc, 0, "exit %d for a config named '%s':\n%s", rc, name, err);
     free(err);
@@ -860,7 +796,7 @@ static void expect_inert_name(const char *name)
     // the same config resumes (its resolved.cfg reads back), and the folder redraws
     cr_assert_eq(run_cmd(cmd, &err), 0, "resuming: %s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "cd %s && timeout 60 %s plot out", dir, bin());
+    snprintf(cmd, sizeof cmd, "cd %s && timeout 60 %s plot out", dir, test_bin());
     cr_assert_eq(run_cmd(cmd, &err), 0, "aesim plot: %s", err);
     free(err);
     for (int i = 0; i < 2; i++) {
@@ -932,7 +868,7 @@ static void expect_figure_kept(const char *after, const char *figure, const char
     fixture_setup(&f);
     char env[256], cmd[1024], want[256], *err;
     fake_gnuplot(f.dir, after, env, sizeof env);
-    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, test_bin(), f.cfg,
              f.out);
     cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
     snprintf(want, sizeof want, "aesim: cannot save %s/%s", f.out, figure);
@@ -968,7 +904,7 @@ Test(catalogue, figure_empty_in_a_fresh_folder)
     snprintf(cfg, sizeof cfg, "%s/tiny.cfg", dir);
     write_file(cfg, tiny_cfg);
     fake_gnuplot(dir, "if [ $svg = 1 ]; then : > \"$out\"; fi", env, sizeof env);
-    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s/out --threads 1 --quiet", env, bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s/out --threads 1 --quiet", env, test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
     expect_in(err, "bler.svg: gnuplot wrote nothing");
     free(err);
@@ -992,8 +928,8 @@ Test(catalogue, figure_temporaries_have_unique_names)
     snprintf(after, sizeof after, "printf '%%s\\n' \"$out\" >> %s", log);
     fake_gnuplot(f.dir, after, env, sizeof env);
     for (int run = 0; run < 2; run++) {
-        snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
-                 f.out);
+        snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, test_bin(),
+                 f.cfg, f.out);
         cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
         free(err);
     }
@@ -1025,7 +961,7 @@ Test(catalogue, figure_gnuplot_error_with_status_0)
     fixture_setup(&f);
     char env[256], cmd[1024], *err;
     fake_gnuplot(f.dir, "echo '\"bler.gp\" line 9: cannot open output file' >&2", env, sizeof env);
-    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, test_bin(), f.cfg,
              f.out);
     cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
     expect_in(err, "gnuplot reported an error on");
@@ -1042,7 +978,7 @@ Test(catalogue, figure_gnuplot_error_with_status_0)
     cr_assert_eq(rmdir(fake), 0);
     fake_gnuplot(f.dir, "echo '\"bler.gp\" line 9: warning: Skipping data file with no valid points' >&2",
                  env, sizeof env);
-    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, bin(), f.cfg,
+    snprintf(cmd, sizeof cmd, "%s %s run %s --out %s --restart --threads 1 --quiet", env, test_bin(), f.cfg,
              f.out);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
@@ -1057,8 +993,8 @@ Test(catalogue, fault_write_results_csv)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], want[256], *err;
-    snprintf(cmd, sizeof cmd, "AESIM_FAULT_WRITE=results.csv %s run %s --out %s --restart --quiet", bin(),
-             f.cfg, f.out);
+    snprintf(cmd, sizeof cmd, "AESIM_FAULT_WRITE=results.csv %s run %s --out %s --restart --quiet",
+             test_bin(), f.cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
     snprintf(want, sizeof want, "aesim: cannot save %s/results.csv", f.out);
     expect_in(err, want);
@@ -1105,7 +1041,7 @@ Test(catalogue, fault_nan_in_training)
     write_file(cfg, TINY_HEAD
                "systems = ( { name = \"ae\"; type = \"autoencoder\"; n = 2; k = 2;\n"
                "  train = { steps = 100; batch = 100; log_every = 10; checkpoint_every = 20; }; } );\n");
-    snprintf(cmd, sizeof cmd, "AESIM_FAULT_NAN_STEP=30 %s run %s --out %s --quiet", bin(), cfg, out);
+    snprintf(cmd, sizeof cmd, "AESIM_FAULT_NAN_STEP=30 %s run %s --out %s --quiet", test_bin(), cfg, out);
     cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
     expect_in(err, "training loss is nan at step 30");
     expect_in(err, "the last good checkpoint (step 20) is kept");
@@ -1114,7 +1050,7 @@ Test(catalogue, fault_nan_in_training)
     snprintf(ck, sizeof ck, "%s/ae.safetensors", out);
     cr_assert(exists(ck), "no %s", ck);
     cr_assert_eq(checkpoint_step(ck), 20);
-    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s/ev --quiet", bin(), cfg, out, dir);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s/ev --quiet", test_bin(), cfg, out, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "the kept checkpoint does not load:\n%s", err);
     free(err);
     remove_tmpdir(dir);
@@ -1154,6 +1090,7 @@ static void put_checkpoint_with(ck_fixture *c, const char *name, size_t index, f
 
 Test(catalogue, checkpoint_nan_weight)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     // rx.0.weight is [4, 2] for n = 2, k = 2 (hidden width M = 4): index 5 is [2, 1]
@@ -1164,6 +1101,7 @@ Test(catalogue, checkpoint_nan_weight)
 
 Test(catalogue, checkpoint_inf_weight_and_moment)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     put_checkpoint_with(&c, "tx.1.bias", 1, INFINITY);
@@ -1176,6 +1114,7 @@ Test(catalogue, checkpoint_inf_weight_and_moment)
 
 Test(catalogue, checkpoint_fifo_is_refused_without_waiting, .timeout = 60)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     char path[256];
@@ -1187,12 +1126,13 @@ Test(catalogue, checkpoint_fifo_is_refused_without_waiting, .timeout = 60)
 
 Test(catalogue, checkpoint_bad_makes_no_results_folder)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     put_checkpoint_with(&c, "rx.0.weight", 0, NAN);
     char cmd[1024], fresh[256], *err;
     snprintf(fresh, sizeof fresh, "%s/fresh/results", c.f.dir);
-    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", bin(), c.ae, c.bad, fresh);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", test_bin(), c.ae, c.bad, fresh);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "is NaN");
     free(err);
@@ -1221,7 +1161,7 @@ Test(catalogue, folder_locked_by_another_run)
     const char *modes[] = {"run", "eval"};
     for (int m = 0; m < 2; m++) {
         // (eval checks its checkpoints first: this experiment has no learned system, so none)
-        snprintf(cmd, sizeof cmd, "%s %s %s --out %s --quiet%s", bin(), modes[m], f.cfg, f.out,
+        snprintf(cmd, sizeof cmd, "%s %s %s --out %s --quiet%s", test_bin(), modes[m], f.cfg, f.out,
                  m ? " --checkpoints /nonexistent" : "");
         cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
         snprintf(want, sizeof want, "aesim: %s is in use by another aesim run (process %ld)", f.out,
@@ -1229,14 +1169,14 @@ Test(catalogue, folder_locked_by_another_run)
         expect_in(err, want);
         free(err);
     }
-    snprintf(cmd, sizeof cmd, "%s plot %s", bin(), f.out);
+    snprintf(cmd, sizeof cmd, "%s plot %s", test_bin(), f.out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "is in use by another aesim run");
     free(err);
     snap_expect_unchanged(&f.snap, "a locked folder");
     // released: the same command resumes
     close(fd);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), f.cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", test_bin(), f.cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snap_expect_file_unchanged(&f.snap, "results.csv");
@@ -1252,7 +1192,7 @@ Test(catalogue, resume_with_another_memory_limit)
     fixture_setup(&f);
     char cmd[1024], *err;
     // the same experiment on a machine with more memory, or with an explicit bound
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet --set memory_limit_mib=123456", bin(), f.cfg,
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet --set memory_limit_mib=123456", test_bin(), f.cfg,
              f.out);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
@@ -1267,7 +1207,7 @@ Test(catalogue, resume_with_another_memory_limit)
     write_file(path, with);
     free(text);
     free(with);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), f.cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", test_bin(), f.cfg, f.out);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snap_expect_file_unchanged(&f.snap, "results.csv");
@@ -1286,12 +1226,13 @@ Test(catalogue, resume_with_another_memory_limit)
 
 Test(catalogue, diverged_training_warns_or_fails)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[1024], *err;
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/diverge.cfg", dir);
     write_file(cfg, DIVERGING_AE);
     // lr = 10 ends above ln 4 nats (guessing among 4 messages): a warning, the run completes
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/warn --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/warn --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     expect_in(err, "aesim: warning: training of ae diverged");
     expect_in(err, "above ln 4 = 1.386 nats");
@@ -1299,8 +1240,8 @@ Test(catalogue, diverged_training_warns_or_fails)
     free(err);
     // with the key, an error (exit 1) that keeps the checkpoint
     snprintf(cmd, sizeof cmd,
-             "%s run %s --out %s/fail --quiet --set systems.[0].train.fail_on_divergence=true", bin(), cfg,
-             dir);
+             "%s run %s --out %s/fail --quiet --set systems.[0].train.fail_on_divergence=true", test_bin(),
+             cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 1, "%s", err);
     expect_in(err, "aesim: training of ae diverged");
     free(err);
@@ -1310,7 +1251,7 @@ Test(catalogue, diverged_training_warns_or_fails)
     // a training that converges says nothing of the sort
     write_file(cfg, ae_cfg);
     snprintf(cmd, sizeof cmd, "%s run %s --out %s/ok --quiet --set systems.[0].train.fail_on_divergence=true",
-             bin(), cfg, dir);
+             test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     cr_assert(!strstr(err, "diverged"), "%s", err);
     free(err);
@@ -1327,18 +1268,18 @@ Test(catalogue, progress_lines_outside_a_terminal)
     snprintf(cfg, sizeof cfg, "%s/ae.cfg", dir);
     write_file(cfg, ae_cfg);
     // stderr is a file here: without --progress nothing but the final line
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --threads 1", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --threads 1", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     cr_assert(!strstr(err, "train ae"), "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/b --threads 1 --progress", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/b --threads 1 --progress", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     expect_in(err, "  train ae: step 50/50  loss ");
     expect_in(err, "  ae                   Eb/N0   0.00 dB  blocks");
     expect_in(err, "  ae                   Eb/N0   2.00 dB  blocks");
     cr_assert(!strchr(err, '\r'), "a line redrawn in place outside a terminal:\n%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/c --quiet --progress", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/c --quiet --progress", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "--quiet and --progress");
     free(err);
@@ -1351,7 +1292,7 @@ Test(catalogue, train_writes_no_results_csv)
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/ae.cfg", dir);
     write_file(cfg, ae_cfg);
-    snprintf(cmd, sizeof cmd, "%s train %s --out %s/t --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s/t --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/t/results.csv", dir);
@@ -1376,11 +1317,11 @@ Test(catalogue, config_integer_beyond_64_bits)
     fixture f;
     fixture_setup(&f);
     char cmd[1024], *err;
-    snprintf(cmd, sizeof cmd, "%s check %s --set seed=9223372036854775808", bin(), f.cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s --set seed=9223372036854775808", test_bin(), f.cfg);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "integer 9223372036854775808 does not fit in 64 signed bits");
     free(err);
-    snprintf(cmd, sizeof cmd, "%s check %s --set seed=-1", bin(), f.cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s --set seed=-1", test_bin(), f.cfg);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "expected an integer in 0..9223372036854775807");
     free(err);
@@ -1395,12 +1336,12 @@ Test(catalogue, cli_set_long_value_keeps_its_reason)
     char *value = malloc(4001), *cmd = malloc(20200), *err;
     memset(value, 'k', 4000);
     value[4000] = '\0';
-    snprintf(cmd, 20200, "%s check %s --set 'systems.[0].name=\"%s\"'", bin(), f.cfg, value);
+    snprintf(cmd, 20200, "%s check %s --set 'systems.[0].name=\"%s\"'", test_bin(), f.cfg, value);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%.300s", err);
     expect_in(err, "is not a valid system name; expected 1..63 characters");
     cr_assert(strlen(err) < 1200, "a message of %zu bytes", strlen(err));
     free(err);
-    snprintf(cmd, 20200, "%s check %s --set 'eval.interval=\"%s\"'", bin(), f.cfg, value);
+    snprintf(cmd, 20200, "%s check %s --set 'eval.interval=\"%s\"'", test_bin(), f.cfg, value);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%.300s", err);
     expect_in(err, "expected wilson or clopper_pearson");
     free(err);
@@ -1416,7 +1357,7 @@ Test(catalogue, config_name_not_utf8, .timeout = 120)
     // a name with a byte that is not UTF-8 (gnuplot refuses to convert it) and control characters
     snprintf(cfg, sizeof cfg, "%s/bad\xff\x7f\r.cfg", dir);
     write_file(cfg, tiny_cfg);
-    snprintf(cmd, sizeof cmd, "%s run '%s' --out %s/out --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run '%s' --out %s/out --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/out/bler.png", dir);
@@ -1428,7 +1369,7 @@ Test(catalogue, config_name_not_utf8, .timeout = 120)
     // and valid UTF-8 stays as it is
     snprintf(cfg, sizeof cfg, "%s/gr\xc3\xbcn.cfg", dir);
     write_file(cfg, tiny_cfg);
-    snprintf(cmd, sizeof cmd, "%s run '%s' --out %s/out2 --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run '%s' --out %s/out2 --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/out2/resolved.cfg", dir);
@@ -1443,6 +1384,7 @@ Test(catalogue, config_name_not_utf8, .timeout = 120)
 
 Test(catalogue, checkpoint_overflowing_encoder)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     // finite, but the encoder's products overflow to infinity
@@ -1467,11 +1409,12 @@ Test(catalogue, checkpoint_overflowing_encoder)
 
 Test(catalogue, folder_of_other_parameters)
 {
+    SLOW_TEST();
     ck_fixture c;
     ck_setup(&c);
     char cmd[1024], out[256], other[256], *err;
     snprintf(out, sizeof out, "%s/ev", c.f.dir);
-    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", bin(), c.ae, c.ck, out);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", test_bin(), c.ae, c.ck, out);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snapshot before;
@@ -1484,7 +1427,7 @@ Test(catalogue, folder_of_other_parameters)
     snap_take(&before, out);
     // other checkpoints of the same config: refused, naming the difference
     snprintf(other, sizeof other, "%s/ck2", c.f.dir);
-    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet --set systems.[0].train.seed=7", bin(), c.ae,
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet --set systems.[0].train.seed=7", test_bin(), c.ae,
              other);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
@@ -1493,13 +1436,13 @@ Test(catalogue, folder_of_other_parameters)
     char moved[256];
     snprintf(moved, sizeof moved, "%s/ae.safetensors", c.bad);
     cr_assert_eq(rename(other_ae, moved), 0);
-    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", bin(), c.ae, c.bad, out);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s --out %s --quiet", test_bin(), c.ae, c.bad, out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "holds the results of a different experiment");
     expect_in(err, "folder: # parameters: checkpoints ae fnv1a64 ");
     free(err);
     // training into a folder of evaluated checkpoints: refused too
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", bin(), c.ae, out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --quiet", test_bin(), c.ae, out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "now:    # parameters: trained");
     free(err);
@@ -1517,7 +1460,7 @@ Test(catalogue, train_without_a_learned_system)
     fixture_setup(&f);
     char cmd[1024], out[256], *err;
     snprintf(out, sizeof out, "%s/tr", f.dir);
-    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", bin(), f.cfg, out);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s --quiet", test_bin(), f.cfg, out);
     cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
     expect_in(err, "has no learned system");
     free(err);
@@ -1531,12 +1474,12 @@ Test(catalogue, plot_of_a_training_folder)
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/ae.cfg", dir);
     write_file(cfg, ae_cfg);
-    snprintf(cmd, sizeof cmd, "%s train %s --out %s/t --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s train %s --out %s/t --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/t/loss.png", dir);
     cr_assert_eq(unlink(path), 0);
-    snprintf(cmd, sizeof cmd, "%s plot %s/t", bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s plot %s/t", test_bin(), dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     expect_in(err, "redrawn");
     expect_in(err, "(loss; .png and .svg)");
@@ -1575,7 +1518,7 @@ Test(catalogue, train_through_black_box_refused)
                       "  channel = { type = \"rapp\"; black_box = true; };\n"
                       "  train = { steps = 10; batch = 32; }; } );\n",
             cfg, sizeof cfg);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", bin(), cfg, f.out);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s --restart --quiet", test_bin(), cfg, f.out);
     int rc = run_cmd(cmd, &err);
     cr_assert_eq(rc, 2, "exit %d; stderr:\n%s", rc, err);
     expect_in(err, "system 'ae' trains through the rapp channel, which is declared a black box");

@@ -18,15 +18,12 @@
 #include "checkpoint.h"
 #include "rng.h"
 
+#include "test_util.h"
+
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-// A fresh folder for one test's files (Criterion runs tests in parallel processes).
-static void tmp_dir(char *dir, size_t len)
-{
-    snprintf(dir, len, "/tmp/aesim_ckpt_XXXXXX");
-    cr_assert(mkdtemp(dir), "mkdtemp failed");
-}
+TestSuite(checkpoint, .fini = test_cleanup);
 
 static size_t dir_entries(const char *dir)
 {
@@ -37,22 +34,6 @@ static size_t dir_entries(const char *dir)
         n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
     closedir(d);
     return n;
-}
-
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char p[512];
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 // k = 3, n = 4 with hidden widths tx_h and rx_h: with 5 and 6 no weight is square, so a transposed
@@ -84,27 +65,12 @@ static ae_model *make_model(const ae_cfg *c, uint64_t seed)
     return ae;
 }
 
+// The whole file at path, which must exist (its length in *len).
 static unsigned char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n + 1);
-    cr_assert(b);
-    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
+    unsigned char *b = (unsigned char *)read_bytes(path, len);
+    cr_assert(b, "cannot open %s", path);
     return b;
-}
-
-static void spit(const char *path, const void *buf, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert(f, "cannot write %s", path);
-    cr_assert_eq(fwrite(buf, 1, len, f), len);
-    cr_assert_eq(fclose(f), 0);
 }
 
 static uint64_t le64(const unsigned char *p)
@@ -125,7 +91,7 @@ static void write_raw(const char *path, const char *hdr, size_t hlen, const void
     memcpy(b + 8, hdr, hlen);
     if (dlen)
         memcpy(b + 8 + hlen, data, dlen);
-    spit(path, b, 8 + hlen + dlen);
+    write_bytes(path, b, 8 + hlen + dlen);
     free(b);
 }
 
@@ -292,7 +258,7 @@ static ae_model *saved_model(const char *path)
 Test(checkpoint, round_trip_restores_everything)
 {
     char dir[64], path[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     ae_cfg c = small_cfg(5, 6);
     ae_model *a = make_model(&c, 11);
@@ -344,13 +310,13 @@ Test(checkpoint, round_trip_restores_everything)
     gsl_rng_free(q3);
     ae_destroy(a);
     ae_destroy(b);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, file_layout_is_safetensors)
 {
     char dir[64], path[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     ae_cfg c = small_cfg(5, 6);
     ae_model *ae = make_model(&c, 5);
@@ -477,7 +443,7 @@ Test(checkpoint, file_layout_is_safetensors)
     json_decref(root);
     free(buf);
     ae_destroy(ae);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 // An independent reader: Python's json and numpy, nothing shared with the C code.
@@ -505,10 +471,10 @@ Test(checkpoint, python_numpy_reader_agrees)
         system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0)
         cr_skip_test("/usr/bin/python3 with numpy is not available (Debian: python3-numpy)");
     char dir[64], path[128], script[128], cmd[512];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(script, sizeof script, "%s/reader.py", dir);
-    spit(script, py_reader, strlen(py_reader));
+    write_bytes(script, py_reader, strlen(py_reader));
     ae_cfg c = small_cfg(5, 6);
     ae_model *ae = make_model(&c, 3);
     unsigned char st[6] = {1, 2, 3, 250, 251, 252};
@@ -589,13 +555,13 @@ Test(checkpoint, python_numpy_reader_agrees)
     cr_assert_eq(n_checked, 3 * 8 + 2, "python saw %zu tensors", n_checked);
     cr_assert_eq(n_lines, n_checked + 1);
     ae_destroy(ae);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, loads_a_file_written_elsewhere)
 {
     char dir[64], path[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/foreign.safetensors", dir);
     ae_cfg c = small_cfg(5, 6);
     ae_model *src = make_model(&c, 21);
@@ -640,7 +606,7 @@ Test(checkpoint, loads_a_file_written_elsewhere)
     cr_assert_str_eq(meta, "pt");
     ae_destroy(src);
     ae_destroy(dst);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,7 +626,7 @@ Test(checkpoint, missing_file_is_eio)
 Test(checkpoint, truncated_files_are_rejected)
 {
     char dir[64], path[128], cut[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(cut, sizeof cut, "%s/cut.safetensors", dir);
     ae_model *src = saved_model(path);
@@ -671,7 +637,7 @@ Test(checkpoint, truncated_files_are_rejected)
     ae_cfg c = small_cfg(5, 6);
     ae_model *ae = make_model(&c, 2);
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        spit(cut, buf, cuts[i]);
+        write_bytes(cut, buf, cuts[i]);
         expect_reject(cut, ae, AE_ECONFIG, NULL, NULL);
     }
     // the uncut file is fine
@@ -679,13 +645,13 @@ Test(checkpoint, truncated_files_are_rejected)
     free(buf);
     ae_destroy(ae);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, header_length_beyond_the_file)
 {
     char dir[64], path[128], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_model *src = saved_model(path);
@@ -697,19 +663,19 @@ Test(checkpoint, header_length_beyond_the_file)
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
         for (int b = 0; b < 8; b++)
             buf[b] = (unsigned char)(lens[i] >> (8 * b));
-        spit(bad, buf, len);
+        write_bytes(bad, buf, len);
         expect_reject(bad, ae, AE_ECONFIG, "header length", NULL);
     }
     free(buf);
     ae_destroy(ae);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, header_not_a_json_object)
 {
     char dir[64], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_cfg c = small_cfg(5, 6);
     ae_model *ae = make_model(&c, 2);
@@ -721,13 +687,13 @@ Test(checkpoint, header_not_a_json_object)
         expect_reject(bad, ae, AE_ECONFIG, "JSON", NULL);
     }
     ae_destroy(ae);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, wrong_dtype_is_named)
 {
     char dir[64], path[128], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_model *src = saved_model(path);
@@ -752,13 +718,13 @@ Test(checkpoint, wrong_dtype_is_named)
     free(buf);
     ae_destroy(ae);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, wrong_shape_names_tensor_and_both_shapes)
 {
     char dir[64], path[128], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_model *src = saved_model(path); // encoder hidden width 5
@@ -785,13 +751,13 @@ Test(checkpoint, wrong_shape_names_tensor_and_both_shapes)
     ae_destroy(ae);
     ae_destroy(other);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, offsets_out_of_range)
 {
     char dir[64], path[128], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_model *src = saved_model(path);
@@ -828,13 +794,13 @@ Test(checkpoint, offsets_out_of_range)
     free(buf);
     ae_destroy(ae);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, gap_or_overlap_in_the_data)
 {
     char dir[64], path[128], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_model *src = saved_model(path);
@@ -882,13 +848,13 @@ Test(checkpoint, gap_or_overlap_in_the_data)
     free(buf);
     ae_destroy(ae);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, missing_and_extra_tensors)
 {
     char dir[64], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_cfg c = small_cfg(5, 6);
     ae_model *src = make_model(&c, 4);
@@ -924,13 +890,13 @@ Test(checkpoint, missing_and_extra_tensors)
     free(data);
     ae_destroy(ae);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 Test(checkpoint, generator_state_of_the_wrong_size)
 {
     char dir[64], path[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     ae_model *src = saved_model(path); // rng.train_msg has 24 bytes
     ae_cfg c = small_cfg(5, 6);
@@ -945,14 +911,14 @@ Test(checkpoint, generator_state_of_the_wrong_size)
     snap_free(&s);
     ae_destroy(ae);
     ae_destroy(src);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 // Hand-written hostile headers, each over the 4 data bytes "abcd"; none may crash or load.
 Test(checkpoint, hostile_headers_are_rejected)
 {
     char dir[64], bad[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
     ae_cfg c = small_cfg(5, 6);
     ae_model *ae = make_model(&c, 2);
@@ -996,7 +962,7 @@ Test(checkpoint, hostile_headers_are_rejected)
     write_raw(bad, ok, strlen(ok), "abcd", 4);
     expect_reject(bad, ae, AE_ECONFIG, "missing tensor tx.0.weight", NULL);
     ae_destroy(ae);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1005,7 +971,7 @@ Test(checkpoint, hostile_headers_are_rejected)
 Test(checkpoint, failed_write_keeps_the_previous_file)
 {
     char dir[64], path[128];
-    tmp_dir(dir, sizeof dir);
+    make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/ckpt.safetensors", dir);
     ae_model *ae = saved_model(path);
     size_t len0;
@@ -1036,5 +1002,5 @@ Test(checkpoint, failed_write_keeps_the_previous_file)
     free(after);
     ae_destroy(back);
     ae_destroy(ae);
-    rm_dir(dir);
+    remove_tmpdir(dir);
 }

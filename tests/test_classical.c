@@ -9,16 +9,10 @@
 #include "classical.h"
 #include "txrx.h"
 
+#include "test_util.h"
+
 // ---------------------------------------------------------------------------------------------------
 // helpers
-
-static unsigned popcount(unsigned v)
-{
-    unsigned c = 0;
-    for (; v; v &= v - 1)
-        c++;
-    return c;
-}
 
 static unsigned bit(unsigned v, unsigned width, unsigned j)
 {

@@ -18,13 +18,14 @@
 #include "checkpoint.h"
 #include "config.h"
 
+#include "test_util.h"
+
 // ---------------------------------------------------------------------------------------------
 // helpers
 
 static void corpus_path(char *buf, size_t len, const char *kind, const char *file)
 {
-    const char *root = getenv("AESIM_ROOT");
-    snprintf(buf, len, "%s/fuzz/corpus/%s%s%s", root ? root : ".", kind, file ? "/" : "", file ? file : "");
+    snprintf(buf, len, "%s/fuzz/corpus/%s%s%s", test_root(), kind, file ? "/" : "", file ? file : "");
 }
 
 static int is_invalid(const char *file)

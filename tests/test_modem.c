@@ -15,6 +15,8 @@
 #include "modem.h"
 #include "txrx.h"
 
+#include "test_util.h"
+
 #define N_RANDOM 10000 // random received points per brute-force comparison
 
 // Slack for float rounding: a decision that differs from brute force must be a near-tie, i.e. its
@@ -29,14 +31,6 @@ static const char *const all_schemes[] = {"bpsk", "qpsk",  "psk8",  "psk16",  "p
 
 // ---------------------------------------------------------------------------------------------------
 // helpers
-
-static unsigned popcount(uint32_t v)
-{
-    unsigned c = 0;
-    for (; v; v &= v - 1)
-        c++;
-    return c;
-}
 
 static mod_modem *create_named(const char *name)
 {
@@ -440,20 +434,10 @@ Test(modem, pam2_is_bpsk_on_the_real_axis)
 // The whole of a project file ($AESIM_ROOT, set by make test, or "."), NUL-terminated; the caller frees.
 static char *read_project_file(const char *rel)
 {
-    const char *r = getenv("AESIM_ROOT");
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", r ? r : ".", rel);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (run from the project root or set AESIM_ROOT)", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    const long n = ftell(f);
-    cr_assert_geq(n, 0);
-    rewind(f);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_not_null(text);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n, "%s: short read", path);
-    text[n] = '\0';
-    fclose(f);
+    snprintf(path, sizeof path, "%s/%s", test_root(), rel);
+    char *text = read_file(path);
+    cr_assert_not_null(text, "cannot open %s (run from the project root or set AESIM_ROOT)", path);
     return text;
 }
 

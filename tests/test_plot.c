@@ -14,43 +14,9 @@
 #include "plot.h"
 #include "results.h"
 
-static void make_tmpdir(char *buf, size_t len)
-{
-    snprintf(buf, len, "/tmp/aesim-plot-XXXXXX");
-    cr_assert(mkdtemp(buf));
-}
+#include "test_util.h"
 
-static void remove_tmpdir(const char *dir)
-{
-    char cmd[256];
-    cr_assert(strncmp(dir, "/tmp/aesim-plot-", 16) == 0 && !strchr(dir, '\''));
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert(f, "cannot write %s", path);
-    fputs(text, f);
-    cr_assert_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert(s);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
+TestSuite(plot, .fini = test_cleanup);
 
 static long file_size(const char *path)
 {

@@ -14,6 +14,8 @@
 #include "theory.h"
 #include "train.h"
 
+#include "test_util.h"
+
 // The channel "rapp" with smoothness p and back-off ibo_db.
 static sim_channel_cfg rapp(const char *p, const char *ibo_db)
 {
@@ -135,8 +137,7 @@ Test(rapp, qpsk_ber_is_awgn_at_the_compressed_snr)
     cr_assert_eq(sim_engine_point(e, 4.0, &p, NULL), AE_OK);
     double r = pow(2.0, -0.25), ser, ber;
     cr_assert_eq(theory_scheme(MOD_QAM, 4, THEORY_AWGN, 0.0, p.esno_db + 20.0 * log10(r), &ser, &ber), AE_OK);
-    double sd = sqrt(ber * (1.0 - ber) / (double)p.bits);
-    cr_assert(fabs(p.ber - ber) < 5.0 * sd, "BER %g vs %g (5 sigma %g)", p.ber, ber, 5.0 * sd);
+    double sd = assert_rate(p.ber, ber, (double)p.bits, "BER");
     // and it is worse than without the PA by far more than the noise
     double ser0, ber0;
     theory_scheme(MOD_QAM, 4, THEORY_AWGN, 0.0, p.esno_db, &ser0, &ber0);

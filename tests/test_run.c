@@ -23,73 +23,18 @@
 #include "theory.h"
 #include "train.h"
 
-// The project root (make test sets AESIM_ROOT) and the aesim binary (AESIM_BIN).
-static const char *root(void)
-{
-    const char *r = getenv("AESIM_ROOT");
-    return r ? r : ".";
-}
+#include "test_util.h"
 
-static const char *bin(void)
-{
-    const char *b = getenv("AESIM_BIN");
-    return b ? b : "./aesim";
-}
+TestSuite(config, .fini = test_cleanup);
+TestSuite(main_job, .fini = test_cleanup);
+TestSuite(cli, .fini = test_cleanup);
+TestSuite(workflow, .fini = test_cleanup);
+TestSuite(results, .fini = test_cleanup);
+TestSuite(train, .fini = test_cleanup);
 
 static void experiment_path(char *buf, size_t len, const char *name)
 {
-    snprintf(buf, len, "%s/experiments/%s", root(), name);
-}
-
-// Write text to a fresh temporary file; returns its path (static buffer per call site is the caller's).
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert(f, "cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-static void make_tmpdir(char *buf, size_t len)
-{
-    snprintf(buf, len, "/tmp/aesim-test-XXXXXX");
-    cr_assert(mkdtemp(buf));
-}
-
-// Run a shell command line; returns the exit status, stderr in *err and, if out != NULL, stdout in
-// *out (both malloc'd).
-static int run_cmd_out(const char *cmdline, char **err, char **out)
-{
-    char dir[64], errpath[128], outpath[128], full[8400];
-    make_tmpdir(dir, sizeof dir);
-    snprintf(errpath, sizeof errpath, "%s/stderr", dir);
-    snprintf(outpath, sizeof outpath, "%s/stdout", dir);
-    snprintf(full, sizeof full, "%s 2>%s >%s </dev/null", cmdline, errpath, outpath);
-    int st = system(full);
-    *err = read_file(errpath);
-    if (out)
-        *out = read_file(outpath);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int run_cmd(const char *cmdline, char **err)
-{
-    return run_cmd_out(cmdline, err, NULL);
+    snprintf(buf, len, "%s/experiments/%s", test_root(), name);
 }
 
 // A config error: load must fail with AE_ECONFIG and the message must contain every needle.
@@ -323,7 +268,7 @@ Test(results, the_header_is_the_column_table_in_order)
     cr_assert_eq(sim_results_column_index(""), 0);
     // README's results.csv section shows the header as a code line
     char path[512], want[1100];
-    snprintf(path, sizeof path, "%s/README.md", root());
+    snprintf(path, sizeof path, "%s/README.md", test_root());
     char *readme = read_file(path);
     cr_assert(readme, "no %s", path);
     snprintf(want, sizeof want, "## results.csv\n\n`%s`\n", sim_results_header);
@@ -482,6 +427,7 @@ static txrx *train_shipped(const char *file, const char *name, sim_experiment *e
 
 Test(main_job, ae_7_4_matches_hamming_ml_and_beats_hard, .timeout = 600)
 {
+    SLOW_TEST();
     sim_experiment ex;
     ae_model *ae;
     const sim_system_cfg *sys;
@@ -534,9 +480,7 @@ Test(main_job, ae_2_2_equals_uncoded_bpsk, .timeout = 600)
         sim_point p;
         cr_assert_eq(sim_engine_point(e, pts[i], &p, NULL), AE_OK);
         double th = theory_block_error(theory_bpsk_ber(pts[i]), 2);
-        double sd = sqrt(th * (1.0 - th) / (double)p.blocks);
-        cr_assert(fabs(p.bler - th) < 5.0 * sd, "%g dB: AE (2,2) BLER %g vs BPSK (2,2) %g (5 sigma %g)",
-                  pts[i], p.bler, th, 5.0 * sd);
+        assert_rate(p.bler, th, (double)p.blocks, "%g dB: AE (2,2) BLER vs BPSK (2,2)", pts[i]);
         sim_engine_destroy(e);
     }
     txrx_destroy(t);
@@ -581,12 +525,13 @@ static char *counts_of(const char *csv_path)
 
 Test(cli, run_writes_results_plot_and_reproduces_counts, .timeout = 300)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[8192], path[256];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/tiny.cfg", dir);
     write_file(cfg, tiny_cfg);
     char *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --threads 1", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --threads 1", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     // header and rows
@@ -613,10 +558,10 @@ Test(cli, run_writes_results_plot_and_reproduces_counts, .timeout = 300)
     cr_assert(strncmp(loss, "system,step,loss,lr\nae_2_2,100,", 31) == 0, "%s", loss);
     free(loss);
     // 2 threads, and the resolved config, give the same counts
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/b --threads 2", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/b --threads 2", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s run %s/a/resolved.cfg --out %s/c --threads 2", bin(), dir, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s/a/resolved.cfg --out %s/c --threads 2", test_bin(), dir, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/a/results.csv", dir);
@@ -640,7 +585,7 @@ Test(cli, bad_input_exits_2_with_a_message)
     write_file(cfg, "eval = { ebno_db = [0.0]; };\nsystems = ( { name = \"x\"; type = \"uncoded_bpsk\"; k = "
                     "65537; } );\n");
     char *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/out", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/out", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "bad.cfg:2:") && strstr(err, "systems.[0].k") && strstr(err, "1..65536"), "%s",
               err);
@@ -651,29 +596,29 @@ Test(cli, bad_input_exits_2_with_a_message)
     struct stat st;
     cr_assert(stat(out, &st) != 0);
 
-    snprintf(cmd, sizeof cmd, "%s run %s/missing.cfg", bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s run %s/missing.cfg", test_bin(), dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "missing.cfg"), "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s run %s", bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s run %s", test_bin(), dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "is a folder"), "%s", err);
     free(err);
     char good[4096];
     experiment_path(good, sizeof good, "oshea_2_2.cfg");
-    snprintf(cmd, sizeof cmd, "%s run %s --threads 0", bin(), good);
+    snprintf(cmd, sizeof cmd, "%s run %s --threads 0", test_bin(), good);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "--threads"), "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s run %s --out /dev/null/results", bin(), good);
+    snprintf(cmd, sizeof cmd, "%s run %s --out /dev/null/results", test_bin(), good);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "/dev/null"), "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s frobnicate", bin());
+    snprintf(cmd, sizeof cmd, "%s frobnicate", test_bin());
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "unknown command 'frobnicate'"), "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s --help", bin());
+    snprintf(cmd, sizeof cmd, "%s --help", test_bin());
     cr_assert_eq(run_cmd(cmd, &err), 0);
     free(err);
 }
@@ -739,7 +684,7 @@ Test(cli, long_blocks_load_and_run, .timeout = 120)
     cr_assert(ex.systems[0].k == 65536 && ex.systems[1].k == 65536);
     sim_experiment_free(&ex);
     char *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/out --threads 2", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/out --threads 2", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/out/results.csv", dir);
@@ -843,7 +788,7 @@ Test(cli, ber_and_theory_print_csv)
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
              "%s ber --scheme qam16 --channel rician --k-factor 3 --ebno 4,8 --target-errors 500 --threads 2",
-             bin());
+             test_bin());
     char *err, *csv;
     cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
     free(err);
@@ -856,7 +801,7 @@ Test(cli, ber_and_theory_print_csv)
     snprintf(cmd, sizeof cmd,
              "%s ber --scheme bpsk --channel awgn --ebno 6 --max-blocks 200000 --target-errors 0 "
              "--interval clopper_pearson",
-             bin());
+             test_bin());
     cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
     free(err);
     unsigned long long blocks, block_errors;
@@ -870,7 +815,7 @@ Test(cli, ber_and_theory_print_csv)
     cr_assert(fabs(bler_lo / lo - 1.0) < 1e-6 && fabs(bler_hi / hi - 1.0) < 1e-6, "%s", csv);
     cr_assert(strstr(csv, ",clopper_pearson\n"), "%s", csv);
     free(csv);
-    snprintf(cmd, sizeof cmd, "%s theory --scheme bpsk --channel rayleigh --ebno 0:10:20", bin());
+    snprintf(cmd, sizeof cmd, "%s theory --scheme bpsk --channel rayleigh --ebno 0:10:20", test_bin());
     cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);
     free(err);
     // BPSK on Rayleigh at 10 dB: (1/2)(1 - sqrt(10/11))
@@ -906,7 +851,7 @@ Test(cli, ber_and_theory_print_csv)
                             "cp",
                             "--interval 'exact': expected wilson or clopper_pearson"};
     for (int i = 0; i < 12; i++) {
-        snprintf(cmd, sizeof cmd, "%s %s", bin(), bad[i]);
+        snprintf(cmd, sizeof cmd, "%s %s", test_bin(), bad[i]);
         cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", bad[i], err);
         cr_assert(strstr(err, needle[i]), "%s: message lacks '%s': %s", bad[i], needle[i], err);
         free(err);
@@ -918,7 +863,7 @@ Test(cli, list_prints_every_key_and_word_as_a_valid_config)
     char dir[64], path[128], cmd[8400], *err, *out;
     make_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/list.cfg", dir);
-    snprintf(cmd, sizeof cmd, "%s list > %s", bin(), path);
+    snprintf(cmd, sizeof cmd, "%s list > %s", test_bin(), path);
     cr_assert_eq(system(cmd), 0);
     char *text = read_file(path);
     cr_assert(text);
@@ -973,12 +918,12 @@ Test(cli, list_prints_every_key_and_word_as_a_valid_config)
         cr_assert(strstr(text, words[i]), "aesim list lacks %s", words[i]);
     free(text);
     // --help is help, and an argument is refused
-    snprintf(cmd, sizeof cmd, "%s list --help", bin());
+    snprintf(cmd, sizeof cmd, "%s list --help", test_bin());
     cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
     cr_assert(strncmp(out, "usage: aesim list", 17) == 0, "%s", out);
     free(err);
     free(out);
-    snprintf(cmd, sizeof cmd, "%s list extra", bin());
+    snprintf(cmd, sizeof cmd, "%s list extra", test_bin());
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "list takes no argument, got 'extra'"), "%s", err);
     free(err);
@@ -1002,19 +947,20 @@ static int run_interrupted(const char *args, int sig, int after_ms)
     snprintf(cmd, sizeof cmd,
              "%s %s --quiet </dev/null >/dev/null 2>&1 & pid=$!; sleep %d.%03d; kill -%d $pid 2>/dev/null; "
              "wait $pid",
-             bin(), args, after_ms / 1000, after_ms % 1000, sig);
+             test_bin(), args, after_ms / 1000, after_ms % 1000, sig);
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[8400], path[256];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/r.cfg", dir);
     write_file(cfg, resume_cfg);
     char *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/full --threads 2", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/full --threads 2", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     // interrupted during training, then during the sweep; each rerun picks up where the last stopped
@@ -1024,7 +970,7 @@ Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
     cr_assert(st == 130 || st == 0, "exit %d", st);
     st = run_interrupted(args, SIGTERM, 1500);
     cr_assert(st == 143 || st == 0, "exit %d", st);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/part --threads 1", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/part --threads 1", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/full/results.csv", dir);
@@ -1054,7 +1000,7 @@ Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
     // a folder holding another experiment is refused, untouched; --restart overwrites it
     snprintf(path, sizeof path, "%s/full/results.csv", dir);
     char *before = read_file(path);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/full --set eval.max_blocks=1000000", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/full --set eval.max_blocks=1000000", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "different experiment") && strstr(err, "--restart"), "%s", err);
     free(err);
@@ -1064,8 +1010,8 @@ Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
     free(after);
 
     // eval from the checkpoints of the finished run reproduces its counts
-    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s/full --out %s/eval --threads 2", bin(), cfg, dir,
-             dir);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s/full --out %s/eval --threads 2", test_bin(), cfg,
+             dir, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/full/results.csv", dir);
@@ -1076,8 +1022,8 @@ Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
     free(a);
     free(b);
     // a checkpoint that does not fit the config: exit 2, naming the tensor
-    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s/full --out %s/eval2 --set systems.[0].n=6", bin(),
-             cfg, dir, dir);
+    snprintf(cmd, sizeof cmd, "%s eval %s --checkpoints %s/full --out %s/eval2 --set systems.[0].n=6",
+             test_bin(), cfg, dir, dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "ae_7_4.safetensors") && strstr(err, "weight"), "%s", err);
     free(err);
@@ -1085,36 +1031,37 @@ Test(workflow, interrupted_runs_resume_to_the_same_counts, .timeout = 600)
 
 Test(workflow, check_and_plot_commands)
 {
+    SLOW_TEST();
     char dir[64], cfg[128], cmd[8400];
     make_tmpdir(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/t.cfg", dir);
     write_file(cfg, tiny_cfg);
     char *err, *out;
-    snprintf(cmd, sizeof cmd, "%s check %s --set systems.[0].train.lr=0.02", bin(), cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s --set systems.[0].train.lr=0.02", test_bin(), cfg);
     cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
     cr_assert(strstr(out, "lr = 0.02;") && strstr(out, "3 systems x 3 points") &&
                   strstr(out, "62 parameters"),
               "%s", out);
     free(err);
     free(out);
-    snprintf(cmd, sizeof cmd, "%s check %s --set systems.[0].train.lrr=0.02", bin(), cfg);
+    snprintf(cmd, sizeof cmd, "%s check %s --set systems.[0].train.lrr=0.02", test_bin(), cfg);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     cr_assert(strstr(err, "did you mean 'lr'"), "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     char png[256];
     snprintf(png, sizeof png, "%s/a/bler.png", dir);
     cr_assert_eq(remove(png), 0);
-    snprintf(cmd, sizeof cmd, "%s plot %s/a", bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s plot %s/a", test_bin(), dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     struct stat sb;
     cr_assert(stat(png, &sb) == 0 && sb.st_size > 0, "plot did not redraw bler.png");
     snprintf(png, sizeof png, "%s/a/constellation_ae_2_2.png", dir);
     cr_assert(stat(png, &sb) == 0 && sb.st_size > 0);
-    snprintf(cmd, sizeof cmd, "%s plot %s/nothing", bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s plot %s/nothing", test_bin(), dir);
     cr_assert_eq(run_cmd(cmd, &err), 2);
     free(err);
 }
@@ -1127,10 +1074,10 @@ Test(workflow, plot_titles_the_figures_with_the_experiment_and_says_so)
     write_file(cfg, "eval = { ebno_db = [0.0, 2.0]; max_blocks = 20000; };\n"
                     "systems = ( { name = \"bpsk\"; type = \"uncoded_bpsk\"; k = 2; } );\n");
     char *err, *out;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
-    snprintf(cmd, sizeof cmd, "%s plot %s/a", bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s plot %s/a", test_bin(), dir);
     cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
     char want[256];
     snprintf(want, sizeof want, "aesim: figures of my_exp redrawn in %s/a/ (bler, ber; .png and .svg)\n",
@@ -1150,7 +1097,7 @@ Test(workflow, plot_titles_the_figures_with_the_experiment_and_says_so)
     cr_assert(text && text[0] == '#');
     write_file(path, strchr(text, '\n') + 1);
     free(text);
-    snprintf(cmd, sizeof cmd, "%s plot %s/a/", bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s plot %s/a/", test_bin(), dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/a/bler.gp", dir);
@@ -1166,14 +1113,14 @@ Test(workflow, a_write_failure_keeps_the_previous_results, .timeout = 120)
     snprintf(cfg, sizeof cfg, "%s/t.cfg", dir);
     write_file(cfg, tiny_cfg);
     char *err;
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", bin(), cfg, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s/a --quiet", test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof path, "%s/a/results.csv", dir);
     char *before = read_file(path);
     // the test-only fault switch of the one file writer: results.csv cannot be saved (ENOSPC)
-    snprintf(cmd, sizeof cmd, "AESIM_FAULT_WRITE=results.csv %s run %s --out %s/a --restart --quiet", bin(),
-             cfg, dir);
+    snprintf(cmd, sizeof cmd, "AESIM_FAULT_WRITE=results.csv %s run %s --out %s/a --restart --quiet",
+             test_bin(), cfg, dir);
     cr_assert_eq(run_cmd(cmd, &err), 1);
     cr_assert(strstr(err, "results.csv") && strstr(err, "No space left"), "%s", err);
     free(err);
@@ -1309,7 +1256,7 @@ Test(cli, esno_column_under_charge_cp)
     const double factor_db = 10.0 * log10(80.0 / 64.0); // N = 64, CP = 16
     for (int esno_grid = 0; esno_grid <= 1; esno_grid++) {
         snprintf(cmd, sizeof cmd, "%s ber --scheme qpsk --ofdm 64:16 --charge-cp %s 4 --max-bits 20000",
-                 bin(), esno_grid ? "--esno" : "--ebno");
+                 test_bin(), esno_grid ? "--esno" : "--ebno");
         cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
         const char *row = strchr(out, '\n');
         cr_assert(row, "%s", out);
@@ -1326,7 +1273,7 @@ Test(cli, esno_column_under_charge_cp)
 Test(cli, make_run_passes_args)
 {
     char cmd[1024], *err, *out;
-    snprintf(cmd, sizeof cmd, "make -n -s -C %s run ARGS='--restart --progress'", root());
+    snprintf(cmd, sizeof cmd, "make -n -s -C %s run ARGS='--restart --progress'", test_root());
     cr_assert_eq(run_cmd_out(cmd, &err, &out), 0, "%s", err);
     cr_assert(strstr(out, " run experiments/oshea_7_4.cfg --threads 2 --restart --progress"), "%s", out);
     free(err);

@@ -20,6 +20,8 @@
 #include "theory.h"
 #include "modem.h"
 
+#include "test_util.h"
+
 // ---------------------------------------------------------------------------------------------
 // noise definition and AWGN
 
@@ -250,9 +252,7 @@ static void check_against_theory(txrx *t, double ebno_db, uint64_t blocks, doubl
     cr_assert_eq(sim_engine_point(e, ebno_db, &p, NULL), AE_OK);
     cr_assert_eq(p.blocks, blocks);
     cr_assert_eq(p.stop, SIM_STOP_MAX_BLOCKS);
-    double sd_bler = sqrt(th_bler * (1.0 - th_bler) / (double)blocks);
-    cr_assert(fabs(p.bler - th_bler) < 5.0 * sd_bler, "Eb/N0 %g: BLER %g vs theory %g (5 sigma = %g)",
-              ebno_db, p.bler, th_bler, 5.0 * sd_bler);
+    assert_rate(p.bler, th_bler, (double)blocks, "Eb/N0 %g: BLER vs theory", ebno_db);
     // BER: the spread of per-block bit-error counts, estimated from the simulation itself
     double mean = (double)p.bit_errors / (double)p.blocks;
     double var = ((double)p.bit_errors_sq - (double)p.blocks * mean * mean) / (double)(p.blocks - 1);
@@ -736,9 +736,7 @@ static void check_modem(const char *scheme, int demapper, const char *kind, doub
     double ser, ber;
     cr_assert_eq(theory_scheme(family, M, sim_theory_channel(&flat), flat.k_factor, p.esno_db, &ser, &ber),
                  AE_OK);
-    double sd_ser = sqrt(ser * (1.0 - ser) / (double)p.blocks);
-    cr_assert(fabs(p.bler - ser) < 5.0 * sd_ser, "%s ch %s K %g at %g dB: SER %g vs %g (5 sigma %g)", scheme,
-              kind, K, ebno_db, p.bler, ser, 5.0 * sd_ser);
+    assert_rate(p.bler, ser, (double)p.blocks, "%s ch %s K %g at %g dB: SER", scheme, kind, K, ebno_db);
     double mean = (double)p.bit_errors / (double)p.blocks;
     double var = ((double)p.bit_errors_sq - (double)p.blocks * mean * mean) / (double)(p.blocks - 1);
     double sd_ber = sqrt(var / (double)p.blocks) / (double)t->k;

@@ -7,17 +7,11 @@
 #include "classical.h"
 #include "theory.h"
 
+#include "test_util.h"
+
 #define assert_rel(got, want, rel)                                                                           \
     cr_assert(fabs((got) - (want)) <= (rel)*fabs(want), "%s = %.17g, expected %.17g (rel %g)", #got, (got),  \
               (want), (rel))
-
-static unsigned popcount(unsigned v)
-{
-    unsigned c = 0;
-    for (; v; v &= v - 1)
-        c++;
-    return c;
-}
 
 // Q from the C library's erfc, independent of GSL.
 static double ref_q(double x)

@@ -13,6 +13,8 @@
 #include "modem.h"
 #include "theory.h"
 
+#include "test_util.h"
+
 #define REL_TOL    1e-6  // theory vs reference, relative
 #define ABS_TINY   1e-12 // ... or absolute, where the value is tiny
 #define GL_POINTS  32u   // Gauss-Legendre points per panel in the references
@@ -37,14 +39,6 @@ static const double esno_dbs[] = {-2.0, 0.0, 5.0, 10.0, 15.0};
 static unsigned ref_gray(unsigned i)
 {
     return i ^ (i >> 1);
-}
-
-static unsigned ref_popcount(unsigned v)
-{
-    unsigned c = 0;
-    for (; v; v &= v - 1)
-        c++;
-    return c;
 }
 
 static unsigned ref_log2(unsigned v)
@@ -171,7 +165,7 @@ static void ref_pam_rates(const struct ref_fade *fd, unsigned M, double g, doubl
         for (unsigned j = 0; j < M; j++)
             if (j != i) {
                 *ser += p[i * M + j] / M;
-                *ber += p[i * M + j] * ref_popcount(ref_gray(i) ^ ref_gray(j)) / ((double)M * ref_log2(M));
+                *ber += p[i * M + j] * popcount(ref_gray(i) ^ ref_gray(j)) / ((double)M * ref_log2(M));
             }
 }
 
@@ -196,7 +190,7 @@ static void ref_qam_rates_awgn(unsigned M, double g, double *ser, double *ber)
                     const unsigned lt = (ref_gray(ti) << mh) | ref_gray(tq);
                     const unsigned lr = (ref_gray(ri) << mh) | ref_gray(rq);
                     *ser += pr / M;
-                    *ber += pr * ref_popcount(lt ^ lr) / ((double)M * ref_log2(M));
+                    *ber += pr * popcount(lt ^ lr) / ((double)M * ref_log2(M));
                 }
 }
 
@@ -237,7 +231,7 @@ static void ref_psk_rates(unsigned M, double g, double *ser, double *ber)
     for (unsigned i = 0; i < M; i++)
         for (unsigned j = 1; j < M; j++) {
             *ser += pj[j] / M;
-            *ber += pj[j] * ref_popcount(ref_gray(i) ^ ref_gray((i + j) % M)) / ((double)M * ref_log2(M));
+            *ber += pj[j] * popcount(ref_gray(i) ^ ref_gray((i + j) % M)) / ((double)M * ref_log2(M));
         }
 }
 
@@ -427,6 +421,7 @@ Test(theory_mod, pam_qam_fading_mgf)
 
 Test(theory_mod, psk_fading_nested)
 {
+    SLOW_TEST();
     const struct ref_fade fades[] = {{THEORY_RAYLEIGH, 0.0}, {THEORY_RICIAN, 3.0}};
     const unsigned ms[] = {2, 8, 16};
     for (size_t f = 0; f < sizeof fades / sizeof fades[0]; f++)
