@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "modem.h"
 #include "stats.h"
+#include "systems.h"
 
 // The UTF-8 byte-order mark some editors put at the start of a text file.
 #define SIM_UTF8_BOM "\xEF\xBB\xBF"
@@ -755,17 +756,9 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         return rc;
     const config_setting_t *where = cs ? cs : g;
     const char *chname = sim_channel_name(&sys->channel);
+    if (sim_system_check_channel(sys) != AE_OK)
+        return cfg_fail(cx, where, NULL, "%s", ae_err_message());
     if (sim_channel_is_complex(&sys->channel)) {
-        if (sys->type == SIM_SYS_UNCODED_BPSK || sys->type == SIM_SYS_HAMMING74)
-            return cfg_fail(cx, where, NULL,
-                            "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
-                            "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
-                            sys->name, chname, sys->k);
-        if (sys->type == SIM_SYS_MODEM && sys->mod_family == MOD_PAM)
-            return cfg_fail(cx, where, NULL,
-                            "system '%s': PAM is real-valued and runs on AWGN only; use qam or psk on a %s "
-                            "channel",
-                            sys->name, chname);
         if (sys->n % 2 != 0)
             return cfg_fail(
                 cx, g, "n",

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ae_err.h"
 #include "classical.h"
@@ -28,6 +29,27 @@ txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem)
     case SIM_SYS_HAMMING74: return mod_hamming74_txrx_create(s->decoder);
     default: AE_ERROR(AE_EINVAL, "%s: not a classical system", s->name); return NULL;
     }
+}
+
+int sim_system_check_channel(const sim_system_cfg *s)
+{
+    if (!sim_channel_is_complex(&s->channel))
+        return AE_OK;
+    const char *chname = sim_channel_name(&s->channel);
+    if (s->type == SIM_SYS_UNCODED_BPSK || s->type == SIM_SYS_HAMMING74)
+        return AE_ERROR(AE_EINVAL,
+                        "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
+                        "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
+                        s->name, chname, s->k);
+    if (s->type == SIM_SYS_MODEM && s->mod_family == MOD_PAM) {
+        char scheme[32];
+        mod_scheme_name(s->mod_family, s->mod_M, scheme, sizeof scheme);
+        const int named = s->name[0] && strcmp(s->name, scheme) != 0;
+        return AE_ERROR(AE_EINVAL,
+                        "%s%s%s%s is real-valued and runs on AWGN only; use qam or psk on a %s channel",
+                        named ? "system '" : "", named ? s->name : "", named ? "': " : "", scheme, chname);
+    }
+    return AE_OK;
 }
 
 // A modem over an OFDM link with perfect CSI, ZF and no inter-symbol interference (taps <= CP + 1): each
