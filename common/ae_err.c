@@ -10,6 +10,7 @@ enum { AE_ERR_MSG_LEN = 1024 };
 
 static _Thread_local char err_msg[AE_ERR_MSG_LEN];
 static _Thread_local char err_where[256];
+static _Thread_local int err_code = AE_OK;
 
 int ae_err_set(int code, const char *file, int line, const char *fmt, ...)
 {
@@ -36,12 +37,18 @@ int ae_err_set(int code, const char *file, int line, const char *fmt, ...)
     memcpy(err_msg, buf, sizeof err_msg);
     const char *base = strrchr(file, '/');
     snprintf(err_where, sizeof err_where, "%s:%d", base ? base + 1 : file, line);
+    err_code = code;
     return code;
 }
 
 const char *ae_err_message(void)
 {
     return err_msg;
+}
+
+int ae_err_code(void)
+{
+    return err_code;
 }
 
 const char *ae_err_where(void)
@@ -53,12 +60,14 @@ void ae_err_clear(void)
 {
     err_msg[0] = '\0';
     err_where[0] = '\0';
+    err_code = AE_OK;
 }
 
 int ae_err_forward(int code, const char *message)
 {
     if (message != err_msg)
         snprintf(err_msg, sizeof err_msg, "%s", message);
+    err_code = code;
     return code;
 }
 

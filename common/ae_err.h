@@ -29,14 +29,31 @@ int ae_err_set(int code, const char *file, int line, const char *fmt, ...)
 // The last message recorded on this thread by AE_ERROR ("" if none). Valid until the next AE_ERROR.
 const char *ae_err_message(void);
 
+// The code of the last AE_ERROR (or ae_err_forward) on this thread: AE_OK if none was recorded or
+// ae_err_clear was called since. A constructor that returns NULL has recorded its reason this way, so
+// the caller reports ae_err_code() (through ae_err_failed below) rather than guessing (AE_EINVAL for the
+// user's input, AE_ENOMEM for an allocation, ...).
+int ae_err_code(void);
+
+// The code a caller reports after a call failed (a constructor returned NULL): ae_err_code(), never
+// AE_OK; should nothing have been recorded, AE_ERUNTIME with a message saying so.
+static inline int ae_err_failed(void)
+{
+    const int code = ae_err_code();
+    if (code != AE_OK)
+        return code;
+    ae_err_set(AE_ERUNTIME, __FILE__, __LINE__, "a step failed without recording why");
+    return AE_ERUNTIME;
+}
+
 // Source location "file:line" of the last AE_ERROR on this thread ("" if none).
 const char *ae_err_where(void);
 
-// Forget the last message of this thread.
+// Forget the last message and code of this thread.
 void ae_err_clear(void);
 
 // Copy another thread's recorded error into this thread's slot (used when a worker thread fails
-// and the calling thread reports). Returns `code`.
+// and the calling thread reports): ae_err_code() becomes `code`. Returns `code`.
 int ae_err_forward(int code, const char *message);
 
 // A short name for a status code, e.g. "invalid argument".

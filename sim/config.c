@@ -751,17 +751,9 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         return rc;
     const config_setting_t *where = cs ? cs : g;
     const char *chname = sim_channel_name(&sys->channel);
+    if (sim_system_check_channel(sys) != AE_OK)
+        return cfg_fail(cx, where, NULL, "%s", ae_err_message());
     if (sim_channel_is_complex(&sys->channel)) {
-        if (sim_system_type_of(sys)->real_only)
-            return cfg_fail(cx, where, NULL,
-                            "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
-                            "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
-                            sys->name, chname, sys->k);
-        if (sys->type == SIM_SYS_MODEM && sys->mod_family == MOD_PAM)
-            return cfg_fail(cx, where, NULL,
-                            "system '%s': PAM is real-valued and runs on AWGN only; use qam or psk on a %s "
-                            "channel",
-                            sys->name, chname);
         if (sys->n % 2 != 0)
             return cfg_fail(
                 cx, g, "n",

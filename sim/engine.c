@@ -96,6 +96,13 @@ void sim_eval_cfg_default(sim_eval_cfg *c)
     c->progress_ctx = NULL;
 }
 
+int sim_threads_check(long threads)
+{
+    if (threads < 1 || threads > SIM_THREADS_MAX)
+        return AE_ERROR(AE_EINVAL, "threads = %ld, expected 1..%d", threads, SIM_THREADS_MAX);
+    return AE_OK;
+}
+
 int sim_eval_cfg_validate(const sim_eval_cfg *c)
 {
     if (c->chunk_blocks < 1)
@@ -104,8 +111,8 @@ int sim_eval_cfg_validate(const sim_eval_cfg *c)
         return AE_ERROR(AE_EINVAL, "batch = %zu, expected >= 1", c->batch);
     if (c->max_blocks < 1)
         return AE_ERROR(AE_EINVAL, "max_blocks = 0, expected >= 1");
-    if (c->threads < 1 || c->threads > 1024)
-        return AE_ERROR(AE_EINVAL, "threads = %d, expected 1..1024", c->threads);
+    if (sim_threads_check(c->threads) != AE_OK)
+        return AE_EINVAL;
     if (c->interval != SIM_INTERVAL_WILSON && c->interval != SIM_INTERVAL_CLOPPER_PEARSON)
         return AE_ERROR(AE_EINVAL, "interval = %d, expected wilson or clopper_pearson", c->interval);
     return AE_OK;

@@ -43,6 +43,13 @@ enum sim_bler_ci {
 const char *sim_bler_ci_name(int ci);
 int sim_bler_ci_parse(const char *word);
 
+// The most worker threads an engine or a training run takes (and aesim's --threads).
+#define SIM_THREADS_MAX 1024
+
+// The one rule for a thread count (sim_eval_cfg.threads, sim_train_cfg.threads, --threads):
+// 1..SIM_THREADS_MAX. AE_OK, or AE_EINVAL with "threads = N, expected 1..1024".
+int sim_threads_check(long threads);
+
 typedef struct sim_eval_cfg {
     uint64_t seed;                // master seed (default 1)
     size_t chunk_blocks;          // blocks per chunk, >= 1 (default 10000)
@@ -50,7 +57,7 @@ typedef struct sim_eval_cfg {
     uint64_t target_block_errors; // stop a point at this many block errors; 0 = no such rule (default 1000)
     uint64_t target_bit_errors;   // stop a point at this many bit errors; 0 = no such rule (default 0)
     uint64_t max_blocks;          // stop a point after this many blocks, >= 1 (default 10^7)
-    int threads;                  // OpenMP threads, >= 1 (default 1)
+    int threads;                  // OpenMP threads, 1..SIM_THREADS_MAX (default 1)
     int soft;                     // 1: decide from the transceiver's LLRs (receive_llr) and estimate the BMI
     int interval;                 // BLER interval of independent blocks: enum sim_interval (sim/stats.h;
                                   // default SIM_INTERVAL_WILSON)

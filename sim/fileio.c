@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ae_err.h"
+#include "fault.h"
 
 int sim_file_open(sim_file *out, const char *path)
 {
@@ -28,9 +29,9 @@ int sim_file_commit(sim_file *out)
 {
     const char *why = NULL;
     int err = 0;
-    // test-only fault switch: AESIM_FAULT_WRITE=<substring of the path> makes the write fail with ENOSPC
-    const char *fault = getenv("AESIM_FAULT_WRITE");
-    if (fault && fault[0] && strstr(out->path, fault)) {
+    // test-only fault switch (sim/fault.h): a path that contains it fails as if the disk were full
+    const char *fault = sim_fault_write_path();
+    if (fault && strstr(out->path, fault)) {
         why = "write";
         err = ENOSPC;
     } else if (ferror(out->f) || fflush(out->f) != 0) {

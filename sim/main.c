@@ -303,7 +303,7 @@ static int parse_threads(const char *s, int *out)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < 1 || v > 1024)
+    if (errno || *end || end == s || sim_threads_check(v) != AE_OK)
         return 0;
     *out = (int)v;
     return 1;
@@ -463,7 +463,7 @@ static int learned_system(const run_opts *o, const sim_experiment *ex, const sim
     ae_model *ae = ae_create(&sys->ae);
     *ae_out = ae;
     if (!ae)
-        return AE_ENOMEM;
+        return ae_err_failed();
     cx->system = sys->name;
     if (o->mode == MODE_EVAL) {
         char path[4200];
@@ -601,7 +601,7 @@ static int do_run(const run_opts *o)
                 continue;
             ae_model *probe = ae_create(&ex.systems[s].ae);
             snprintf(path, sizeof path, "%s/%s.safetensors", o->checkpoints, ex.systems[s].name);
-            int lrc = probe ? sim_ckpt_load(path, probe, NULL, 0, NULL) : AE_ENOMEM;
+            int lrc = probe ? sim_ckpt_load(path, probe, NULL, 0, NULL) : ae_err_failed();
             if (lrc == AE_OK)
                 lrc = check_codebook(probe, path, ex.systems[s].name);
             ae_destroy(probe);
@@ -744,9 +744,9 @@ static int do_run(const run_opts *o)
                 rc = sim_plot_constellation(dir, sys->name, ae->codebook, ae->M, sys->n, sys->k,
                                             sim_channel_is_complex(&sys->channel));
             if (rc == AE_OK && !(t = sim_system_build(sys, ae, &modem)))
-                rc = AE_ENOMEM;
+                rc = ae_err_failed();
         } else if (o->mode != MODE_TRAIN && !(t = sim_system_build(sys, NULL, &modem))) {
-            rc = AE_EINVAL;
+            rc = ae_err_failed();
         }
         sim_engine *e = NULL;
         if (rc == AE_OK && o->mode != MODE_TRAIN) {
@@ -754,7 +754,7 @@ static int do_run(const run_opts *o)
             ecfg.channel = sys->channel;
             ecfg.soft = sim_system_soft(sys);
             if (!(e = sim_engine_create(t, &ecfg)))
-                rc = AE_ENOMEM;
+                rc = ae_err_failed();
         }
         for (size_t i = 0; e && i < ex.n_ebno && rc == AE_OK; i++) {
             sim_row *row = &rows[n_rows];
@@ -883,7 +883,7 @@ static int parse_run(int argc, char **argv, run_opts *o, const char *usage)
         case 'o': o->out = optarg; break;
         case 't':
             if (!parse_threads(optarg, &o->threads))
-                return input_error("--threads '%s': expected an integer 1..1024", optarg);
+                return input_errorf("--threads '%s': expected an integer 1..%d", optarg, SIM_THREADS_MAX);
             break;
         case 's':
             if (o->n_sets == sizeof o->sets / sizeof *o->sets)
@@ -1267,7 +1267,7 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
             break;
         case O_THREADS:
             if (!parse_threads(optarg, &o->threads))
-                return input_error("--threads '%s': expected an integer 1..1024", optarg);
+                return input_errorf("--threads '%s': expected an integer 1..%d", optarg, SIM_THREADS_MAX);
             break;
         case O_SEED:
             if (!parse_u64(optarg, &o->seed))
@@ -1343,9 +1343,9 @@ static int cmd_theory(int argc, char **argv)
     if (th < 0)
         return input_error("--channel %s has no closed form here (theory covers awgn, rayleigh and rician)",
                            ch.type->name);
-    if (family == MOD_PAM && sim_channel_is_complex(&ch))
-        return input_error("%s is real-valued and runs on AWGN only; use qam or psk on fading channels",
-                           o.scheme);
+    if (sim_system_check_channel(&(sim_system_cfg){
+            .type = SIM_SYS_MODEM, .mod_family = family, .mod_M = M, .channel = ch}) != AE_OK)
+        return input_errorf("%s", ae_err_message());
     double *grid;
     size_t n;
     if (sim_grid_parse(o.grid, &grid, &n) != AE_OK)
@@ -1393,9 +1393,8 @@ static int cmd_ber(int argc, char **argv)
         return input_error("--demapper '%s': expected hard, exact or maxlog", o.demapper);
     if ((rc = link_channel(&o, &sys.channel)) != EXIT_DONE)
         return rc;
-    if (sys.mod_family == MOD_PAM && sim_channel_is_complex(&sys.channel))
-        return input_error("%s is real-valued and runs on AWGN only; use qam or psk on fading channels",
-                           o.scheme);
+    if (sim_system_check_channel(&sys) != AE_OK)
+        return input_errorf("%s", ae_err_message());
     double *grid;
     size_t n_grid;
     if (sim_grid_parse(o.grid, &grid, &n_grid) != AE_OK)
@@ -1404,7 +1403,7 @@ static int cmd_ber(int argc, char **argv)
     txrx *t = sim_system_classical(&sys, &modem);
     if (!t) {
         free(grid);
-        return report(AE_EINVAL);
+        return report(ae_err_failed());
     }
     sys.k = t->k;
     sys.n = t->n;
@@ -1435,7 +1434,7 @@ static int cmd_ber(int argc, char **argv)
     signal(SIGTERM, on_signal);
     sim_engine *e = sim_engine_create(t, &cfg);
     if (!e) {
-        code = report(AE_EINVAL);
+        code = report(ae_err_failed());
         goto done;
     }
     sim_row row;

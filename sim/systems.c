@@ -172,6 +172,27 @@ txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem)
     return sim_system_build(s, NULL, modem);
 }
 
+int sim_system_check_channel(const sim_system_cfg *s)
+{
+    if (!sim_channel_is_complex(&s->channel))
+        return AE_OK;
+    const char *chname = sim_channel_name(&s->channel);
+    if (sim_system_type_of(s) && sim_system_type_of(s)->real_only)
+        return AE_ERROR(AE_EINVAL,
+                        "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
+                        "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
+                        s->name, chname, s->k);
+    if (s->type == SIM_SYS_MODEM && s->mod_family == MOD_PAM) {
+        char scheme[32];
+        mod_scheme_name(s->mod_family, s->mod_M, scheme, sizeof scheme);
+        const int named = s->name[0] && strcmp(s->name, scheme) != 0;
+        return AE_ERROR(AE_EINVAL,
+                        "%s%s%s%s is real-valued and runs on AWGN only; use qam or psk on a %s channel",
+                        named ? "system '" : "", named ? s->name : "", named ? "': " : "", scheme, chname);
+    }
+    return AE_OK;
+}
+
 // A modem over an OFDM link with perfect CSI, ZF and no inter-symbol interference (taps <= CP + 1): each
 // data subcarrier k is a flat channel of gain H_k at the symbol's Es/N0 divided by the Eb bookkeeping's
 // factor. Random taps (a PDP summing to 1) make every H_k Rayleigh with E|H_k|^2 = 1; fixed taps give

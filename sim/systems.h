@@ -54,6 +54,13 @@ txrx *sim_system_build(const sim_system_cfg *s, const ae_model *ae, mod_modem **
 // NULL with AE_ERROR.
 txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem);
 
+// The one check of a system against its channel s->channel: the real-valued systems (PAM modems, uncoded
+// BPSK, Hamming (7,4)) run on real channels only (AWGN), never on a complex one (fading, OFDM, ...).
+// Used by the config (parse_system), aesim ber and aesim theory (a modem system with no name there).
+// AE_OK, or AE_EINVAL with the message, e.g. "pam4 is real-valued and runs on AWGN only; use qam or
+// psk on a rayleigh channel" (prefixed by "system 'NAME': " when the name differs from the scheme's).
+int sim_system_check_channel(const sim_system_cfg *s);
+
 // The closed forms of s at ebno_db (dB) over its channel: *bler and *ber, NAN where aesim has no
 // closed form (learned systems, soft ML decoding, classical binary codes on fading, modem blocks whose
 // symbols share a fading realisation). Returns 1 if at least one is known.

@@ -7,6 +7,8 @@
 
 #include "ae_err.h"
 #include "ch.h"
+#include "engine.h"
+#include "fault.h"
 #include "nn.h"
 #include "rng.h"
 
@@ -66,8 +68,8 @@ int sim_train_cfg_validate(const sim_train_cfg *c)
         return AE_ERROR(AE_EINVAL, "schedule %d unknown", c->schedule);
     if (!isfinite(c->ebno_db))
         return AE_ERROR(AE_EINVAL, "ebno_db = %g, expected a finite value in dB", c->ebno_db);
-    if (c->threads < 1)
-        return AE_ERROR(AE_EINVAL, "threads = %d, expected >= 1", c->threads);
+    if (sim_threads_check(c->threads) != AE_OK)
+        return AE_EINVAL;
     if (c->log_every < 1)
         return AE_ERROR(AE_EINVAL, "log_every = 0, expected >= 1");
     if (c->checkpoint_every % c->log_every != 0)
@@ -186,7 +188,7 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
                   .block_energy = (double)n};
     sim_chan *chan = sim_chan_create(ch, &shape, cfg->batch);
     if (!chan)
-        return ae_err_forward(AE_EINVAL, ae_err_message());
+        return ae_err_failed();
     // whole quanta (OFDM symbols) per step, and per piece
     const size_t q = sim_chan_quantum(chan), B = (cfg->batch + q - 1) / q * q;
     const size_t S = sim_train_pieces(cfg->batch);
@@ -262,10 +264,8 @@ int sim_train_ae_hooks(ae_model *ae, const sim_train_cfg *cfg, const sim_channel
 
     double loss_sum = 0.0;
     uint64_t loss_count = 0;
-    // test-only fault switch: AESIM_FAULT_NAN_STEP=N makes the loss of step N NaN (the numerical-failure
-    // path)
-    const char *nan_env = getenv("AESIM_FAULT_NAN_STEP");
-    uint64_t nan_step = nan_env ? strtoull(nan_env, NULL, 10) : 0;
+    // test-only fault switch (sim/fault.h): the loss of this step is made NaN (the numerical-failure path)
+    const uint64_t nan_step = sim_fault_nan_step();
     for (uint64_t t = start; t < cfg->steps; t++) {
         if (cancel && *cancel) {
             rc = AE_ERROR(AE_EINTR, "training interrupted at step %llu", (unsigned long long)t);

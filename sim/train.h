@@ -30,10 +30,10 @@ typedef struct sim_train_cfg {
     uint64_t log_every;        // report the loss every this many steps, >= 1 (default 100)
     uint64_t checkpoint_every; // save a checkpoint every this many steps (a multiple of log_every; 0: only at
                                // the end; default 1000)
-    int threads;               // OpenMP threads over the pieces of a batch, >= 1 (default 1); the results do
-                               // not depend on it
-    int fail_on_divergence;    // 1: a training run that diverged (sim_train_diverged) is an error, 0: a
-                               // warning (default 0); the trained model does not depend on it
+    int threads; // OpenMP threads over the pieces of a batch, 1..SIM_THREADS_MAX (default 1); the results do
+                 // not depend on it
+    int fail_on_divergence; // 1: a training run that diverged (sim_train_diverged) is an error, 0: a
+                            // warning (default 0); the trained model does not depend on it
 } sim_train_cfg;
 
 // Fill the defaults above.

@@ -1526,3 +1526,45 @@ Test(catalogue, train_through_black_box_refused)
     snap_expect_unchanged(&f.snap, "a refused training");
     fixture_teardown(&f);
 }
+
+// A failed constructor's own code sets the exit status: the engine of a classical system refuses a
+// thread count out of 1..1024 (here from OMP_NUM_THREADS, the default of --threads) as the user's input.
+Test(catalogue, engine_refuses_the_environment_s_thread_count)
+{
+    char dir[64], cfg[128], cmd[1024], *err;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/tiny.cfg", dir);
+    write_file(cfg, tiny_cfg);
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=2000 %s run %s --out %s/out --quiet", test_bin(), cfg, dir);
+    int rc = run_cmd(cmd, &err);
+    cr_assert_eq(rc, 2, "exit %d:\n%s", rc, err);
+    expect_in(err, "aesim: threads = 2000, expected 1..1024");
+    free(err);
+    remove_tmpdir(dir);
+}
+
+// PAM on a complex channel: one rule, one message, from a config, aesim ber and aesim theory.
+Test(catalogue, pam_on_a_complex_channel_has_one_message)
+{
+    char dir[64], cfg[128], cmd[1024], *err;
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/pam.cfg", dir);
+    write_file(cfg, TINY_HEAD "systems = ( { name = \"p\"; type = \"modem\"; scheme = \"pam4\"; "
+                              "channel = \"rayleigh\"; } );\n");
+    const char *const want =
+        "pam4 is real-valued and runs on AWGN only; use qam or psk on a rayleigh channel";
+    snprintf(cmd, sizeof cmd, "%s check %s", test_bin(), cfg);
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    expect_in(err, "systems.[0].channel: system 'p': ");
+    expect_in(err, want);
+    free(err);
+    const char *const links[] = {"ber", "theory"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "%s %s --scheme pam4 --channel rayleigh --ebno 0", test_bin(), links[i]);
+        cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", links[i], err);
+        expect_in(err, "aesim: ");
+        expect_in(err, want);
+        free(err);
+    }
+    remove_tmpdir(dir);
+}

@@ -16,6 +16,7 @@
 #include "ae.h"
 #include "ae_err.h"
 #include "checkpoint.h"
+#include "fault.h"
 #include "rng.h"
 
 #include "test_util.h"
@@ -980,8 +981,10 @@ Test(checkpoint, failed_write_keeps_the_previous_file)
         ae->params[i] += 1.0f;
     ae->adam_step = 99;
     setenv("AESIM_FAULT_WRITE", "ckpt", 1);
+    sim_fault_reload();
     int rc = sim_ckpt_save(path, ae, NULL, 0, "ae", "0.1.0", NULL);
     unsetenv("AESIM_FAULT_WRITE");
+    sim_fault_reload();
     cr_assert_eq(rc, AE_EIO, "save under a write fault returned %d", rc);
     cr_assert(strstr(ae_err_message(), path), "%s", ae_err_message());
     size_t len1;
