@@ -137,7 +137,9 @@ run: deps
 
 # make test runs every test (AESIM_TEST_FAST=0 whatever the environment says); make test-fast skips the
 # slow ones, those whose first statement is SLOW_TEST() (tests/test_util.h), and says how many.
-TEST_RUN = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR)
+# Under the sanitizers an allocation that cannot be made returns NULL, as it does without them, so that
+# the tests of out-of-memory paths run the code they check.
+TEST_RUN = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ASAN_OPTIONS=allocator_may_return_null=1 AESIM_BIN=$(CURDIR)/$(BIN) AESIM_ROOT=$(CURDIR)
 
 test: deps
 	$(MAKE) $(BIN) $(BUILD)/test_aesim
