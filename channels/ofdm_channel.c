@@ -209,6 +209,19 @@ static int ofdm_validate(const void *params)
     return ch_ofdm_link_cfg_validate(&((const ofdm_params *)params)->link);
 }
 
+// 1 if a PDP of two or more taps is exponential (a constant ratio *ratio between neighbouring
+// taps' powers, linear), 0 otherwise (a zero power ends it).
+static int exp_profile(const ch_mp_cfg *mp, double *ratio)
+{
+    if (mp->n_taps < 2 || !(mp->pdp[0] > 0.0))
+        return 0;
+    *ratio = mp->pdp[1] / mp->pdp[0];
+    for (size_t l = 1; l < mp->n_taps; l++)
+        if (!(mp->pdp[l - 1] > 0.0) || !(fabs(mp->pdp[l] / mp->pdp[l - 1] - *ratio) < 1e-9))
+            return 0;
+    return 1;
+}
+
 // The multipath part: "taps<L>" or "pdp<L>" (with the exponential's decay when the profile is one:
 // "pdp_exp8_3").
 static void describe_mp(const ch_mp_cfg *mp, char *buf, size_t len)
@@ -217,12 +230,8 @@ static void describe_mp(const ch_mp_cfg *mp, char *buf, size_t len)
         snprintf(buf, len, "taps%zu", mp->n_taps);
         return;
     }
-    // an exponential profile has a constant ratio between neighbouring taps
-    int exp_profile = mp->n_taps > 1;
-    double ratio = mp->n_taps > 1 ? mp->pdp[1] / mp->pdp[0] : 1.0;
-    for (size_t l = 1; l < mp->n_taps && exp_profile; l++)
-        exp_profile = fabs(mp->pdp[l] / mp->pdp[l - 1] - ratio) < 1e-9;
-    if (exp_profile)
+    double ratio;
+    if (exp_profile(mp, &ratio))
         snprintf(buf, len, "pdp_exp%zu_%g", mp->n_taps, -10.0 * log10(ratio) + 0.0);
     else
         snprintf(buf, len, "pdp%zu", mp->n_taps);
@@ -250,12 +259,8 @@ static void ofdm_label(const void *params, char *buf, size_t len)
     } else if (o->mp.n_taps == 1) {
         snprintf(mp, sizeof mp, "1 tap (flat Rayleigh)");
     } else {
-        // an exponential profile has a constant ratio between neighbouring taps
-        double ratio = o->mp.pdp[1] / o->mp.pdp[0];
-        int expo = o->mp.pdp[0] > 0.0;
-        for (size_t l = 1; l < o->mp.n_taps && expo; l++)
-            expo = o->mp.pdp[l - 1] > 0.0 && fabs(o->mp.pdp[l] / o->mp.pdp[l - 1] - ratio) < 1e-9;
-        if (expo)
+        double ratio;
+        if (exp_profile(&o->mp, &ratio))
             snprintf(mp, sizeof mp, "%zu-tap exp. PDP (%.3g dB/tap)", o->mp.n_taps, 10.0 * log10(ratio));
         else
             snprintf(mp, sizeof mp, "%zu-tap PDP", o->mp.n_taps);

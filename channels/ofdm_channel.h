@@ -9,6 +9,8 @@ extern const ch_type ch_ofdm_type;
 
 // The link configuration inside the parameters of an "ofdm" channel (params of ch_ofdm_type only).
 const ch_ofdm_link_cfg *ch_ofdm_channel_cfg(const void *params);
+
+// The same, writable (tests and tools that set fields directly; re-check with ch_ofdm_link_cfg_validate).
 ch_ofdm_link_cfg *ch_ofdm_channel_cfg_mut(void *params);
 
 // Parse "comb:SPACING" (SPACING 2..65536) or "none" into o->pilots and o->pilot_spacing. AE_EINVAL
