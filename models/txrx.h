@@ -29,6 +29,16 @@ typedef struct txrx_noise {
                              // channel's equalisation (e.g. sigma2 / |h|^2 with perfect CSI)
 } txrx_noise;
 
+// What a coded scheme's receiver adds up beyond the information bits (code_counts below): the hard
+// decisions of the channel LLRs on the transmitted code bits against the code bits sent (the uncoded,
+// pre-decoding error rate) and the decoder iterations run. Integers, so sums are exact in any order.
+typedef struct txrx_code_counts {
+    uint64_t coded_bits;       // transmitted code bits (blocks * code bits per block)
+    uint64_t coded_bit_errors; // of those, hard decisions of the channel LLRs (L < 0 -> 1) that differ
+    uint64_t codewords;        // codewords decoded
+    uint64_t iterations;       // decoder iterations summed over the codewords
+} txrx_code_counts;
+
 typedef struct txrx_vt {
     // Per-thread scratch for batches of up to max_batch blocks; NULL on allocation failure (with AE_ERROR).
     void *(*ws_create)(const void *st, size_t max_batch);
@@ -47,6 +57,9 @@ typedef struct txrx_vt {
     // L > 0 favours bit 0. Returns AE_OK or an error code.
     int (*receive_llr)(const void *st, void *ws, const float *y, const txrx_noise *noise, float *llr,
                        size_t batch);
+    // Optional (NULL if the scheme has no inner code): the coded-link counts of the workspace's last
+    // transmit + receive (or receive_llr) pair, added to *acc. See txrx_code_counts.
+    void (*code_counts)(const void *st, const void *ws, struct txrx_code_counts *acc);
     // Free the object state.
     void (*destroy)(void *st);
 } txrx_vt;
