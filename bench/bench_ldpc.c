@@ -45,7 +45,7 @@ enum { SEED = 2024, BATCH = 8, MAX_THREADS = 64 };
 // Eb/N0 of the benchmark: in the waterfall of 20 sum-product iterations (BLER about 1e-2 .. 1e-1).
 static double ldpc_default_ebno(unsigned k)
 {
-    return k >= 4000 ? 1.3 : 2.0;
+    return k >= 4000 ? 1.1 : 1.5;
 }
 
 typedef struct frames {
