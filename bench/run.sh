@@ -26,7 +26,7 @@
 # LDPC decoding (bench_ldpc against itpp_ldpc, same graph and LLRs from bench_ldpc --export): once before
 # the rounds a check decodes LDPC_CHECK_FRAMES frames per code on both sides and prints the block errors
 # of each (they must agree roughly: the same LLRs on the same graph); in the rounds, samples on the
-# first LDPC_FRAMES frames (short code; a quarter of them for the long one), info bits per second.
+# first LDPC_FRAMES frames (short code; a sixteenth of them for the long one), info bits per second.
 # Knobs: ROUNDS, BENCH_SECONDS, AE_REPS (3), PIN_CPU, WAIT_IDLE, RETRIES, QUIET_MAX, LDPC_FRAMES (128),
 # LDPC_CHECK_FRAMES (2000; the long code a tenth of it), LDPC=0 to skip the LDPC cases.
 set -euo pipefail
@@ -182,8 +182,8 @@ if [ "$LDPC" = 1 ] && [ -x "$BENCH_LDPC" ]; then
     have_ldpc=1
     [ -x "$ITPP_LDPC" ] && have_itpp_ldpc=1 || echo "bench: IT++ LDPC peer missing ($ITPP_LDPC); aesim figures only" >&2
 fi
-# ldpc_frames K: frames per sample (long codes a quarter of them)
-ldpc_frames() { if [ "$1" -ge 4000 ]; then echo $(((LDPC_FRAMES + 3) / 4)); else echo "$LDPC_FRAMES"; fi; }
+# ldpc_frames K: frames per sample (long codes a sixteenth of them: a frame is 11x the work)
+ldpc_frames() { if [ "$1" -ge 4000 ]; then echo $(((LDPC_FRAMES + 15) / 16)); else echo "$LDPC_FRAMES"; fi; }
 if [ "$have_ldpc" = 1 ]; then
     echo "code,decoder,implementation,frames,block_errors,bit_errors,bler,ebno_db" > "$LDPC_CHECK"
     for kn in "${LDPC_CODES[@]}"; do
