@@ -168,8 +168,18 @@ test-mpi:
 	tests/mpi_check.sh build/mpi/aesim
 
 bench: bench-deps
-	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu
-	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu
+	$(MAKE) $(BIN) $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu $(BUILD)/bench_ldpc
+	-$(MAKE) $(BUILD)/itpp_ldpc
+	bench/run.sh $(BUILD)/bench_ber $(BUILD)/bench_ofdm $(BUILD)/bench_ae $(BUILD)/bench_cpu $(BUILD)/bench_ldpc \
+	  $(BUILD)/itpp_ldpc
+
+# The IT++ peer of bench_ldpc (C++, Debian's libitpp-dev); `make bench` goes on without it.
+CXX        ?= g++
+ITPP_FLAGS  = $(shell pkg-config --cflags itpp 2>/dev/null)
+ITPP_LIBS   = $(shell pkg-config --libs itpp 2>/dev/null || echo -litpp)
+$(BUILD)/itpp_ldpc: bench/itpp_ldpc.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -march=native -std=c++11 -Wall -Wextra $(ITPP_FLAGS) -o $@ $< $(ITPP_LIBS)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
@@ -262,5 +272,5 @@ clean:
 	rm -rf build aesim
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench_ber.d $(BUILD)/bench/bench_ofdm.d $(BUILD)/bench/bench_ae.d \
-  $(BUILD)/bench/bench_cpu.d $(BUILD)/tools/constellations.d
+  $(BUILD)/bench/bench_cpu.d $(BUILD)/bench/bench_ldpc.d $(BUILD)/tools/constellations.d
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.d)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh BENCH_BER BENCH_OFDM BENCH_AE BENCH_CPU - aesim's speed against the peers in
-# ../shared/peers, measured in the same run.
+# bench/run.sh BENCH_BER BENCH_OFDM BENCH_AE BENCH_CPU [BENCH_LDPC ITPP_LDPC] - aesim's speed against the
+# peers in ../shared/peers (and IT++'s LDPC decoder, bench/itpp_ldpc.cpp), measured in the same run.
 #
 # How it measures (each point answers a cause of unstable figures):
 # - every sample is one process: an untimed warm-up that also sizes the work, then one timed
@@ -23,13 +23,23 @@
 # QUIET_MAX cores during the sample), or of all runs if none was quiet; others = CPU cores used by
 # other processes during the case's samples (mean); every sample kept goes to build/bench-samples.csv
 # (round,case,implementation,threads,value,unit,others,attempts). Then prints the tables of ratios.
-# Knobs: ROUNDS, BENCH_SECONDS, AE_REPS (3), PIN_CPU, WAIT_IDLE, RETRIES, QUIET_MAX.
+# LDPC decoding (bench_ldpc against itpp_ldpc, same graph and LLRs from bench_ldpc --export): once before
+# the rounds a check decodes LDPC_CHECK_FRAMES frames per code on both sides and prints the block errors
+# of each (they must agree roughly: the same LLRs on the same graph); in the rounds, samples on the
+# first LDPC_FRAMES frames (short code; a sixteenth of them for the long one), info bits per second.
+# Knobs: ROUNDS, BENCH_SECONDS, AE_REPS (3), PIN_CPU, WAIT_IDLE, RETRIES, QUIET_MAX, LDPC_FRAMES (128),
+# LDPC_CHECK_FRAMES (2000; the long code a tenth of it), LDPC=0 to skip the LDPC cases.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=${1:-$ROOT/build/bench_ber}
 BENCH_OFDM=${2:-$ROOT/build/bench_ofdm}
 BENCH_AE=${3:-$ROOT/build/bench_ae}
 BENCH_CPU=${4:-$ROOT/build/bench_cpu}
+BENCH_LDPC=${5:-$ROOT/build/bench_ldpc}
+ITPP_LDPC=${6:-$ROOT/build/itpp_ldpc}
+LDPC=${LDPC:-1}
+LDPC_FRAMES=${LDPC_FRAMES:-128}
+LDPC_CHECK_FRAMES=${LDPC_CHECK_FRAMES:-2000}
 PEERS_SRC=${PEERS_SRC:-$ROOT/../shared/peers}
 WORK=$ROOT/build/peers
 ROUNDS=${ROUNDS:-${REPS:-5}}
@@ -163,7 +173,65 @@ for p in "${PEERS[@]}"; do
     done
 done
 
-# --- the BER loops, the GSL ceiling, OFDM: ROUNDS interleaved rounds
+# --- LDPC: the codes (k n), the files of the IT++ peer and the decoding check
+LDPC_CODES=("750 1500" "8448 16896")
+LDPC_CHECK=$ROOT/build/ldpc-check.csv
+have_ldpc=0
+have_itpp_ldpc=0
+if [ "$LDPC" = 1 ] && [ -x "$BENCH_LDPC" ]; then
+    have_ldpc=1
+    [ -x "$ITPP_LDPC" ] && have_itpp_ldpc=1 || echo "bench: IT++ LDPC peer missing ($ITPP_LDPC); aesim figures only" >&2
+fi
+# ldpc_frames K: frames per sample (long codes a sixteenth of them: a frame is 11x the work)
+ldpc_frames() { if [ "$1" -ge 4000 ]; then echo $(((LDPC_FRAMES + 15) / 16)); else echo "$LDPC_FRAMES"; fi; }
+if [ "$have_ldpc" = 1 ]; then
+    echo "code,decoder,implementation,frames,block_errors,bit_errors,bler,ebno_db" > "$LDPC_CHECK"
+    for kn in "${LDPC_CODES[@]}"; do
+        read -r k n <<< "$kn"
+        cf=$LDPC_CHECK_FRAMES
+        [ "$k" -ge 4000 ] && cf=$(((cf + 9) / 10))
+        "$BENCH_LDPC" --export "$WORK/ldpc_${k}_${n}" "$k" "$n" "$cf" > /dev/null
+        for d in "sum_product 20 sp20" "offset_min_sum 10 oms10" "sum_product 10 sp10"; do
+            read -r alg it tag <<< "$d"
+            if run_sample "$BENCH_LDPC" "$k" "$n" "$alg" "$it" 2 0.05 "$cf"; then
+                printf '%s\n' "$RUN_OUT" | awk -v c="${k}_${n}" -v t="$tag" '{for (i = 1; i <= NF; i++) {split($i, a, "="); v[a[1]] = a[2]}
+                    printf "%s,%s,aesim,%s,%s,%s,%s,%s\n", c, t, v["pool_frames"], v["block_errors"], v["bit_errors"], v["bler"], v["ebno_db"]}' >> "$LDPC_CHECK"
+            fi
+            if [ "$have_itpp_ldpc" = 1 ] && [ "$alg" = sum_product ] &&
+                run_sample "$ITPP_LDPC" "$WORK/ldpc_${k}_${n}" "$k" "$it" 0.05; then
+                printf '%s\n' "$RUN_OUT" | awk -v c="${k}_${n}" -v t="$tag" '{for (i = 1; i <= NF; i++) {split($i, a, "="); v[a[1]] = a[2]}
+                    printf "%s,%s,itpp,%s,%s,%s,%s,\n", c, t, v["pool_frames"], v["block_errors"], v["bit_errors"], v["bler"]}' >> "$LDPC_CHECK"
+            fi
+        done
+    done
+    echo "bench: LDPC decoding check done after ${SECONDS}s" >&2
+fi
+
+# ldpc_round ORDER...: one sample of every LDPC case, implementations in ORDER (aesim1 aesim2 itpp)
+ldpc_round() {
+    local kn k n fr d alg it tag impl v
+    for kn in "${LDPC_CODES[@]}"; do
+        read -r k n <<< "$kn"
+        fr=$(ldpc_frames "$k")
+        for d in "sum_product 20 sp20" "offset_min_sum 10 oms10" "sum_product 10 sp10"; do
+            read -r alg it tag <<< "$d"
+            for impl in "$@"; do
+                case $impl in
+                aesim1) [ "$tag" != sp10 ] && try_sample pinned "$BENCH_LDPC" "$k" "$n" "$alg" "$it" 1 "$SECS" "$fr" &&
+                    add "ldpc_${k}_${n}_$tag" aesim 1 "$(printf '%s' "$RUN_OUT" | kv info_bits_per_s)" info_bit/s ;;
+                aesim2) [ "$tag" != sp10 ] && try_sample "$BENCH_LDPC" "$k" "$n" "$alg" "$it" 2 "$SECS" "$fr" &&
+                    add "ldpc_${k}_${n}_$tag" aesim 2 "$(printf '%s' "$RUN_OUT" | kv info_bits_per_s)" info_bit/s ;;
+                itpp) [ "$have_itpp_ldpc" = 1 ] && [ "$alg" = sum_product ] &&
+                    try_sample pinned "$ITPP_LDPC" "$WORK/ldpc_${k}_${n}" "$k" "$it" "$SECS" "$fr" &&
+                    add "ldpc_${k}_${n}_$tag" itpp 1 "$(printf '%s' "$RUN_OUT" | kv info_bits_per_s)" info_bit/s ;;
+                esac
+            done
+        done
+    done
+    return 0
+}
+
+# --- the BER loops, the GSL ceiling, OFDM, LDPC: ROUNDS interleaved rounds
 for r in $(seq "$ROUNDS"); do
     ROUND=$r
     TRIES=1
@@ -195,9 +263,12 @@ for r in $(seq "$ROUNDS"); do
         add ofdm_qpsk_n64_cp16 aesim 1 "$(printf '%s' "$RUN_OUT" | kv aesim_symbols_per_s)" symbols/s
         add ofdm_qpsk_n64_cp16 floor 1 "$(printf '%s' "$RUN_OUT" | kv floor_symbols_per_s)" symbols/s
     fi
+    if [ "$have_ldpc" = 1 ]; then
+        if [ $((r % 2)) -eq 0 ]; then ldpc_round itpp aesim2 aesim1; else ldpc_round aesim1 aesim2 itpp; fi
+    fi
 done
 
-echo "bench: BER, ceiling and OFDM rounds done after ${SECONDS}s" >&2
+echo "bench: BER, ceiling, OFDM and LDPC rounds done after ${SECONDS}s" >&2
 
 # --- the autoencoder against PyTorch (../shared/peers/torch_ae.py on Debian's python3-torch, run with
 # /usr/bin/python3), same network, recipe, batch and threads, interleaved; step counts sized so that
@@ -292,7 +363,7 @@ sort -t, -k2,2 -k3,3 -k4,4n -k5,5g "$SAMPLES" | awk -F, -v q="$QUIET_MAX" '
             if (sp > 0.10) printf "  quiet samples of %s spread over 10%%: %.0f%% (%d samples)\n", key, 100 * sp, n
         }
     }
-    $2 ~ /^ber_/ || $2 == "ofdm_qpsk_n64_cp16" || $2 == "gsl_ceiling" {
+    $2 ~ /^ber_/ || $2 ~ /^ldpc_/ || $2 == "ofdm_qpsk_n64_cp16" || $2 == "gsl_ceiling" {
         k = $2 " " $3 " " $4 " threads"; if (k != key) { flush(); key = k; n = 0 }
         if ($7 != "nan" && $7 <= q) w[++n] = $5 }
     END { flush(); if (wk != "") printf "largest spread of the quiet samples: %.0f%% (%s)\n", 100 * worst, wk }'
@@ -306,3 +377,34 @@ END {
         if (s > 0) printf("%-22s threads %s: aesim %12.0f [%.0f-%.0f]  pytorch %12s  ratio %s%s\n", a[1], a[2], s,
             lo[a[1]",aesim,"a[2]], hi[a[1]",aesim,"a[2]], ps, ratio, extra) }
 }' "$OUT" | sort
+
+# --- LDPC decoding: aesim against IT++ at one thread, aesim's scaling to two threads, and the check
+if [ "$have_ldpc" = 1 ]; then
+    echo
+    echo "LDPC decoding, info Mbit/s per core (flooding, early stop off: every codeword runs all iterations;"
+    echo "IT++ has no offset min-sum: its sum-product at 10 iterations stands beside aesim's offset min-sum at 10)"
+    printf "%-15s %-28s %24s %24s %-22s %9s %9s\n" "code (k, n)" "aesim decoder" "aesim 1T [min-max]" \
+        "aesim 2T [min-max]" "IT++ 1T (decoder)" "aesim/IT++" "2T/1T"
+    for kn in "${LDPC_CODES[@]}"; do
+        read -r k n <<< "$kn"
+        for d in "sp20 sp20 sum-product,_20_it. sum-product_20" "oms10 sp10 offset_min-sum,_10_it. sum-product_10"; do
+            read -r tag ptag label plabel <<< "$d"
+            c=ldpc_${k}_${n}_$tag
+            awk -v code="($k, $n)" -v lab="${label//_/ }" -v plab="${plabel//_/ }" \
+                -v a="$(val "$c,aesim,1")" -v alo="$(val "$c,aesim,1" 5)" -v ahi="$(val "$c,aesim,1" 7)" \
+                -v b="$(val "$c,aesim,2")" -v blo="$(val "$c,aesim,2" 5)" -v bhi="$(val "$c,aesim,2" 7)" \
+                -v i="$(val "ldpc_${k}_${n}_$ptag,itpp,1")" 'BEGIN {
+                printf "%-15s %-28s %7.3f [%6.3f-%6.3f] %7.3f [%6.3f-%6.3f] %8.3f %-13s %9s %9.2f\n", code, lab,
+                    a / 1e6, alo / 1e6, ahi / 1e6, b / 1e6, blo / 1e6, bhi / 1e6, i / 1e6, "(" plab ")",
+                    (i > 0 ? sprintf("%.2fx", a / i) : "n/a"), (a > 0 ? b / a : 0) }'
+        done
+    done
+    echo
+    echo "LDPC decoding check (same LLRs, same graph; block errors over the check frames):"
+    awk -F, 'NR > 1 {key = $1 "," $2; if (!(key in seen)) {seen[key] = 1; order[++m] = key}
+        if ($8 != "") eb[$1] = $8; f[key "," $3] = $4; e[key "," $3] = $5; be[key "," $3] = $6}
+    END {for (j = 1; j <= m; j++) {split(order[j], a, ","); key = order[j]
+        printf "  %-12s %-6s Eb/N0 %s dB, %s frames: aesim %s block errors (%s bit errors), IT++ %s (%s)\n", a[1], a[2],
+            eb[a[1]], f[key ",aesim"], e[key ",aesim"], be[key ",aesim"],
+            (key ",itpp" in e) ? e[key ",itpp"] : "-", (key ",itpp" in be) ? be[key ",itpp"] : "-"}}' "$LDPC_CHECK"
+fi
