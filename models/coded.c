@@ -30,7 +30,7 @@ int mod_code_cfg_validate(const mod_code_cfg *c, unsigned q_m)
 {
     if (c->type != MOD_CODE_LDPC5G)
         return AE_ERROR(AE_EINVAL, "code.type = %d, expected ldpc5g", c->type);
-    unsigned bg, zc, i_ls;
+    unsigned bg = 0, zc = 0, i_ls = 0;
     int rc = ldpc5g_select(c->k, c->n, &bg, &zc, &i_ls);
     if (rc != AE_OK)
         return rc;

@@ -98,7 +98,7 @@ static unsigned k0_of(unsigned bg, unsigned zc, unsigned n_cb, unsigned rv)
 
 ldpc5g_code *ldpc5g_create(unsigned k, unsigned n, unsigned q_m, unsigned rv)
 {
-    unsigned bg, zc, i_ls;
+    unsigned bg = 0, zc = 0, i_ls = 0;
     if (ldpc5g_select(k, n, &bg, &zc, &i_ls) != AE_OK)
         return NULL;
     return ldpc5g_create_lifted(bg, zc, k, n, q_m, rv);
@@ -236,12 +236,10 @@ ldpc5g_code *ldpc5g_create_lifted(unsigned bg, unsigned zc, unsigned k, unsigned
     c->F = K - k;
     c->n_cb = (bg == 1 ? 66 : 50) * zc;
     c->k0 = k0_of(bg, zc, c->n_cb, rv);
-    const unsigned n_filler_free = c->n_cb - c->F; // sendable bits of the buffer
-    (void)n_filler_free;
 
     // bit selection (Sec. 5.4.2.1): positions of c, skipping filler bits, wrapping round the buffer
     p->sel = malloc(n * sizeof *p->sel);
-    p->perm = malloc(n * sizeof *p->perm);
+    p->perm = calloc(n, sizeof *p->perm);
     p->pos_f = malloc(n * sizeof *p->pos_f);
     if (!p->sel || !p->perm || !p->pos_f)
         goto nomem;
@@ -280,6 +278,8 @@ ldpc5g_code *ldpc5g_create_lifted(unsigned bg, unsigned zc, unsigned k, unsigned
     unsigned ne = 0;
     for (unsigned e = 0; e < n_tab; e++)
         ne += tab[e].row < rows;
+    if (ne == 0) // every row has entries: a table that gives none is corrupt
+        goto nomem;
     p->edges = malloc(ne * sizeof *p->edges);
     p->row_start = malloc((rows + 1) * sizeof *p->row_start);
     p->core_order = malloc(6 * sizeof *p->core_order);

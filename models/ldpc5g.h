@@ -67,7 +67,9 @@ typedef struct ldpc5g_code {
 } ldpc5g_code;
 
 // Base-graph selection and lifting size for (k, n): *bg (1 or 2), *zc and *i_ls as described above.
-// AE_OK, or AE_EINVAL (k outside 1..8448, n <= k) with a message naming the range.
+// AE_OK, or AE_EINVAL (k outside 1..8448, n <= k, n > LDPC5G_N_MAX, or k > 3840 at a rate that
+// selects BG2: such a payload needs code-block segmentation, which is not modelled) with a message
+// naming the range.
 int ldpc5g_select(unsigned k, unsigned n, unsigned *bg, unsigned *zc, unsigned *i_ls);
 
 // The lifting sizes of Table 5.3.2-1 in increasing order (51 values, 2..384), and each one's set index.
