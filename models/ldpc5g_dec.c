@@ -14,7 +14,9 @@
 #include "ldpc5g.h"
 #include "ldpc5g_internal.h"
 
-#define LANES_MAX 384u // the largest lifting size
+#define LANES_MAX 384u
+
+// the largest lifting size
 
 struct ldpc5g_decoder {
     const ldpc5g_code *c;
@@ -88,102 +90,6 @@ int ldpc5g_dec_cfg_validate(const ldpc5g_dec_cfg *d)
     return AE_OK;
 }
 
-// phi(x) = -ln tanh(x / 2) = ln((e^x + 1) / (e^x - 1)) (Ryan & Lin eq. 5.38), written as
-// log1p(2 / expm1(x)) so that it keeps its relative accuracy at both ends. phi is its own inverse.
-static inline float phi(float x)
-{
-    return log1pf(2.0f / expm1f(x));
-}
-
-// A block of at most LANES_MAX lanes of ldpc5g_check_update.
-static void check_block(const ldpc5g_dec_cfg *d, const float *const *in, float *const *out, unsigned deg,
-                        size_t off, size_t lanes)
-{
-    const float clip = d->llr_clip;
-    float acc[LANES_MAX], m2[LANES_MAX];
-    unsigned neg[LANES_MAX], idx[LANES_MAX];
-    for (size_t z = 0; z < lanes; z++) {
-        neg[z] = 0;
-        idx[z] = 0;
-    }
-    if (d->algorithm == LDPC5G_SUM_PRODUCT) {
-        // |L| in [xmin, clip] with phi(xmin) = clip: phi maps the interval onto itself, so no
-        // message is infinite and every outgoing magnitude is at most clip
-        const float xmin = phi(clip);
-        for (size_t z = 0; z < lanes; z++)
-            acc[z] = 0.0f;
-        for (unsigned e = 0; e < deg; e++) {
-            const float *x = in[e] + off;
-            float *o = out[e] + off;
-            for (size_t z = 0; z < lanes; z++) {
-                float a = fabsf(x[z]);
-                a = a < xmin ? xmin : a > clip ? clip : a;
-                const float p = phi(a);
-                o[z] = p;
-                acc[z] += p;
-                neg[z] ^= (unsigned)(x[z] < 0.0f);
-            }
-        }
-        for (unsigned e = 0; e < deg; e++) {
-            const float *x = in[e] + off;
-            float *o = out[e] + off;
-            for (size_t z = 0; z < lanes; z++) {
-                float r = acc[z] - o[z];
-                r = r < xmin ? xmin : r;
-                const float m = phi(r);
-                const float v = m > clip ? clip : m;
-                o[z] = (neg[z] ^ (unsigned)(x[z] < 0.0f)) ? -v : v;
-            }
-        }
-        return;
-    }
-    // min-sum family: the two smallest magnitudes and where the smallest is
-    for (size_t z = 0; z < lanes; z++) {
-        acc[z] = clip; // smallest
-        m2[z] = clip;  // second smallest
-    }
-    for (unsigned e = 0; e < deg; e++) {
-        const float *x = in[e] + off;
-        for (size_t z = 0; z < lanes; z++) {
-            const float a = fabsf(x[z]);
-            if (a < acc[z]) {
-                m2[z] = acc[z];
-                acc[z] = a;
-                idx[z] = e;
-            } else if (a < m2[z]) {
-                m2[z] = a;
-            }
-            neg[z] ^= (unsigned)(x[z] < 0.0f);
-        }
-    }
-    if (d->algorithm == LDPC5G_OFFSET_MIN_SUM) {
-        for (size_t z = 0; z < lanes; z++) {
-            acc[z] = acc[z] > d->offset ? acc[z] - d->offset : 0.0f;
-            m2[z] = m2[z] > d->offset ? m2[z] - d->offset : 0.0f;
-        }
-    } else if (d->algorithm == LDPC5G_NORMALIZED_MIN_SUM) {
-        for (size_t z = 0; z < lanes; z++) {
-            acc[z] *= d->scale;
-            m2[z] *= d->scale;
-        }
-    }
-    for (unsigned e = 0; e < deg; e++) {
-        const float *x = in[e] + off;
-        float *o = out[e] + off;
-        for (size_t z = 0; z < lanes; z++) {
-            const float v = idx[z] == e ? m2[z] : acc[z];
-            o[z] = (neg[z] ^ (unsigned)(x[z] < 0.0f)) ? -v : v;
-        }
-    }
-}
-
-void ldpc5g_check_update(const ldpc5g_dec_cfg *d, const float *const *in, float *const *out, unsigned deg,
-                         size_t lanes)
-{
-    for (size_t off = 0; off < lanes; off += LANES_MAX)
-        check_block(d, in, out, deg, off, lanes - off < LANES_MAX ? lanes - off : LANES_MAX);
-}
-
 void ldpc5g_decoder_destroy(ldpc5g_decoder *dec)
 {
     if (!dec)
@@ -225,8 +131,8 @@ ldpc5g_decoder *ldpc5g_decoder_create(const ldpc5g_code *c, const ldpc5g_dec_cfg
 }
 
 // dst[z] = src[(z + s) mod Z]: a column's values in the order of the checks of an edge of shift s.
-static inline void gather(float *restrict dst, const float *restrict src, const float *restrict c2v,
-                          unsigned s, unsigned zc)
+__attribute__((noinline)) static void gather(float *restrict dst, const float *restrict src,
+                                             const float *restrict c2v, unsigned s, unsigned zc)
 {
     const unsigned a = zc - s;
     for (unsigned z = 0; z < a; z++)
@@ -236,7 +142,8 @@ static inline void gather(float *restrict dst, const float *restrict src, const 
 }
 
 // dst[(z + s) mod Z] += v[z].
-static inline void scatter_add(float *restrict dst, const float *restrict v, unsigned s, unsigned zc)
+__attribute__((noinline)) static void scatter_add(float *restrict dst, const float *restrict v, unsigned s,
+                                                  unsigned zc)
 {
     const unsigned a = zc - s;
     for (unsigned z = 0; z < a; z++)
@@ -246,8 +153,8 @@ static inline void scatter_add(float *restrict dst, const float *restrict v, uns
 }
 
 // dst[(z + s) mod Z] = u[z] + v[z].
-static inline void scatter_sum(float *restrict dst, const float *restrict u, const float *restrict v,
-                               unsigned s, unsigned zc)
+__attribute__((noinline)) static void scatter_sum(float *restrict dst, const float *restrict u,
+                                                  const float *restrict v, unsigned s, unsigned zc)
 {
     const unsigned a = zc - s;
     for (unsigned z = 0; z < a; z++)
