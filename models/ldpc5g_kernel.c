@@ -5,28 +5,78 @@
 // messages of Z_c checks of one base-graph row are the lanes of each loop.
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "ldpc5g.h"
 
 #define LANES_MAX 384u // lanes per block: the largest lifting size
 
-// glibc's vector math library (libmvec, part of libm) has 4-lane SSE versions of these; declaring them
-// here lets the check-node loops below call them without -ffast-math (which would also let the compiler
-// reorder the sums).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-__attribute__((simd("notinbranch"))) float expm1f(float);
-__attribute__((simd("notinbranch"))) float logf(float);
-#endif
+// noinline: each pass keeps its restrict-qualified arrays apart, so that its loop vectorises. The passes
+// use no library call and no fused multiply-add (C11 mode contracts none): the same bits on every
+// x86-64 machine.
+#define KERNEL_PASS __attribute__((noinline))
+
+// ln(u) for u >= 1 (finite), written so that loops over it vectorise: u = 2^e m with m in
+// [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s) = 2 (s + s^3/3 + ... + s^9/9) with s = (m - 1) / (m + 1),
+// |s| <= 0.172 (truncation below s^11 / 11 < 4e-10 of the value); e ln 2 with ln 2 split in two parts
+// (Cody & Waite) so that it adds no rounding beyond the float result's.
+static inline float log_ge1(float u)
+{
+    uint32_t b;
+    memcpy(&b, &u, sizeof b);
+    int e = (int)(b >> 23) - 127;
+    const uint32_t mb = (b & 0x007fffffu) | 0x3f800000u; // m in [1, 2)
+    float m;
+    memcpy(&m, &mb, sizeof m);
+    const int big = m > 1.41421356f;
+    m = big ? 0.5f * m : m;
+    e = big ? e + 1 : e;
+    const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    const float t =
+        2.0f * s * (1.0f + s2 * (1.0f / 3.0f + s2 * (0.2f + s2 * (1.0f / 7.0f + s2 * (1.0f / 9.0f)))));
+    const float fe = (float)e;
+    return fe * 0.693145752f + (fe * 1.42860677e-6f + t);
+}
+
+// e^x - 1 for x in [0, 88] (finite, non-negative), written so that loops over it vectorise and give the
+// same bits at any vector width: below 0.35 the Taylor series to x^8/8! (truncation < x^9/9! / x < 3e-9
+// relative); above, e^x = 2^k e^r with k = round(x / ln 2), r = x - k ln 2 (ln 2 in two parts, Cody &
+// Waite), |r| <= 0.35, e^r by its Taylor series to r^7/7! (< 2e-9 relative), then minus 1 (e^x >= 1.42:
+// no cancellation beyond a factor 3.4).
+static inline float expm1_nonneg(float x)
+{
+    const float small =
+        x *
+        (1.0f +
+         x * (0.5f + x * (1.0f / 6.0f +
+                          x * (1.0f / 24.0f +
+                               x * (1.0f / 120.0f +
+                                    x * (1.0f / 720.0f + x * (1.0f / 5040.0f + x * (1.0f / 40320.0f))))))));
+    const float kf = (float)(int)(x * 1.44269504f + 0.5f);
+    const float r = (x - kf * 0.693145752f) - kf * 1.42860677e-6f;
+    const float er =
+        1.0f +
+        r * (1.0f + r * (0.5f + r * (1.0f / 6.0f +
+                                     r * (1.0f / 24.0f + r * (1.0f / 120.0f +
+                                                              r * (1.0f / 720.0f + r * (1.0f / 5040.0f)))))));
+    const uint32_t sb = (uint32_t)((int)kf + 127) << 23;
+    float scale;
+    memcpy(&scale, &sb, sizeof scale);
+    const float large = er * scale - 1.0f;
+    return x < 0.35f ? small : large;
+}
+
 // phi(x) = -ln tanh(x / 2) = ln((e^x + 1) / (e^x - 1)) (Ryan & Lin eq. 5.38) = ln(1 + q) with
-// q = 2 / (e^x - 1), computed as expm1 (accurate for small x) and, where q is small (x > 3.5), the series
-// q - q^2/2 + q^3/3 - q^4/4 + q^5/5 (relative error below q^5/6 < 2e-7 for q < 2^-4), else ln(1 + q)
+// q = 2 / (e^x - 1), computed with expm1_nonneg (accurate for small x) and, where q is small (x > 3.5), the
+// series q - q^2/2 + q^3/3 - q^4/4 + q^5/5 (relative error below q^5/6 < 2e-7 for q < 2^-4), else ln(1 + q)
 // (1 + q rounds by at most 2^-24, which is < 1e-6 of ln(1 + q) for q >= 2^-4): float accuracy at both
-// ends, and written so that the loop vectorises. phi is its own inverse.
+// ends. phi is its own inverse.
 static inline float phi(float x)
 {
-    const float q = 2.0f / expm1f(x);
+    const float q = 2.0f / expm1_nonneg(x);
     const float series = q * (1.0f - q * (0.5f - q * (1.0f / 3.0f - q * (0.25f - q * 0.2f))));
-    const float full = logf(1.0f + q);
+    const float full = log_ge1(1.0f + q);
     return q < 0.0625f ? series : full;
 }
 
@@ -34,8 +84,8 @@ static inline float phi(float x)
 // (restrict), so that it vectorises.
 
 // Sum-product, first pass over edge e: o = phi(|x|) (|x| bounded to [xmin, clip]), acc += o, sign product.
-__attribute__((noinline)) static void sp_in(const float *restrict x, float *restrict o, float *restrict acc,
-                                            float *restrict sgn, float xmin, float clip, size_t lanes)
+KERNEL_PASS static void sp_in(const float *restrict x, float *restrict o, float *restrict acc,
+                              float *restrict sgn, float xmin, float clip, size_t lanes)
 {
     for (size_t z = 0; z < lanes; z++) {
         float a = fabsf(x[z]);
@@ -50,9 +100,8 @@ __attribute__((noinline)) static void sp_in(const float *restrict x, float *rest
 }
 
 // Sum-product, second pass: o = sign * min(phi(max(acc - o, xmin)), clip).
-__attribute__((noinline)) static void sp_out(const float *restrict x, float *restrict o,
-                                             const float *restrict acc, const float *restrict sgn, float xmin,
-                                             float clip, size_t lanes)
+KERNEL_PASS static void sp_out(const float *restrict x, float *restrict o, const float *restrict acc,
+                               const float *restrict sgn, float xmin, float clip, size_t lanes)
 {
     for (size_t z = 0; z < lanes; z++) {
         float r = acc[z] - o[z];
@@ -66,8 +115,8 @@ __attribute__((noinline)) static void sp_out(const float *restrict x, float *res
 
 // Min-sum, pass over edge e (as the float fe): (m1, m2) <- the two smallest of (m1, m2, |x|), that is
 // m2 = min(m2, max(|x|, m1)) and m1 = min(|x|, m1); idx = e where |x| is the new smallest; sign product.
-__attribute__((noinline)) static void ms_in(const float *restrict x, float *restrict m1, float *restrict m2,
-                                            float *restrict idx, float *restrict sgn, float fe, size_t lanes)
+KERNEL_PASS static void ms_in(const float *restrict x, float *restrict m1, float *restrict m2,
+                              float *restrict idx, float *restrict sgn, float fe, size_t lanes)
 {
     for (size_t z = 0; z < lanes; z++) {
         const float a = fabsf(x[z]), lo = m1[z], i = idx[z], sz = sgn[z], b = m2[z];
@@ -80,10 +129,9 @@ __attribute__((noinline)) static void ms_in(const float *restrict x, float *rest
 }
 
 // Min-sum, out: o = sign * (m2 where edge e holds the smallest, else m1).
-__attribute__((noinline)) static void ms_out(const float *restrict x, float *restrict o,
-                                             const float *restrict m1, const float *restrict m2,
-                                             const float *restrict idx, const float *restrict sgn, float fe,
-                                             size_t lanes)
+KERNEL_PASS static void ms_out(const float *restrict x, float *restrict o, const float *restrict m1,
+                               const float *restrict m2, const float *restrict idx, const float *restrict sgn,
+                               float fe, size_t lanes)
 {
     for (size_t z = 0; z < lanes; z++) {
         // every value loaded before the selects: a select between two loads would not vectorise
