@@ -255,8 +255,9 @@ Test(results, the_header_is_the_column_table_in_order)
     cr_assert_str_eq(
         sim_results_header,
         "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
-        "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges,bler_interval");
-    cr_assert_eq(sim_results_n_columns, 21);
+        "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges,bler_interval,"
+        "uncoded_ber,mean_iterations,coded_bits,coded_bit_errors");
+    cr_assert_eq(sim_results_n_columns, 25);
     cr_assert(!sim_results_columns[17].optional && sim_results_columns[18].optional);
     cr_assert_eq(sim_results_column_index("system"), 1);
     cr_assert_eq(sim_results_column_index("ebno_db"), 3);
@@ -264,6 +265,7 @@ Test(results, the_header_is_the_column_table_in_order)
     cr_assert_eq(sim_results_column_index("ber_hi"), 14);
     cr_assert_eq(sim_results_column_index("seconds"), 17);
     cr_assert_eq(sim_results_column_index("bler_interval"), 21);
+    cr_assert_eq(sim_results_column_index("coded_bit_errors"), 25);
     cr_assert_eq(sim_results_column_index("ber_"), 0);
     cr_assert_eq(sim_results_column_index(""), 0);
     // README's results.csv section shows the header as a code line
