@@ -43,22 +43,22 @@ typedef struct ldpc5g_edge {
 } ldpc5g_edge;
 
 typedef struct ldpc5g_code {
-    unsigned bg;     // base graph, 1 or 2
-    unsigned zc;     // lifting size Z_c
-    unsigned i_ls;   // set index of Z_c in Table 5.3.2-1, 0..7
-    unsigned k;      // information bits
-    unsigned n;      // transmitted bits (E of Sec. 5.4.2.1)
-    unsigned q_m;    // modulation order of the bit interleaver (1: none)
-    unsigned rv;     // redundancy version, 0..3
+    unsigned bg;      // base graph, 1 or 2
+    unsigned zc;      // lifting size Z_c
+    unsigned i_ls;    // set index of Z_c in Table 5.3.2-1, 0..7
+    unsigned k;       // information bits
+    unsigned n;       // transmitted bits (E of Sec. 5.4.2.1)
+    unsigned q_m;     // modulation order of the bit interleaver (1: none)
+    unsigned rv;      // redundancy version, 0..3
     unsigned kb_cols; // systematic columns of the base graph: 22 (BG1) or 10 (BG2)
-    unsigned K;      // systematic positions kb_cols Z_c (k information + F filler bits)
-    unsigned F;      // filler bits K - k
-    unsigned n_cb;   // circular buffer length 66 Z_c or 50 Z_c
-    unsigned k0;     // start of bit selection in the buffer for rv (Table 5.4.2.1-2)
-    unsigned rows;   // base-graph rows used: the 4 core rows and the extension rows up to the last parity
-                     // block the selected bits touch (4..46 for BG1, 4..42 for BG2)
-    unsigned cols;   // columns used: kb_cols + rows (variable nodes cols Z_c)
-    unsigned n_edges;         // base-graph entries in the used rows
+    unsigned K;       // systematic positions kb_cols Z_c (k information + F filler bits)
+    unsigned F;       // filler bits K - k
+    unsigned n_cb;    // circular buffer length 66 Z_c or 50 Z_c
+    unsigned k0;      // start of bit selection in the buffer for rv (Table 5.4.2.1-2)
+    unsigned rows;    // base-graph rows used: the 4 core rows and the extension rows up to the last parity
+                      // block the selected bits touch (4..46 for BG1, 4..42 for BG2)
+    unsigned cols;    // columns used: kb_cols + rows (variable nodes cols Z_c)
+    unsigned n_edges; // base-graph entries in the used rows
     const ldpc5g_edge *edges; // [n_edges], row-major (by row, then column), shifts already mod Z_c
     const uint32_t *sel;      // [n]: position in c (0 .. cols Z_c - 1) of transmitted bit e[t], before
                               // interleaving (bit selection of Sec. 5.4.2.1 read as positions of c)
@@ -87,7 +87,8 @@ ldpc5g_code *ldpc5g_create(unsigned k, unsigned n, unsigned q_m, unsigned rv);
 
 // The same for an explicit base graph and lifting size (tests: every lifting size of both graphs);
 // k <= kb_cols * zc where kb_cols = 22 or 10. NULL with AE_ERROR.
-ldpc5g_code *ldpc5g_create_lifted(unsigned bg, unsigned zc, unsigned k, unsigned n, unsigned q_m, unsigned rv);
+ldpc5g_code *ldpc5g_create_lifted(unsigned bg, unsigned zc, unsigned k, unsigned n, unsigned q_m,
+                                  unsigned rv);
 
 void ldpc5g_destroy(ldpc5g_code *c);
 
@@ -113,9 +114,9 @@ void ldpc5g_rate_recover(const ldpc5g_code *c, const float *llr_f, float *llr_cw
 size_t ldpc5g_lifted_edges(const ldpc5g_code *c, size_t *n_vars, uint32_t *checks, uint32_t *vars);
 
 enum ldpc5g_algorithm {
-    LDPC5G_SUM_PRODUCT = 0, // exact check update: 2 atanh(prod tanh(L/2)), in the phi form
-    LDPC5G_MIN_SUM = 1,     // sign product times the smallest magnitude
-    LDPC5G_OFFSET_MIN_SUM = 2, // max(min - beta, 0)
+    LDPC5G_SUM_PRODUCT = 0,       // exact check update: 2 atanh(prod tanh(L/2)), in the phi form
+    LDPC5G_MIN_SUM = 1,           // sign product times the smallest magnitude
+    LDPC5G_OFFSET_MIN_SUM = 2,    // max(min - beta, 0)
     LDPC5G_NORMALIZED_MIN_SUM = 3 // alpha * min
 };
 
@@ -125,14 +126,14 @@ enum ldpc5g_schedule {
 };
 
 typedef struct ldpc5g_dec_cfg {
-    int algorithm;      // enum ldpc5g_algorithm (default LDPC5G_SUM_PRODUCT)
-    int schedule;       // enum ldpc5g_schedule (default LDPC5G_FLOODING)
+    int algorithm;       // enum ldpc5g_algorithm (default LDPC5G_SUM_PRODUCT)
+    int schedule;        // enum ldpc5g_schedule (default LDPC5G_FLOODING)
     unsigned iterations; // iterations, 1..1000 (default 20)
-    int early_stop;     // 1: stop a codeword at the first iteration whose hard decisions have zero syndrome
-                        // (default 0: always `iterations`)
-    float llr_clip;     // |L| bound on channel LLRs and messages, > 0 (default 20)
-    float offset;       // beta of offset min-sum, >= 0 (default 0.5)
-    float scale;        // alpha of normalised min-sum, in (0, 1] (default 0.75)
+    int early_stop;      // 1: stop a codeword at the first iteration whose hard decisions have zero syndrome
+                         // (default 0: always `iterations`)
+    float llr_clip;      // |L| bound on channel LLRs and messages, > 0 (default 20)
+    float offset;        // beta of offset min-sum, >= 0 (default 0.5)
+    float scale;         // alpha of normalised min-sum, in (0, 1] (default 0.75)
 } ldpc5g_dec_cfg;
 
 void ldpc5g_dec_cfg_default(ldpc5g_dec_cfg *d);
