@@ -692,7 +692,7 @@ static int parse_code(const cfg_ctx *cx, const config_setting_t *g, mod_code_cfg
     if (at)
         sscanf(at + 5, "%31[a-z_]", key);
     const config_setting_t *m = key[0] ? config_setting_get_member(g, key) : NULL;
-    if (strcmp(key, "n") == 0 && !strstr(why, scheme)) {
+    if (strcmp(key, "n") == 0 && strstr(why, "multiple") && !strstr(why, scheme)) {
         size_t l = strlen(why);
         snprintf(why + l, sizeof why - l, " (scheme %s: %u bits per symbol)", scheme, q_m);
     }
@@ -855,6 +855,8 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         unsigned m = 0;
         while ((1u << m) < sys->mod_M)
             m++;
+        if (m == 0) // mod_scheme_parse gives M >= 2
+            return cfg_fail(cx, config_setting_get_member(g, "scheme"), NULL, "expected at least 2 points");
         char canon[32];
         mod_scheme_name(sys->mod_family, sys->mod_M, canon, sizeof canon);
         mod_code_cfg_default(&sys->code);

@@ -1361,6 +1361,8 @@ static int link_code(const link_opts *o, sim_system_cfg *sys)
     unsigned m = 0;
     while ((1u << m) < sys->mod_M)
         m++;
+    if (m == 0) // mod_scheme_parse gives M >= 2
+        return input_error("--scheme %s: expected at least 2 points", sys->name);
     if (mod_code_cfg_validate(c, m) != AE_OK)
         return input_errorf("--code '%s' with --scheme %s (%u bits per symbol): %s", o->code, sys->name, m,
                             ae_err_message());
