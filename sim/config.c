@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <fcntl.h>
 #include <libconfig.h>
 #include <math.h>
@@ -34,6 +35,9 @@ static const char *const keys_eval[] = {"ebno_db",           "target_block_error
                                         "esno_db",           "min_ber",
                                         "interval",          NULL};
 static const char *const keys_grid[] = {"start", "stop", "step", NULL};
+static const char *const keys_code[] = {"type",       "k",       "n",        "rv",         "interleave",
+                                        "iterations", "decoder", "schedule", "early_stop", "llr_clip",
+                                        "offset",     "scale",   NULL};
 static const char *const keys_train[] = {
     "steps",   "batch", "lr",        "lr_final",         "schedule",
     "ebno_db", "seed",  "log_every", "checkpoint_every", "fail_on_divergence",
@@ -46,7 +50,11 @@ const char *const *sim_config_schema(const char *group)
     static const struct {
         const char *group;
         const char *const *keys;
-    } schema[] = {{"top", keys_top}, {"eval", keys_eval}, {"grid", keys_grid}, {"train", keys_train}};
+    } schema[] = {{"top", keys_top},
+                  {"eval", keys_eval},
+                  {"grid", keys_grid},
+                  {"train", keys_train},
+                  {"code", keys_code}};
     for (size_t i = 0; i < sizeof schema / sizeof *schema; i++)
         if (strcmp(group, schema[i].group) == 0)
             return schema[i].keys;
@@ -608,6 +616,89 @@ static int parse_train(const cfg_ctx *cx, const config_setting_t *g, sim_train_c
     return AE_OK;
 }
 
+// The words of an enum from its name function, for messages: "a, b, c or d" (first..last).
+static const char *word_list(const char *(*name)(int), int first, int last, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = first; i <= last && used < len; i++) {
+        int w =
+            snprintf(buf + used, len - used, "%s%s", i == first ? "" : (i < last ? ", " : " or "), name(i));
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return buf;
+}
+
+// One word key of the code group through the codec's parser (-1 for an unknown word).
+static int get_code_word(const cfg_ctx *cx, const config_setting_t *g, const char *key,
+                         int (*parse)(const char *), const char *(*name)(int), int first, int last, int *out)
+{
+    char words[256];
+    word_list(name, first, last, words, sizeof words);
+    const char *w = NULL;
+    int rc = get_string(cx, g, key, words, &w);
+    if (rc != AE_OK || !w)
+        return rc;
+    int v = parse(w);
+    if (v < 0)
+        return cfg_fail(cx, config_setting_get_member(g, key), NULL, "unknown %s '%s', expected %s", key, w,
+                        words);
+    *out = v;
+    return AE_OK;
+}
+
+// The code group of a coded_modem system: every key over the type's whole range, then the ranges of the
+// codec (mod_code_cfg_validate, one definition of each rule) for a modem of q_m bits per symbol; an
+// error names the key's line. `scheme` names the modem in the message about n.
+static int parse_code(const cfg_ctx *cx, const config_setting_t *g, mod_code_cfg *c, unsigned q_m,
+                      const char *scheme)
+{
+    int rc = check_keys(cx, g, keys_code, "code");
+    if (rc != AE_OK)
+        return rc;
+    uint64_t k = c->k, n = c->n, rv = c->rv, iterations = c->dec.iterations;
+    double clip = c->dec.llr_clip, offset = c->dec.offset, scale = c->dec.scale;
+    if ((rc = get_code_word(cx, g, "type", mod_code_type_parse, mod_code_type_name, MOD_CODE_LDPC5G,
+                            MOD_CODE_LDPC5G, &c->type)) != AE_OK ||
+        (rc = get_u64(cx, g, "k", 0, UINT32_MAX, &k)) != AE_OK ||
+        (rc = get_u64(cx, g, "n", 0, UINT32_MAX, &n)) != AE_OK ||
+        (rc = get_u64(cx, g, "rv", 0, UINT32_MAX, &rv)) != AE_OK ||
+        (rc = get_bool(cx, g, "interleave", &c->interleave)) != AE_OK ||
+        (rc = get_u64(cx, g, "iterations", 0, UINT32_MAX, &iterations)) != AE_OK ||
+        (rc = get_code_word(cx, g, "decoder", ldpc5g_algorithm_parse, ldpc5g_algorithm_name,
+                            LDPC5G_SUM_PRODUCT, LDPC5G_NORMALIZED_MIN_SUM, &c->dec.algorithm)) != AE_OK ||
+        (rc = get_code_word(cx, g, "schedule", ldpc5g_schedule_parse, ldpc5g_schedule_name, LDPC5G_FLOODING,
+                            LDPC5G_LAYERED, &c->dec.schedule)) != AE_OK ||
+        (rc = get_bool(cx, g, "early_stop", &c->dec.early_stop)) != AE_OK ||
+        (rc = get_double(cx, g, "llr_clip", -FLT_MAX, FLT_MAX, "a number", &clip)) != AE_OK ||
+        (rc = get_double(cx, g, "offset", -FLT_MAX, FLT_MAX, "a number", &offset)) != AE_OK ||
+        (rc = get_double(cx, g, "scale", -FLT_MAX, FLT_MAX, "a number", &scale)) != AE_OK)
+        return rc;
+    c->k = (unsigned)k;
+    c->n = (unsigned)n;
+    c->rv = (unsigned)rv;
+    c->dec.iterations = (unsigned)iterations;
+    c->dec.llr_clip = (float)clip;
+    c->dec.offset = (float)offset;
+    c->dec.scale = (float)scale;
+    if (mod_code_cfg_validate(c, q_m) == AE_OK)
+        return AE_OK;
+    // the message names the key ("code.n = ..."): report it at that key's line
+    char why[1024], key[32] = "";
+    snprintf(why, sizeof why, "%s", ae_err_message());
+    const char *at = strstr(why, "code.");
+    if (at)
+        sscanf(at + 5, "%31[a-z_]", key);
+    const config_setting_t *m = key[0] ? config_setting_get_member(g, key) : NULL;
+    if (strcmp(key, "n") == 0 && strstr(why, "multiple") && !strstr(why, scheme)) {
+        size_t l = strlen(why);
+        snprintf(why + l, sizeof why - l, " (scheme %s: %u bits per symbol)", scheme, q_m);
+    }
+    return cfg_fail(cx, m ? m : g, NULL, "%s", why);
+}
+
 static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system_cfg *sys, uint64_t seed,
                         const sim_channel_cfg *channel)
 {
@@ -740,6 +831,50 @@ static int parse_system(const cfg_ctx *cx, const config_setting_t *g, sim_system
         sys->symbols = (size_t)symbols;
         k = m * symbols;
         n = (sys->mod_family == MOD_PAM ? 1 : 2) * symbols;
+        break;
+    }
+    case SIM_SYS_CODED_MODEM: {
+        if ((rc = check_keys(cx, g, sim_system_types[SIM_SYS_CODED_MODEM]->keys, "a coded_modem system")) !=
+            AE_OK)
+            return rc;
+        const char *scheme = NULL;
+        if ((rc = get_string(cx, g, "scheme", "bpsk, qpsk, pskM, qamM or pamM", &scheme)) != AE_OK)
+            return rc;
+        if (!scheme)
+            return cfg_fail(cx, g, "scheme",
+                            "missing; expected bpsk, qpsk, pskM, qamM or pamM (e.g. \"qam16\")");
+        if (mod_scheme_parse(scheme, &sys->mod_family, &sys->mod_M) != AE_OK)
+            return cfg_fail(cx, config_setting_get_member(g, "scheme"), NULL, "%s", ae_err_message());
+        // LLRs feed the decoder: exact or max-log demapping
+        static const char *const demappers[] = {"exact", "maxlog", NULL};
+        int demap = 0;
+        if ((rc = get_choice(cx, g, "demapper", demappers,
+                             "exact (log-sum-exp LLRs) or maxlog (max-log LLRs)", &demap)) != AE_OK)
+            return rc;
+        sys->demapper = demap == 0 ? MOD_DEMAP_EXACT : MOD_DEMAP_MAXLOG;
+        unsigned m = 0;
+        while ((1u << m) < sys->mod_M)
+            m++;
+        if (m == 0) // mod_scheme_parse gives M >= 2
+            return cfg_fail(cx, config_setting_get_member(g, "scheme"), NULL, "expected at least 2 points");
+        char canon[32];
+        mod_scheme_name(sys->mod_family, sys->mod_M, canon, sizeof canon);
+        mod_code_cfg_default(&sys->code);
+        const config_setting_t *code;
+        if ((rc = get_group(cx, g, "code", &code)) != AE_OK)
+            return rc;
+        if (code) {
+            if ((rc = parse_code(cx, code, &sys->code, m, canon)) != AE_OK)
+                return rc;
+        } else if (mod_code_cfg_validate(&sys->code, m) != AE_OK) {
+            // the default n is not a multiple of this modem's bits per symbol
+            char why[1024];
+            snprintf(why, sizeof why, "%s", ae_err_message());
+            return cfg_fail(cx, g, "code", "%s; give code = { n = ...; } for %s", why, canon);
+        }
+        sys->symbols = sys->code.n / m;
+        k = sys->code.k;
+        n = (sys->mod_family == MOD_PAM ? 1 : 2) * sys->symbols;
         break;
     }
     }
@@ -1657,6 +1792,37 @@ static void put_widths(FILE *f, size_t count, const size_t *w)
     fputc(']', f);
 }
 
+// A float setting as libconfig reads it back to the same float: the shortest decimal that does.
+static void put_float32(FILE *f, float v)
+{
+    char buf[64];
+    for (int prec = 1; prec <= 9; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
+        if ((float)strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, f);
+    if (!strpbrk(buf, ".eEn"))
+        fputs(".0", f);
+}
+
+// A coded_modem's code group with every key, read back by parse_code.
+static void put_code(FILE *f, const mod_code_cfg *c)
+{
+    fprintf(f, "{ type = \"%s\"; k = %u; n = %u; rv = %u; interleave = %s; iterations = %u;\n",
+            mod_code_type_name(c->type), c->k, c->n, c->rv, c->interleave ? "true" : "false",
+            c->dec.iterations);
+    fprintf(f, "             decoder = \"%s\"; schedule = \"%s\"; early_stop = %s; llr_clip = ",
+            ldpc5g_algorithm_name(c->dec.algorithm), ldpc5g_schedule_name(c->dec.schedule),
+            c->dec.early_stop ? "true" : "false");
+    put_float32(f, c->dec.llr_clip);
+    fputs("; offset = ", f);
+    put_float32(f, c->dec.offset);
+    fputs("; scale = ", f);
+    put_float32(f, c->dec.scale);
+    fputs("; }", f);
+}
+
 // A channel group with every key of its type (TEXT keys only when set), read back by parse_channel.
 static void put_channel(FILE *f, const sim_channel_cfg *c)
 {
@@ -1749,6 +1915,15 @@ static void write_experiment(FILE *f, const sim_experiment *ex, int extra)
                     demappers[s->demapper]);
             break;
         }
+        case SIM_SYS_CODED_MODEM: {
+            char scheme[32];
+            fprintf(f, " scheme = \"%s\"; demapper = \"%s\";\n    code = ",
+                    mod_scheme_name(s->mod_family, s->mod_M, scheme, sizeof scheme),
+                    s->demapper == MOD_DEMAP_MAXLOG ? "maxlog" : "exact");
+            put_code(f, &s->code);
+            fputc(';', f);
+            break;
+        }
         }
         fprintf(f, "\n    channel = ");
         put_channel(f, &s->channel);
@@ -1832,6 +2007,43 @@ static void list_channel_keys(FILE *f, const ch_type *t, const char *indent, int
     }
 }
 
+// The coded_modem example of `aesim list`, every code key at its default (mod_code_cfg_default).
+static void list_coded(FILE *f)
+{
+    mod_code_cfg c;
+    mod_code_cfg_default(&c);
+    char words[256];
+    const char *in2 = "    ", *in3 = "      ";
+    fprintf(
+        f,
+        "  # a 5G NR LDPC code (38.212: base graph from k and the rate, rate matching, bit interleaver)\n"
+        "  # in front of a modem (BICM): scheme as for a modem (code.n symbols' worth of bits per block);\n"
+        "  # demapper: \"exact\" (log-sum-exp LLRs) | \"maxlog\" (max-log LLRs). Eb counts the k\n"
+        "  # information bits: Es/N0 = Eb/N0 + 10 log10(k / n * bits per symbol)\n"
+        "  { name = \"ldpc_qpsk\"; type = \"coded_modem\"; scheme = \"qpsk\"; demapper = \"exact\";\n"
+        "    code = {\n");
+    list_row(f, in3, "\"ldpc5g\" (5G NR LDPC)", "type = \"%s\";", mod_code_type_name(c.type));
+    list_row(f, in3, "information bits per codeword, 1..8448 (BG2: 1..3840)", "k = %u;", c.k);
+    list_row(f, in3, "transmitted code bits per codeword, > k, a multiple", "n = %u;", c.n);
+    list_row(f, in3, "of the scheme's bits per symbol", "%s", "");
+    list_row(f, in3, "redundancy version, 0..3", "rv = %u;", c.rv);
+    list_row(f, in3, "the bit interleaver of 38.212 Sec. 5.4.2.2", "interleave = %s;",
+             c.interleave ? "true" : "false");
+    list_row(f, in3, "decoder iterations, 1..1000", "iterations = %u;", c.dec.iterations);
+    word_list(ldpc5g_algorithm_name, LDPC5G_SUM_PRODUCT, LDPC5G_NORMALIZED_MIN_SUM, words, sizeof words);
+    list_row(f, in3, "check update: one of", "decoder = \"%s\";", ldpc5g_algorithm_name(c.dec.algorithm));
+    list_row(f, in3, words, "%s", "");
+    word_list(ldpc5g_schedule_name, LDPC5G_FLOODING, LDPC5G_LAYERED, words, sizeof words);
+    list_row(f, in3, words, "schedule = \"%s\";", ldpc5g_schedule_name(c.dec.schedule));
+    list_row(f, in3, "true: stop a codeword at a zero syndrome", "early_stop = %s;",
+             c.dec.early_stop ? "true" : "false");
+    list_row(f, in3, "|LLR| bound on channel LLRs and messages, > 0", "llr_clip = %g;",
+             (double)c.dec.llr_clip);
+    list_row(f, in3, "beta of offset_min_sum, >= 0", "offset = %g;", (double)c.dec.offset);
+    list_row(f, in3, "alpha of normalized_min_sum, (0, 1]", "scale = %g;", (double)c.dec.scale);
+    fprintf(f, "%s}; }\n", in2);
+}
+
 void sim_config_print_keys(FILE *f)
 {
     // every value below comes from the defaults the loader starts from
@@ -1895,7 +2107,7 @@ void sim_config_print_keys(FILE *f)
         "#   values) of every system that has the key, named <system>_<key>=<value>\n"
         "systems = (\n"
         "  # name: 1..63 characters of [a-z0-9_.=+-] (also the file names of its checkpoint and figures);\n"
-        "  # type: \"autoencoder\" | \"uncoded_bpsk\" | \"hamming_7_4\" | \"modem\"\n"
+        "  # type: \"autoencoder\" | \"uncoded_bpsk\" | \"hamming_7_4\" | \"modem\" | \"coded_modem\"\n"
         "  { name = \"ae_7_4\"; type = \"autoencoder\";\n");
     list_row(f, in2, "real channel uses per block, 1..4096 (even on a complex channel)", "n = %zu;", ae.n);
     list_row(f, in2, "bits per block, 1..24: M = 2^k messages (the memory limit may bind)", "k = %u;", ae.k);
@@ -1943,6 +2155,7 @@ void sim_config_print_keys(FILE *f)
         "    # this system's own channel, an OFDM link over multipath (unitary FFTs):\n"
         "    channel = { type = \"ofdm\";\n");
     list_channel_keys(f, ch_type_find("ofdm"), "                ", 0);
-    fprintf(f, "    }; }\n");
+    fprintf(f, "    }; },\n");
+    list_coded(f);
     fprintf(f, ");\n");
 }

@@ -26,7 +26,11 @@
 //     { name = "uncoded_bpsk_4_4"; type = "uncoded_bpsk"; k = 4; },
 //     { name = "hamming_7_4_ml"; type = "hamming_7_4"; decoder = "ml"; },  # or "hard"
 //     { name = "qam16"; type = "modem"; scheme = "qam16"; symbols = 1; demapper = "exact";
-//       channel = { type = "rayleigh"; csi = "perfect"; }; }          # any system may override the channel
+//       channel = { type = "rayleigh"; csi = "perfect"; }; },         # any system may override the channel
+//     { name = "ldpc_qam16"; type = "coded_modem"; scheme = "qam16"; demapper = "exact";
+//       code = { type = "ldpc5g"; k = 750; n = 1500; rv = 0; interleave = true; iterations = 20;
+//                decoder = "sum_product"; schedule = "flooding"; early_stop = false;
+//                llr_clip = 20.0; offset = 0.5; scale = 0.75; }; }    # 5G NR LDPC + modem (BICM)
 //   );
 #ifndef AESIM_CONFIG_H
 #define AESIM_CONFIG_H
@@ -36,6 +40,7 @@
 #include <stdio.h>
 
 #include "ae.h"
+#include "coded.h"
 #include "engine.h"
 #include "train.h"
 
@@ -43,7 +48,8 @@ enum sim_system_type {
     SIM_SYS_AUTOENCODER = 0,  // learned (n,k) transceiver, models/ae.h
     SIM_SYS_UNCODED_BPSK = 1, // k bits in k BPSK channel uses
     SIM_SYS_HAMMING74 = 2,    // Hamming (7,4) + BPSK, hard or ML decoding
-    SIM_SYS_MODEM = 3         // `symbols` symbols of a PSK/QAM/PAM modem per block (models/modem.h)
+    SIM_SYS_MODEM = 3,        // `symbols` symbols of a PSK/QAM/PAM modem per block (models/modem.h)
+    SIM_SYS_CODED_MODEM = 4   // a binary code in front of a modem, bit-interleaved (models/coded.h)
 };
 
 enum { SIM_NAME_MAX = 64 };
@@ -56,10 +62,12 @@ typedef struct sim_system_cfg {
     ae_cfg ae;               // autoencoder only
     sim_train_cfg train;     // autoencoder only
     int decoder;             // Hamming only: enum mod_hamming_decoder
-    int mod_family;          // modem only: enum mod_family
-    unsigned mod_M;          // modem only: constellation size
-    size_t symbols;          // modem only: modem symbols per block
-    int demapper;            // modem only: enum mod_demapper
+    int mod_family;          // modem and coded_modem: enum mod_family
+    unsigned mod_M;          // modem and coded_modem: constellation size
+    size_t symbols;          // modem and coded_modem: modem symbols per block (coded: code.n / bits per
+                             // symbol)
+    int demapper;            // modem and coded_modem: enum mod_demapper (coded: exact or maxlog)
+    mod_code_cfg code;       // coded_modem only: the code, its rate matching and its decoder
     sim_channel_cfg channel; // the channel this system runs over (the experiment's unless overridden)
     int line;                // line of the system's entry in the config file
 } sim_system_cfg;
@@ -83,8 +91,8 @@ typedef struct sim_experiment {
     size_t n_systems;
 } sim_experiment;
 
-// The type's word in configs ("autoencoder", "uncoded_bpsk", "hamming_7_4", "modem"), and back (-1 if
-// unknown).
+// The type's word in configs ("autoencoder", "uncoded_bpsk", "hamming_7_4", "modem", "coded_modem"), and
+// back (-1 if unknown).
 const char *sim_system_type_name(int type);
 int sim_system_type_parse(const char *name);
 
@@ -122,7 +130,8 @@ void sim_experiment_free(sim_experiment *ex);
 
 // The valid keys of a group of the config (NULL-terminated), by the group's name: "top", "channel",
 // "ofdm" (an OFDM channel group), "eval", "grid" (an Eb/N0 range group), "train", or a system type
-// ("autoencoder", "uncoded_bpsk", "hamming_7_4", "modem"). NULL for another name.
+// ("autoencoder", "uncoded_bpsk", "hamming_7_4", "modem", "coded_modem"), or "code" (a coded_modem's code
+// group). NULL for another name.
 const char *const *sim_config_schema(const char *group);
 
 // Print every key with its default, unit, range and allowed words as a complete config that

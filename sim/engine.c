@@ -357,6 +357,9 @@ int sim_engine_chunk(sim_engine *e, size_t slot, double ebno_db, double sigma2, 
             if (rc != AE_OK)
                 return rc;
         }
+        // a coded scheme's code bits and decoder iterations of this transmit + receive
+        if (t->vt->code_counts)
+            t->vt->code_counts(t->st, s->txrx_ws, &counts->code);
         // errors per block, and per group of blocks that share a channel realisation
         size_t g = sim_chan_group(e->chan, b);
         for (size_t i0 = 0; i0 < b; i0 += g) {
@@ -458,6 +461,10 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
             out->group_bit_sq += e->wave[i].group_bit_sq;
             out->group_block_sq += e->wave[i].group_block_sq;
             info_sum += e->wave[i].info_sum;
+            out->coded_bits += e->wave[i].code.coded_bits;
+            out->coded_bit_errors += e->wave[i].code.coded_bit_errors;
+            out->codewords += e->wave[i].code.codewords;
+            out->iterations += e->wave[i].code.iterations;
             if (cfg->target_bit_errors && out->bit_errors >= cfg->target_bit_errors)
                 stop = SIM_STOP_TARGET_BIT_ERRORS;
             else if (cfg->target_block_errors && out->block_errors >= cfg->target_block_errors)
@@ -486,6 +493,10 @@ int sim_engine_point(sim_engine *e, double ebno_db, sim_point *out, volatile sig
     sim_ber_interval(out->bit_errors, out->group_bit_sq, out->groups, (uint64_t)t->k * out->group_blocks,
                      SIM_Z95, out->bler_hi, &out->ber_lo, &out->ber_hi);
     out->bmi = cfg->soft ? info_sum / (double)out->bits : NAN;
+    const int coded = t->vt->code_counts != NULL;
+    out->uncoded_ber =
+        coded && out->coded_bits ? (double)out->coded_bit_errors / (double)out->coded_bits : NAN;
+    out->mean_iterations = coded && out->codewords ? (double)out->iterations / (double)out->codewords : NAN;
     out->seconds = now_seconds() - t0;
     return AE_OK;
 }

@@ -93,16 +93,24 @@ typedef struct sim_point {
                                    // normal from the per-group block errors
     int bler_ci;                   // which of these bler_lo / bler_hi hold: enum sim_bler_ci
     double ber, ber_lo, ber_hi;    // bit error rate and its 95% normal interval from the per-group bit errors
-    double bmi;     // bitwise mutual information per bit from the LLRs (NAN without soft output)
-    double seconds; // wall time of the point
-    int stop;       // enum sim_stop
+    double bmi; // bitwise mutual information per bit from the LLRs (NAN without soft output)
+    // coded schemes (txrx_vt.code_counts; 0 and NAN for the others):
+    uint64_t coded_bits;       // transmitted code bits
+    uint64_t coded_bit_errors; // of those, hard decisions of the channel LLRs that differ from the sent bits
+    uint64_t codewords;        // codewords decoded
+    uint64_t iterations;       // decoder iterations summed over the codewords
+    double uncoded_ber;        // coded_bit_errors / coded_bits: the BER before decoding (NAN without a code)
+    double mean_iterations;    // iterations / codewords (NAN without a code)
+    double seconds;            // wall time of the point
+    int stop;                  // enum sim_stop
 } sim_point;
 
 // Per-chunk counts (exposed so that tests and MPI can sum them in chunk order).
 typedef struct sim_counts {
     uint64_t blocks, block_errors, bit_errors, bit_errors_sq;
     uint64_t groups, group_bit_sq, group_block_sq; // as in sim_point
-    double info_sum; // sum over bits of 1 - log2(1 + exp(-(1 - 2b) L)) (soft output only)
+    double info_sum;       // sum over bits of 1 - log2(1 + exp(-(1 - 2b) L)) (soft output only)
+    txrx_code_counts code; // coded schemes: txrx_vt.code_counts summed over the chunk's calls (else 0)
 } sim_counts;
 
 typedef struct sim_engine sim_engine;

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "ch.h"
 #include "engine.h"
+#include "coded.h"
 #include "modem.h"
 #include "checkpoint.h"
 #include "fileio.h"
@@ -1047,7 +1048,8 @@ static int cmd_check(int argc, char **argv)
 static const char *const usage_ber =
     "usage: aesim ber --scheme S --channel C (--ebno|--esno) GRID [options]\n"
     "\n"
-    "Simulate one classical link (one modem symbol per block) over a grid and print a header and\n"
+    "Simulate one classical link (one modem symbol per block, or one codeword with --code) over a grid\n"
+    "and print a header and\n"
     "results.csv rows on stdout, with the closed forms in the theory columns.\n"
     "\n"
     "  --scheme S              bpsk, qpsk, psk8..psk64, qam16, qam64, qam256, pam2..pam64\n"
@@ -1059,6 +1061,14 @@ static const char *const usage_ber =
     "                          every symbol (block) fades independently\n"
     "  --ebno GRID | --esno GRID  START:STEP:STOP (inclusive) or a list 0,2.5,5, in dB\n"
     "  --demapper D            hard (nearest point, default), exact or maxlog (LLRs; adds the bmi column)\n"
+    "coded link (a block is one codeword; BER and BLER on the K information bits):\n"
+    "  --code ldpc5g:K:N       5G NR LDPC, K information bits (1..8448) in N code bits (> K, a multiple\n"
+    "                          of the scheme's bits per symbol), interleaved; demapper exact (default)\n"
+    "                          or maxlog; adds uncoded_ber and mean_iterations\n"
+    "  --iterations N          decoder iterations, 1..1000 (default 20)\n"
+    "  --decoder D             sum_product (default), min_sum, offset_min_sum or normalized_min_sum\n"
+    "  --schedule S            flooding (default) or layered\n"
+    "  --early-stop            stop a codeword's decoding at a zero syndrome\n"
     "  --target-errors N       stop a point at N bit errors (default 1000; 0 = off)\n"
     "  --target-block-errors N stop a point at N block (symbol) errors (default 0 = off)\n"
     "  --max-bits N | --max-blocks N   stop a point after this many (default 10^8 bits)\n"
@@ -1122,7 +1132,8 @@ typedef struct link_key {
 
 typedef struct link_opts {
     const char *scheme, *channel, *grid, *demapper;
-    int esno, threads;
+    const char *code, *decoder, *schedule, *iterations; // ber only: --code ldpc5g:K:N and its decoder
+    int esno, threads, demapper_set, early_stop;
     int interval;                 // enum sim_interval (ber only)
     link_key keys[LINK_MAX_KEYS]; // the channel's keys, in the order given
     size_t n_keys;
@@ -1164,7 +1175,12 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         O_EQ,
         O_CHARGE,
         O_INTERVAL,
-        O_CHKEY
+        O_CHKEY,
+        O_CODE,
+        O_ITER,
+        O_DECODER,
+        O_SCHEDULE,
+        O_EARLY
     };
     static const struct option opts[] = {{"scheme", required_argument, NULL, O_SCHEME},
                                          {"channel", required_argument, NULL, O_CHANNEL},
@@ -1182,6 +1198,11 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
                                          {"coherence", required_argument, NULL, O_COH},
                                          {"channel-key", required_argument, NULL, O_CHKEY},
                                          {"interval", required_argument, NULL, O_INTERVAL},
+                                         {"code", required_argument, NULL, O_CODE},
+                                         {"iterations", required_argument, NULL, O_ITER},
+                                         {"decoder", required_argument, NULL, O_DECODER},
+                                         {"schedule", required_argument, NULL, O_SCHEDULE},
+                                         {"early-stop", no_argument, NULL, O_EARLY},
                                          {"target-errors", required_argument, NULL, O_TE},
                                          {"target-block-errors", required_argument, NULL, O_TBE},
                                          {"max-bits", required_argument, NULL, O_MAXBITS},
@@ -1226,7 +1247,15 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
             o->esno = c == O_ESNO;
             grids++;
             break;
-        case O_DEMAP: o->demapper = optarg; break;
+        case O_DEMAP:
+            o->demapper = optarg;
+            o->demapper_set = 1;
+            break;
+        case O_CODE: o->code = optarg; break;
+        case O_ITER: o->iterations = optarg; break;
+        case O_DECODER: o->decoder = optarg; break;
+        case O_SCHEDULE: o->schedule = optarg; break;
+        case O_EARLY: o->early_stop = 1; break;
         case O_OFDM: {
             // N:CP, the two keys nfft and cp
             const char *colon = strchr(optarg, ':');
@@ -1291,6 +1320,53 @@ static int parse_link(int argc, char **argv, link_opts *o, int with_sim, const c
         return input_error("give exactly one of --ebno GRID or --esno GRID%s", "");
     if (o->max_bits && o->max_blocks)
         return input_error("give --max-bits or --max-blocks, not both%s", "");
+    if (!o->code && (o->iterations || o->decoder || o->schedule || o->early_stop))
+        return input_error("--iterations, --decoder, --schedule and --early-stop need --code%s "
+                           "(e.g. --code ldpc5g:750:1500)",
+                           "");
+    return EXIT_DONE;
+}
+
+// The code of `aesim ber --code TYPE:K:N` and its decoder options into sys (a coded_modem system whose
+// scheme is already set); EXIT_DONE or EXIT_INPUT (after printing). The ranges are the codec's
+// (mod_code_cfg_validate).
+static int link_code(const link_opts *o, sim_system_cfg *sys)
+{
+    mod_code_cfg *c = &sys->code;
+    mod_code_cfg_default(c);
+    char type[32];
+    unsigned long long k, n;
+    char tail;
+    if (sscanf(o->code, "%31[a-z0-9_]:%llu:%llu%c", type, &k, &n, &tail) != 3 || strchr(o->code, '-') ||
+        k > UINT32_MAX || n > UINT32_MAX)
+        return input_error("--code '%s': expected TYPE:K:N, e.g. ldpc5g:750:1500", o->code);
+    if ((c->type = mod_code_type_parse(type)) < 0)
+        return input_errorf("--code '%s': unknown code type '%s', expected %s", o->code, type,
+                            mod_code_type_name(MOD_CODE_LDPC5G));
+    c->k = (unsigned)k;
+    c->n = (unsigned)n;
+    if (o->iterations) {
+        uint64_t it;
+        if (!parse_count(o->iterations, &it) || it > UINT32_MAX)
+            return input_error("--iterations '%s': expected an integer 1..1000", o->iterations);
+        c->dec.iterations = (unsigned)it;
+    }
+    if (o->decoder && (c->dec.algorithm = ldpc5g_algorithm_parse(o->decoder)) < 0)
+        return input_error("--decoder '%s': expected sum_product, min_sum, offset_min_sum or "
+                           "normalized_min_sum",
+                           o->decoder);
+    if (o->schedule && (c->dec.schedule = ldpc5g_schedule_parse(o->schedule)) < 0)
+        return input_error("--schedule '%s': expected flooding or layered", o->schedule);
+    c->dec.early_stop = o->early_stop;
+    unsigned m = 0;
+    while ((1u << m) < sys->mod_M)
+        m++;
+    if (m == 0) // mod_scheme_parse gives M >= 2
+        return input_error("--scheme %s: expected at least 2 points", sys->name);
+    if (mod_code_cfg_validate(c, m) != AE_OK)
+        return input_errorf("--code '%s' with --scheme %s (%u bits per symbol): %s", o->code, sys->name, m,
+                            ae_err_message());
+    sys->symbols = c->n / m;
     return EXIT_DONE;
 }
 
@@ -1391,6 +1467,18 @@ static int cmd_ber(int argc, char **argv)
         sys.demapper = MOD_DEMAP_MAXLOG;
     else
         return input_error("--demapper '%s': expected hard, exact or maxlog", o.demapper);
+    if (o.code) {
+        // a coded link decodes from LLRs: exact unless --demapper maxlog
+        if (sys.demapper == MOD_DEMAP_HARD && o.demapper_set)
+            return input_error("--demapper hard: a coded link (--code) needs LLRs, expected exact or "
+                               "maxlog%s",
+                               "");
+        if (sys.demapper == MOD_DEMAP_HARD)
+            sys.demapper = MOD_DEMAP_EXACT;
+        sys.type = SIM_SYS_CODED_MODEM;
+        if ((rc = link_code(&o, &sys)) != EXIT_DONE)
+            return rc;
+    }
     if ((rc = link_channel(&o, &sys.channel)) != EXIT_DONE)
         return rc;
     if (sim_system_check_channel(&sys) != AE_OK)
@@ -1427,7 +1515,7 @@ static int cmd_ber(int argc, char **argv)
     cfg.threads = 1;
 #endif
     cfg.channel = sys.channel;
-    cfg.soft = sys.demapper != MOD_DEMAP_HARD;
+    cfg.soft = sys.type == SIM_SYS_MODEM && sys.demapper != MOD_DEMAP_HARD; // a code decides itself
     cfg.interval = o.interval;
     sim_blas_single_thread();
     signal(SIGINT, on_signal);

@@ -37,7 +37,11 @@
     X(bmi, RATE, pt.bmi, 0, 1) /* bitwise mutual information from the LLRs, bits per bit; empty: hard */     \
     X(eb_charges, TEXT, eb_charges, 0, 1)       /* OFDM: "data" or "data+cp+pilots"; empty otherwise */      \
     X(bler_interval, BLER_CI, pt.bler_ci, 0, 1) /* wilson, clopper_pearson (eval.interval, independent       \
-                                                   blocks) or normal (blocks share a realisation) */
+                                                   blocks) or normal (blocks share a realisation) */         \
+    X(uncoded_ber, RATE, pt.uncoded_ber, 0, 1) /* coded: BER of the code bits before decoding; else empty */ \
+    X(mean_iterations, RATE, pt.mean_iterations, 0, 1)    /* coded: decoder iterations per codeword */       \
+    X(coded_bits, COUNT, pt.coded_bits, 0, 1)             /* coded: code bits sent (0 uncoded) */            \
+    X(coded_bit_errors, COUNT, pt.coded_bit_errors, 0, 1) /* coded: of those, wrong before decoding */
 
 // the C type of a member of each kind (checked when the table is compiled)
 #define MEMBER_TYPE_TEXT    char *

@@ -8,6 +8,7 @@
 
 #include "ae_err.h"
 #include "classical.h"
+#include "coded.h"
 #include "ofdm_channel.h"
 #include "theory.h"
 
@@ -16,6 +17,7 @@ static const char *const keys_ae[] = {"name",      "type",      "k",     "n",   
 static const char *const keys_bpsk[] = {"name", "type", "k", "channel", NULL};
 static const char *const keys_hamming[] = {"name", "type", "decoder", "channel", NULL};
 static const char *const keys_modem[] = {"name", "type", "scheme", "symbols", "demapper", "channel", NULL};
+static const char *const keys_coded[] = {"name", "type", "scheme", "demapper", "code", "channel", NULL};
 
 static txrx *build_ae(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem)
 {
@@ -64,6 +66,21 @@ static txrx *build_modem(const sim_system_cfg *s, const ae_model *ae, mod_modem 
     return t;
 }
 
+// A coded modem: the modem of the scheme, then the code in front of it (the txrx borrows the modem).
+static txrx *build_coded(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem)
+{
+    (void)ae;
+    *modem = mod_modem_create(s->mod_family, s->mod_M);
+    if (!*modem)
+        return NULL;
+    txrx *t = mod_coded_txrx_create(*modem, &s->code, s->demapper);
+    if (!t) {
+        mod_modem_destroy(*modem);
+        *modem = NULL;
+    }
+    return t;
+}
+
 static int soft_modem(const sim_system_cfg *s)
 {
     return s->demapper != MOD_DEMAP_HARD;
@@ -100,12 +117,22 @@ static const sim_system_class type_modem = {"modem",
                                             theory_modem,
                                             soft_modem};
 
+static const sim_system_class type_coded = {"coded_modem",
+                                            "5G NR LDPC code, bit interleaver and a PSK/QAM/PAM modem (BICM)",
+                                            keys_coded,
+                                            0,
+                                            0,
+                                            build_coded,
+                                            NULL,
+                                            NULL};
+
 // in the order of enum sim_system_type
-const sim_system_class *const sim_system_types[] = {&type_ae, &type_bpsk, &type_hamming, &type_modem, NULL};
+const sim_system_class *const sim_system_types[] = {&type_ae,    &type_bpsk,  &type_hamming,
+                                                    &type_modem, &type_coded, NULL};
 
 const sim_system_class *sim_system_type_of(const sim_system_cfg *s)
 {
-    return s->type >= 0 && s->type <= SIM_SYS_MODEM ? sim_system_types[s->type] : NULL;
+    return s->type >= 0 && s->type <= SIM_SYS_CODED_MODEM ? sim_system_types[s->type] : NULL;
 }
 
 const sim_system_class *sim_system_type_find(const char *name, int *index)
@@ -182,7 +209,7 @@ int sim_system_check_channel(const sim_system_cfg *s)
                         "system '%s' is a real-valued AWGN baseline; on a %s channel use a modem system "
                         "(e.g. type = \"modem\"; scheme = \"bpsk\"; symbols = %u;)",
                         s->name, chname, s->k);
-    if (s->type == SIM_SYS_MODEM && s->mod_family == MOD_PAM) {
+    if ((s->type == SIM_SYS_MODEM || s->type == SIM_SYS_CODED_MODEM) && s->mod_family == MOD_PAM) {
         char scheme[32];
         mod_scheme_name(s->mod_family, s->mod_M, scheme, sizeof scheme);
         const int named = s->name[0] && strcmp(s->name, scheme) != 0;
@@ -299,7 +326,8 @@ int sim_system_theory(const sim_system_cfg *s, double ebno_db, double *bler, dou
 
 size_t sim_system_symbols(const sim_system_cfg *s)
 {
-    if (s->type == SIM_SYS_MODEM) // a modem's symbols are its constellation's, complex or real
+    // a modem's symbols are its constellation's, complex or real (coded: code.n / bits per symbol)
+    if (s->type == SIM_SYS_MODEM || s->type == SIM_SYS_CODED_MODEM)
         return s->symbols;
     return sim_channel_is_complex(&s->channel) ? s->n / 2 : s->n;
 }

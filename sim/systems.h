@@ -34,7 +34,7 @@ const sim_system_class *sim_system_type_of(const sim_system_cfg *s);
 // The type named `name`, and its index in *index; NULL if none.
 const sim_system_class *sim_system_type_find(const char *name, int *index);
 
-// The registered system words as a list ("autoencoder, uncoded_bpsk, hamming_7_4 or modem").
+// The registered system words as a list ("autoencoder, uncoded_bpsk, hamming_7_4, modem or coded_modem").
 const char *sim_system_type_names(char *buf, size_t len);
 
 // 1 if s is a learned (trained) system.
@@ -48,13 +48,15 @@ int sim_system_soft(const sim_system_cfg *s);
 // symbols). ae: the trained model for a learned system, else NULL. NULL with AE_ERROR.
 txrx *sim_system_build(const sim_system_cfg *s, const ae_model *ae, mod_modem **modem);
 
-// Build the classical transceiver of s (uncoded BPSK, Hamming, modem). A modem system also creates the
+// Build the classical transceiver of s (uncoded BPSK, Hamming, modem, coded modem). A modem or coded modem
+// system also creates the
 // modem, returned in *modem (NULL otherwise), which the txrx borrows: destroy the txrx first, then
 // mod_modem_destroy(*modem). For an autoencoder, use ae_txrx_create on a trained model instead.
 // NULL with AE_ERROR.
 txrx *sim_system_classical(const sim_system_cfg *s, mod_modem **modem);
 
-// The one check of a system against its channel s->channel: the real-valued systems (PAM modems, uncoded
+// The one check of a system against its channel s->channel: the real-valued systems (PAM modems and coded
+// modems, uncoded
 // BPSK, Hamming (7,4)) run on real channels only (AWGN), never on a complex one (fading, OFDM, ...).
 // Used by the config (parse_system), aesim ber and aesim theory (a modem system with no name there).
 // AE_OK, or AE_EINVAL with the message, e.g. "pam4 is real-valued and runs on AWGN only; use qam or

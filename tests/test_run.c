@@ -197,12 +197,12 @@ Test(results, bler_interval_column_reads_back_and_older_files_still_read)
         snprintf(rows[i].channel, sizeof rows[i].channel, "awgn");
         rows[i].pt.blocks = 100;
         rows[i].pt.bler_ci = cis[i];
-        rows[i].pt.bmi = NAN;
+        rows[i].pt.bmi = rows[i].pt.uncoded_ber = rows[i].pt.mean_iterations = NAN;
         rows[i].theory_bler = rows[i].theory_ber = NAN;
     }
     cr_assert_eq(sim_results_write(path, rows, 3), AE_OK);
     char *text = read_file(path);
-    cr_assert(strstr(text, ",bler_interval\n") && strstr(text, ",clopper_pearson\n"), "%s", text);
+    cr_assert(strstr(text, ",bler_interval,") && strstr(text, ",clopper_pearson,"), "%s", text);
     free(text);
     sim_row *back;
     size_t n;
@@ -218,6 +218,8 @@ Test(results, bler_interval_column_reads_back_and_older_files_still_read)
                "b,awgn,0.0000,0.0000,10,1,1e-1,1e-2,3e-1,20,1,5e-2,0,1e-1,,,0.1,max_blocks,,\n");
     cr_assert_eq(sim_results_read(path, &back, &n), AE_OK, "%s", ae_err_message());
     cr_assert(n == 1 && back[0].pt.bler_ci == SIM_BLER_CI_UNKNOWN && back[0].pt.blocks == 10);
+    cr_assert(isnan(back[0].pt.uncoded_ber) && isnan(back[0].pt.mean_iterations) &&
+              back[0].pt.coded_bits == 0);
     free(back);
     char later[1024];
     snprintf(later, sizeof later,
@@ -255,8 +257,9 @@ Test(results, the_header_is_the_column_table_in_order)
     cr_assert_str_eq(
         sim_results_header,
         "system,channel,ebno_db,esno_db,blocks,block_errors,bler,bler_lo,bler_hi,bits,bit_errors,"
-        "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges,bler_interval");
-    cr_assert_eq(sim_results_n_columns, 21);
+        "ber,ber_lo,ber_hi,theory_bler,theory_ber,seconds,stop,bmi,eb_charges,bler_interval,"
+        "uncoded_ber,mean_iterations,coded_bits,coded_bit_errors");
+    cr_assert_eq(sim_results_n_columns, 25);
     cr_assert(!sim_results_columns[17].optional && sim_results_columns[18].optional);
     cr_assert_eq(sim_results_column_index("system"), 1);
     cr_assert_eq(sim_results_column_index("ebno_db"), 3);
@@ -264,6 +267,7 @@ Test(results, the_header_is_the_column_table_in_order)
     cr_assert_eq(sim_results_column_index("ber_hi"), 14);
     cr_assert_eq(sim_results_column_index("seconds"), 17);
     cr_assert_eq(sim_results_column_index("bler_interval"), 21);
+    cr_assert_eq(sim_results_column_index("coded_bit_errors"), 25);
     cr_assert_eq(sim_results_column_index("ber_"), 0);
     cr_assert_eq(sim_results_column_index(""), 0);
     // README's results.csv section shows the header as a code line
@@ -312,6 +316,10 @@ Test(results, a_written_row_reads_back_as_the_same_row)
     p->stop = SIM_STOP_TARGET_BIT_ERRORS;
     p->bmi = 0.71875;
     p->bler_ci = SIM_BLER_CI_NORMAL;
+    p->uncoded_ber = 0.0625;
+    p->mean_iterations = 7.5;
+    p->coded_bits = 1024;
+    p->coded_bit_errors = 64;
     rows[0].theory_bler = 2.5e-05;
     rows[0].theory_ber = NAN;
     // the other row: empty text, NAN rates, the other words
@@ -328,7 +336,7 @@ Test(results, a_written_row_reads_back_as_the_same_row)
     p->ber_hi = NAN;
     p->seconds = 0.001;
     p->stop = SIM_STOP_MAX_BLOCKS;
-    p->bmi = NAN;
+    p->bmi = p->uncoded_ber = p->mean_iterations = NAN;
     p->bler_ci = SIM_BLER_CI_CLOPPER_PEARSON;
     rows[1].theory_bler = NAN;
     rows[1].theory_ber = 1.25e-300;
@@ -340,9 +348,9 @@ Test(results, a_written_row_reads_back_as_the_same_row)
         "%s\n"
         "sys_a,ofdm-n64-cp16-pdp_exp8_3-csi_ls_comb4-zf,-1.2500,4.2603,123456789012,4321,3.500000e-05,"
         "3.375000e-05,3.625000e-05,987654321098,8765,8.875000e-09,8.500000e-09,9.250000e-09,2.500000e-05,,"
-        "12.500,target_bit_errors,7.187500e-01,data+cp+pilots,normal\n"
+        "12.500,target_bit_errors,7.187500e-01,data+cp+pilots,normal,6.250000e-02,7.500000e+00,1024,64\n"
         "b,awgn,20.0000,23.0103,10,0,0.000000e+00,0.000000e+00,2.500000e-01,20,0,0.000000e+00,"
-        "0.000000e+00,,,1.250000e-300,0.001,max_blocks,,,clopper_pearson\n",
+        "0.000000e+00,,,1.250000e-300,0.001,max_blocks,,,clopper_pearson,,,0,0\n",
         sim_results_header);
     cr_assert_str_eq(text, want);
     free(text);
@@ -372,6 +380,9 @@ Test(results, a_written_row_reads_back_as_the_same_row)
         assert_same_double(g->pt.seconds, w->pt.seconds, "seconds", i);
         cr_assert_eq(g->pt.stop, w->pt.stop);
         assert_same_double(g->pt.bmi, w->pt.bmi, "bmi", i);
+        assert_same_double(g->pt.uncoded_ber, w->pt.uncoded_ber, "uncoded_ber", i);
+        assert_same_double(g->pt.mean_iterations, w->pt.mean_iterations, "mean_iterations", i);
+        cr_assert(g->pt.coded_bits == w->pt.coded_bits && g->pt.coded_bit_errors == w->pt.coded_bit_errors);
         cr_assert_eq(g->pt.bler_ci, w->pt.bler_ci);
         // members that are no column read as 0
         cr_assert(g->pt.sigma2 == 0.0 && g->pt.groups == 0 && g->pt.bit_errors_sq == 0);
@@ -795,7 +806,7 @@ Test(cli, ber_and_theory_print_csv)
     cr_assert(csv && strncmp(csv, sim_results_header, strlen(sim_results_header)) == 0, "%s", csv);
     cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,4.0000,10.0206,"), "%s", csv);
     cr_assert(strstr(csv, "\nqam16,rician-k3-csi_perfect,8.0000,"), "%s", csv);
-    cr_assert(strstr(csv, ",wilson\n"), "the default interval is Wilson:\n%s", csv);
+    cr_assert(strstr(csv, ",wilson,,,0,0\n"), "the default interval is Wilson:\n%s", csv);
     free(csv);
     // --interval clopper_pearson: the exact interval of the row's own counts, named in its last column
     snprintf(cmd, sizeof cmd,
@@ -813,7 +824,7 @@ Test(cli, ber_and_theory_print_csv)
     double lo, hi;
     sim_clopper_pearson(block_errors, blocks, SIM_ALPHA95, &lo, &hi);
     cr_assert(fabs(bler_lo / lo - 1.0) < 1e-6 && fabs(bler_hi / hi - 1.0) < 1e-6, "%s", csv);
-    cr_assert(strstr(csv, ",clopper_pearson\n"), "%s", csv);
+    cr_assert(strstr(csv, ",clopper_pearson,,,0,0\n"), "%s", csv);
     free(csv);
     snprintf(cmd, sizeof cmd, "%s theory --scheme bpsk --channel rayleigh --ebno 0:10:20", test_bin());
     cr_assert_eq(run_cmd_out(cmd, &err, &csv), 0, "%s", err);

@@ -26,11 +26,11 @@ Test(systems, table_in_step_with_its_names_and_keys)
         cr_assert(has_name && has_type && has_channel, "%s keys", t->name);
         cr_assert_eq(sim_config_schema(t->name), t->keys);
     }
-    cr_assert_eq(n, (size_t)SIM_SYS_MODEM + 1);
+    cr_assert_eq(n, (size_t)SIM_SYS_CODED_MODEM + 1);
     cr_assert_eq(sim_system_type_parse("turbo"), -1);
     char buf[128];
     cr_assert_str_eq(sim_system_type_names(buf, sizeof buf),
-                     "autoencoder, uncoded_bpsk, hamming_7_4 or modem");
+                     "autoencoder, uncoded_bpsk, hamming_7_4, modem or coded_modem");
     cr_assert(sim_system_types[SIM_SYS_AUTOENCODER]->learned && !sim_system_types[SIM_SYS_MODEM]->learned);
 }
 
