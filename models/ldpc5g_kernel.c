@@ -67,14 +67,16 @@ static inline float expm1_nonneg(float x)
     return x < 0.35f ? small : large;
 }
 
-// phi(x) = -ln tanh(x / 2) = ln((e^x + 1) / (e^x - 1)) (Ryan & Lin eq. 5.38) = ln(1 + q) with
+// phi(x) = -ln tanh(x / 2) = ln((e^x + 1) / (e^x - 1)) (Ryan & Lin eq. 5.38) = ln(1 + q), x > 0, with
 // q = 2 / (e^x - 1), computed with expm1_nonneg (accurate for small x) and, where q is small (x > 3.5), the
 // series q - q^2/2 + q^3/3 - q^4/4 + q^5/5 (relative error below q^5/6 < 2e-7 for q < 2^-4), else ln(1 + q)
 // (1 + q rounds by at most 2^-24, which is < 1e-6 of ln(1 + q) for q >= 2^-4): float accuracy at both
 // ends. phi is its own inverse.
 static inline float phi(float x)
 {
-    const float q = 2.0f / expm1_nonneg(x);
+    // beyond 40, phi(x) < 1e-17 is 0 against any other term of a check's sum (and e^x would leave the
+    // range of expm1_nonneg's exponent)
+    const float q = 2.0f / expm1_nonneg(x < 40.0f ? x : 40.0f);
     const float series = q * (1.0f - q * (0.5f - q * (1.0f / 3.0f - q * (0.25f - q * 0.2f))));
     const float full = log_ge1(1.0f + q);
     return q < 0.0625f ? series : full;
