@@ -12,10 +12,15 @@
 
 #define LANES_MAX 384u // lanes per block: the largest lifting size
 
-// noinline: each pass keeps its restrict-qualified arrays apart, so that its loop vectorises. The passes
-// use no library call and no fused multiply-add (C11 mode contracts none): the same bits on every
-// x86-64 machine.
+// noinline: each pass keeps its restrict-qualified arrays apart, so that its loop vectorises. On x86-64
+// each pass is also compiled for AVX2 and AVX-512 and chosen when the program loads (GCC's
+// target_clones): the passes use no library call, no float-to-int conversion and no fused multiply-add
+// (C11 mode contracts none), so every version gives the same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define KERNEL_PASS __attribute__((noinline, target_clones("avx512f", "avx2", "default")))
+#else
 #define KERNEL_PASS __attribute__((noinline))
+#endif
 
 // ln(u) for u >= 1 (finite), written so that loops over it vectorise: u = 2^e m with m in
 // [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s) = 2 (s + s^3/3 + ... + s^9/9) with s = (m - 1) / (m + 1),
@@ -39,7 +44,7 @@ static inline float log_ge1(float u)
     return fe * 0.693145752f + (fe * 1.42860677e-6f + t);
 }
 
-// e^x - 1 for x in [0, 88] (finite, non-negative), written so that loops over it vectorise and give the
+// e^x - 1 for x in [0, 40] (finite, non-negative), written so that loops over it vectorise and give the
 // same bits at any vector width: below 0.35 the Taylor series to x^8/8! (truncation < x^9/9! / x < 3e-9
 // relative); above, e^x = 2^k e^r with k = round(x / ln 2), r = x - k ln 2 (ln 2 in two parts, Cody &
 // Waite), |r| <= 0.35, e^r by its Taylor series to r^7/7! (< 2e-9 relative), then minus 1 (e^x >= 1.42:
@@ -53,14 +58,19 @@ static inline float expm1_nonneg(float x)
                           x * (1.0f / 24.0f +
                                x * (1.0f / 120.0f +
                                     x * (1.0f / 720.0f + x * (1.0f / 5040.0f + x * (1.0f / 40320.0f))))))));
-    const float kf = (float)(int)(x * 1.44269504f + 0.5f);
+    // k = round(x / ln 2) by the 1.5 * 2^23 shifter: the sum's low mantissa bits are k itself (no float to
+    // int conversion, which a compiler may not execute on the lanes of the other branch)
+    const float shifted = x * 1.44269504f + 12582912.0f;
+    const float kf = shifted - 12582912.0f;
+    uint32_t kb;
+    memcpy(&kb, &shifted, sizeof kb);
     const float r = (x - kf * 0.693145752f) - kf * 1.42860677e-6f;
     const float er =
         1.0f +
         r * (1.0f + r * (0.5f + r * (1.0f / 6.0f +
                                      r * (1.0f / 24.0f + r * (1.0f / 120.0f +
                                                               r * (1.0f / 720.0f + r * (1.0f / 5040.0f)))))));
-    const uint32_t sb = (uint32_t)((int)kf + 127) << 23;
+    const uint32_t sb = ((kb - 0x4b400000u) + 127u) << 23; // 2^k, k = 0..58
     float scale;
     memcpy(&scale, &sb, sizeof scale);
     const float large = er * scale - 1.0f;
