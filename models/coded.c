@@ -1,6 +1,7 @@
 // coded.c - coded modulation: 5G NR LDPC behind a modem as one transceiver (coded.h).
 #include "coded.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,22 +15,62 @@ void mod_code_cfg_default(mod_code_cfg *c)
     c->rv = 0;
     c->interleave = 1;
     ldpc5g_dec_cfg_default(&c->dec);
+    c->hamming_decoder = MOD_HAMMING_ML;
 }
 
 const char *mod_code_type_name(int type)
 {
-    return type == MOD_CODE_LDPC5G ? "ldpc5g" : "";
+    return type == MOD_CODE_LDPC5G ? "ldpc5g" : type == MOD_CODE_HAMMING74 ? "hamming_7_4" : "";
 }
 
 int mod_code_type_parse(const char *word)
 {
-    return word && strcmp(word, "ldpc5g") == 0 ? MOD_CODE_LDPC5G : -1;
+    if (!word)
+        return -1;
+    return strcmp(word, "ldpc5g") == 0        ? MOD_CODE_LDPC5G
+           : strcmp(word, "hamming_7_4") == 0 ? MOD_CODE_HAMMING74
+                                              : -1;
+}
+
+const char *mod_hamming_decoder_name(int decoder)
+{
+    return decoder == MOD_HAMMING_HARD ? "hard" : decoder == MOD_HAMMING_ML ? "ml" : "";
+}
+
+int mod_hamming_decoder_parse(const char *word)
+{
+    if (!word)
+        return -1;
+    return strcmp(word, "hard") == 0 ? MOD_HAMMING_HARD : strcmp(word, "ml") == 0 ? MOD_HAMMING_ML : -1;
+}
+
+// The Hamming rules of mod_code_cfg_validate.
+static int validate_hamming(const mod_code_cfg *c, unsigned q_m)
+{
+    if (c->k < 4 || c->k % 4 || c->k > TXRX_K_MAX)
+        return AE_ERROR(AE_EINVAL,
+                        "code.k = %u, expected a multiple of 4 (whole Hamming (7,4) codewords), 4..%u", c->k,
+                        TXRX_K_MAX);
+    if ((uint64_t)c->n * 4 != (uint64_t)c->k * 7)
+        return AE_ERROR(AE_EINVAL, "code.n = %u, expected 7 k / 4 = %u for Hamming (7,4)", c->n,
+                        c->k / 4 * 7);
+    if (q_m < 1 || q_m > 10)
+        return AE_ERROR(AE_EINVAL, "a coded modem needs 1..10 bits per symbol, not %u", q_m);
+    if (c->n % q_m)
+        return AE_ERROR(AE_EINVAL, "code.n = %u is not a multiple of %u, the bits per symbol of the scheme",
+                        c->n, q_m);
+    if (c->hamming_decoder != MOD_HAMMING_HARD && c->hamming_decoder != MOD_HAMMING_ML)
+        return AE_ERROR(AE_EINVAL, "code.decoder = %d, expected hard or ml for Hamming (7,4)",
+                        c->hamming_decoder);
+    return AE_OK;
 }
 
 int mod_code_cfg_validate(const mod_code_cfg *c, unsigned q_m)
 {
+    if (c->type == MOD_CODE_HAMMING74)
+        return validate_hamming(c, q_m);
     if (c->type != MOD_CODE_LDPC5G)
-        return AE_ERROR(AE_EINVAL, "code.type = %d, expected ldpc5g", c->type);
+        return AE_ERROR(AE_EINVAL, "code.type = %d, expected ldpc5g or hamming_7_4", c->type);
     unsigned bg = 0, zc = 0, i_ls = 0;
     int rc = ldpc5g_select(c->k, c->n, &bg, &zc, &i_ls);
     if (rc != AE_OK)
@@ -46,11 +87,11 @@ int mod_code_cfg_validate(const mod_code_cfg *c, unsigned q_m)
 
 typedef struct coded_st {
     const mod_modem *q; // borrowed
-    ldpc5g_code *code;  // owned
+    ldpc5g_code *code;  // owned (LDPC; NULL for Hamming)
     mod_code_cfg cfg;
     int demapper;   // MOD_DEMAP_EXACT or MOD_DEMAP_MAXLOG
     size_t symbols; // modem symbols per block, n / q_m
-    size_t n_var;   // codeword positions the decoder sees, cols Z_c
+    size_t n_var;   // LDPC: codeword positions the decoder sees, cols Z_c; Hamming: n
 } coded_st;
 
 typedef struct coded_ws {
@@ -97,7 +138,7 @@ static void *coded_ws_create(const void *st, size_t max_batch)
     }
     coded_ws *w = calloc(1, sizeof *w);
     if (w) {
-        w->dec = ldpc5g_decoder_create(s->code, &s->cfg.dec);
+        w->dec = s->code ? ldpc5g_decoder_create(s->code, &s->cfg.dec) : NULL;
         w->info = malloc(s->cfg.k);
         w->cw = malloc(s->n_var);
         w->f = malloc(max_batch * n);
@@ -106,7 +147,7 @@ static void *coded_ws_create(const void *st, size_t max_batch)
         w->llr_cw = malloc(s->n_var * sizeof *w->llr_cw);
         w->info_hat = malloc(s->cfg.k);
     }
-    if (!w || !w->dec || !w->info || !w->cw || !w->f || !w->labels || !w->llr_f || !w->llr_cw ||
+    if (!w || (s->code && !w->dec) || !w->info || !w->cw || !w->f || !w->labels || !w->llr_f || !w->llr_cw ||
         !w->info_hat) {
         coded_ws_destroy(w);
         AE_ERROR(AE_ENOMEM, "coded modem: cannot allocate the workspace for %zu blocks", max_batch);
@@ -130,9 +171,19 @@ static int coded_transmit(const void *st, void *ws, const uint64_t *bits, float 
             return AE_ERROR(AE_EINVAL, "coded modem: block %zu has bits set beyond k = %u", b, k);
         for (unsigned j = 0; j < k; j++)
             w->info[j] = (uint8_t)txrx_get_bit(bb, j);
-        ldpc5g_encode(s->code, w->info, w->cw);
         uint8_t *f = w->f + b * n; // (n)
-        ldpc5g_rate_match(s->code, w->cw, f);
+        if (s->code) {
+            ldpc5g_encode(s->code, w->info, w->cw);
+            ldpc5g_rate_match(s->code, w->cw, f);
+        } else {
+            for (unsigned i = 0; i < k / 4; i++) {
+                const uint8_t d = (uint8_t)(w->info[4 * i] << 3 | w->info[4 * i + 1] << 2 |
+                                            w->info[4 * i + 2] << 1 | w->info[4 * i + 3]);
+                const uint8_t cw = mod_hamming74_encode(d);
+                for (unsigned j = 0; j < 7; j++)
+                    f[7 * i + j] = (uint8_t)(cw >> (6 - j) & 1u);
+            }
+        }
         uint32_t *lb = w->labels + b * ns; // (symbols)
         for (size_t i = 0; i < ns; i++) {
             uint32_t v = 0;
@@ -144,6 +195,53 @@ static int coded_transmit(const void *st, void *ws, const uint64_t *bits, float 
     mod_modulate(s->q, w->labels, x, batch * ns);
     w->last_batch = 0;
     return AE_OK;
+}
+
+// Hamming (7,4) decoding of one block's channel LLRs llr [n] -> info_hat [k], and when llr_info is not
+// NULL the information bits' LLRs [k]: max-log over the 16 codewords for ML (half the difference of the best
+// correlations with the bit at 0 and at 1: the log-likelihood of codeword c is sum_j (1 - 2 c_j) L_j / 2 up
+// to a constant), +-1 from the decisions for hard decoding.
+static void hamming_decode(const coded_st *s, const float *llr, uint8_t *info_hat, float *llr_info)
+{
+    const unsigned nw = s->cfg.k / 4;
+    for (unsigned i = 0; i < nw; i++) {
+        const float *l = llr + 7 * i;
+        uint8_t d;
+        float best0[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY},
+              best1[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        if (s->cfg.hamming_decoder == MOD_HAMMING_HARD) {
+            uint8_t r = 0;
+            for (unsigned j = 0; j < 7; j++)
+                r = (uint8_t)(r << 1 | (l[j] < 0.0f));
+            d = mod_hamming74_decode_hard(r);
+        } else {
+            float best = -INFINITY;
+            d = 0;
+            for (unsigned m = 0; m < 16; m++) {
+                const uint8_t cw = mod_hamming74_encode((uint8_t)m);
+                float corr = 0.0f;
+                for (unsigned j = 0; j < 7; j++)
+                    corr += (cw >> (6 - j) & 1u) ? -l[j] : l[j];
+                if (corr > best) { // ties to the lower message
+                    best = corr;
+                    d = (uint8_t)m;
+                }
+                for (unsigned t = 0; t < 4; t++) {
+                    float *bt = (m >> (3 - t) & 1u) ? &best1[t] : &best0[t];
+                    if (corr > *bt)
+                        *bt = corr;
+                }
+            }
+        }
+        for (unsigned t = 0; t < 4; t++) {
+            const unsigned bit = d >> (3 - t) & 1u;
+            info_hat[4 * i + t] = (uint8_t)bit;
+            if (llr_info)
+                llr_info[4 * i + t] = s->cfg.hamming_decoder == MOD_HAMMING_HARD
+                                          ? (bit ? -1.0f : 1.0f)
+                                          : 0.5f * (best0[t] - best1[t]);
+        }
+    }
 }
 
 // Demap, count the pre-decoding errors, decode: llr_out [batch][k] posteriors if not NULL, bits_hat
@@ -167,10 +265,16 @@ static int coded_decode(const coded_st *s, coded_ws *w, const float *y, const tx
         for (unsigned t = 0; t < n; t++)
             raw += (uint64_t)((lf[t] < 0.0f) != f[t]);
         cc.coded_bit_errors += raw;
-        ldpc5g_rate_recover(s->code, lf, w->llr_cw);
-        unsigned it = 0;
-        ldpc5g_decode(w->dec, w->llr_cw, w->info_hat, &it, 1);
-        cc.iterations += it;
+        if (s->code) {
+            ldpc5g_rate_recover(s->code, lf, w->llr_cw);
+            unsigned it = 0;
+            ldpc5g_decode(w->dec, w->llr_cw, w->info_hat, &it, 1);
+            cc.iterations += it;
+            cc.codewords++;
+        } else {
+            hamming_decode(s, lf, w->info_hat, llr_out ? w->llr_cw : NULL);
+            cc.codewords += k / 4;
+        }
         if (bits_hat) {
             uint64_t *hb = bits_hat + b * W; // (W)
             memset(hb, 0, W * sizeof *hb);
@@ -179,10 +283,10 @@ static int coded_decode(const coded_st *s, coded_ws *w, const float *y, const tx
                     txrx_set_bit(hb, j, 1);
         }
         if (llr_out)
-            memcpy(llr_out + b * k, ldpc5g_decoder_posterior(w->dec), k * sizeof *llr_out);
+            memcpy(llr_out + b * k, s->code ? ldpc5g_decoder_posterior(w->dec) : w->llr_cw,
+                   k * sizeof *llr_out);
     }
     cc.coded_bits = (uint64_t)batch * n;
-    cc.codewords = batch;
     w->last = cc;
     w->last_batch = batch;
     return AE_OK;
@@ -252,17 +356,19 @@ txrx *mod_coded_txrx_create(const mod_modem *q, const mod_code_cfg *c, int demap
         AE_ERROR(AE_ENOMEM, "coded modem: cannot allocate");
         return NULL;
     }
-    s->code = ldpc5g_create(c->k, c->n, c->interleave ? q->m : 1, c->rv);
-    if (!s->code) {
-        free(t);
-        free(s);
-        return NULL;
+    if (c->type == MOD_CODE_LDPC5G) {
+        s->code = ldpc5g_create(c->k, c->n, c->interleave ? q->m : 1, c->rv);
+        if (!s->code) {
+            free(t);
+            free(s);
+            return NULL;
+        }
     }
     s->q = q;
     s->cfg = *c;
     s->demapper = demapper;
     s->symbols = c->n / q->m;
-    s->n_var = (size_t)s->code->cols * s->code->zc;
+    s->n_var = s->code ? (size_t)s->code->cols * s->code->zc : c->n;
     *t = (txrx){.vt = &coded_vt,
                 .st = s,
                 .k = c->k,

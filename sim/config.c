@@ -661,14 +661,20 @@ static int parse_code(const cfg_ctx *cx, const config_setting_t *g, mod_code_cfg
     uint64_t k = c->k, n = c->n, rv = c->rv, iterations = c->dec.iterations;
     double clip = c->dec.llr_clip, offset = c->dec.offset, scale = c->dec.scale;
     if ((rc = get_code_word(cx, g, "type", mod_code_type_parse, mod_code_type_name, MOD_CODE_LDPC5G,
-                            MOD_CODE_LDPC5G, &c->type)) != AE_OK ||
-        (rc = get_u64(cx, g, "k", 0, UINT32_MAX, &k)) != AE_OK ||
+                            MOD_CODE_HAMMING74, &c->type)) != AE_OK)
+        return rc;
+    // the decoder's words are the code type's
+    if (c->type == MOD_CODE_HAMMING74)
+        rc = get_code_word(cx, g, "decoder", mod_hamming_decoder_parse, mod_hamming_decoder_name,
+                           MOD_HAMMING_HARD, MOD_HAMMING_ML, &c->hamming_decoder);
+    else
+        rc = get_code_word(cx, g, "decoder", ldpc5g_algorithm_parse, ldpc5g_algorithm_name,
+                           LDPC5G_SUM_PRODUCT, LDPC5G_NORMALIZED_MIN_SUM, &c->dec.algorithm);
+    if (rc != AE_OK || (rc = get_u64(cx, g, "k", 0, UINT32_MAX, &k)) != AE_OK ||
         (rc = get_u64(cx, g, "n", 0, UINT32_MAX, &n)) != AE_OK ||
         (rc = get_u64(cx, g, "rv", 0, UINT32_MAX, &rv)) != AE_OK ||
         (rc = get_bool(cx, g, "interleave", &c->interleave)) != AE_OK ||
         (rc = get_u64(cx, g, "iterations", 0, UINT32_MAX, &iterations)) != AE_OK ||
-        (rc = get_code_word(cx, g, "decoder", ldpc5g_algorithm_parse, ldpc5g_algorithm_name,
-                            LDPC5G_SUM_PRODUCT, LDPC5G_NORMALIZED_MIN_SUM, &c->dec.algorithm)) != AE_OK ||
         (rc = get_code_word(cx, g, "schedule", ldpc5g_schedule_parse, ldpc5g_schedule_name, LDPC5G_FLOODING,
                             LDPC5G_LAYERED, &c->dec.schedule)) != AE_OK ||
         (rc = get_bool(cx, g, "early_stop", &c->dec.early_stop)) != AE_OK ||
@@ -1809,6 +1815,11 @@ static void put_float32(FILE *f, float v)
 // A coded_modem's code group with every key, read back by parse_code.
 static void put_code(FILE *f, const mod_code_cfg *c)
 {
+    if (c->type == MOD_CODE_HAMMING74) { // no rate matching, no iterations: its keys only
+        fprintf(f, "{ type = \"%s\"; k = %u; n = %u; decoder = \"%s\"; }", mod_code_type_name(c->type), c->k,
+                c->n, mod_hamming_decoder_name(c->hamming_decoder));
+        return;
+    }
     fprintf(f, "{ type = \"%s\"; k = %u; n = %u; rv = %u; interleave = %s; iterations = %u;\n",
             mod_code_type_name(c->type), c->k, c->n, c->rv, c->interleave ? "true" : "false",
             c->dec.iterations);
@@ -2022,7 +2033,9 @@ static void list_coded(FILE *f)
         "  # information bits: Es/N0 = Eb/N0 + 10 log10(k / n * bits per symbol)\n"
         "  { name = \"ldpc_qpsk\"; type = \"coded_modem\"; scheme = \"qpsk\"; demapper = \"exact\";\n"
         "    code = {\n");
-    list_row(f, in3, "\"ldpc5g\" (5G NR LDPC)", "type = \"%s\";", mod_code_type_name(c.type));
+    list_row(f, in3, "\"ldpc5g\" (5G NR LDPC) | \"hamming_7_4\" (k / 4 Hamming", "type = \"%s\";",
+             mod_code_type_name(c.type));
+    list_row(f, in3, "(7,4) codewords, n = 7 k / 4, decoder \"hard\" | \"ml\")", "%s", "");
     list_row(f, in3, "information bits per codeword, 1..8448 (BG2: 1..3840)", "k = %u;", c.k);
     list_row(f, in3, "transmitted code bits per codeword, > k, a multiple", "n = %u;", c.n);
     list_row(f, in3, "of the scheme's bits per symbol", "%s", "");

@@ -1065,8 +1065,11 @@ static const char *const usage_ber =
     "  --code ldpc5g:K:N       5G NR LDPC, K information bits (1..8448) in N code bits (> K, a multiple\n"
     "                          of the scheme's bits per symbol), interleaved; demapper exact (default)\n"
     "                          or maxlog; adds uncoded_ber and mean_iterations\n"
+    "  --code hamming_7_4:K:N  K/4 Hamming (7,4) codewords per block, N = 7K/4; --decoder hard or ml\n"
+    "                          (default ml)\n"
     "  --iterations N          decoder iterations, 1..1000 (default 20)\n"
-    "  --decoder D             sum_product (default), min_sum, offset_min_sum or normalized_min_sum\n"
+    "  --decoder D             ldpc5g: sum_product (default), min_sum, offset_min_sum or\n"
+    "                          normalized_min_sum\n"
     "  --schedule S            flooding (default) or layered\n"
     "  --early-stop            stop a codeword's decoding at a zero syndrome\n"
     "  --target-errors N       stop a point at N bit errors (default 1000; 0 = off)\n"
@@ -1341,17 +1344,26 @@ static int link_code(const link_opts *o, sim_system_cfg *sys)
         k > UINT32_MAX || n > UINT32_MAX)
         return input_error("--code '%s': expected TYPE:K:N, e.g. ldpc5g:750:1500", o->code);
     if ((c->type = mod_code_type_parse(type)) < 0)
-        return input_errorf("--code '%s': unknown code type '%s', expected %s", o->code, type,
-                            mod_code_type_name(MOD_CODE_LDPC5G));
+        return input_errorf("--code '%s': unknown code type '%s', expected %s or %s", o->code, type,
+                            mod_code_type_name(MOD_CODE_LDPC5G), mod_code_type_name(MOD_CODE_HAMMING74));
     c->k = (unsigned)k;
     c->n = (unsigned)n;
+    if (c->type == MOD_CODE_HAMMING74) {
+        if (o->iterations || o->schedule || o->early_stop)
+            return input_error("--code '%s': --iterations, --schedule and --early-stop are for ldpc5g codes; "
+                               "Hamming (7,4) takes --decoder hard or ml",
+                               o->code);
+        if (o->decoder && (c->hamming_decoder = mod_hamming_decoder_parse(o->decoder)) < 0)
+            return input_error("--decoder '%s': expected hard or ml for a hamming_7_4 code", o->decoder);
+    }
     if (o->iterations) {
         uint64_t it;
         if (!parse_count(o->iterations, &it) || it > UINT32_MAX)
             return input_error("--iterations '%s': expected an integer 1..1000", o->iterations);
         c->dec.iterations = (unsigned)it;
     }
-    if (o->decoder && (c->dec.algorithm = ldpc5g_algorithm_parse(o->decoder)) < 0)
+    if (c->type == MOD_CODE_LDPC5G && o->decoder &&
+        (c->dec.algorithm = ldpc5g_algorithm_parse(o->decoder)) < 0)
         return input_error("--decoder '%s': expected sum_product, min_sum, offset_min_sum or "
                            "normalized_min_sum",
                            o->decoder);

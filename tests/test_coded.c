@@ -294,3 +294,148 @@ Test(coded_cli, ber_with_code_writes_the_code_columns, .timeout = 60)
     free(err);
     free(out);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Hamming (7,4) as a code of the same interface
+
+// One point of a system over AWGN (seed 7, fixed blocks): the coded_modem with a Hamming code when
+// coded, else the hamming_7_4 system type.
+static void hamming_point(int coded, const char *scheme, unsigned k, int decoder, double ebno_db,
+                          uint64_t blocks, sim_point *p)
+{
+    sim_system_cfg s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.name, sizeof s.name, "h");
+    if (coded) {
+        s.type = SIM_SYS_CODED_MODEM;
+        cr_assert_eq(mod_scheme_parse(scheme, &s.mod_family, &s.mod_M), AE_OK);
+        s.demapper = MOD_DEMAP_EXACT;
+        mod_code_cfg_default(&s.code);
+        s.code.type = MOD_CODE_HAMMING74;
+        s.code.k = k;
+        s.code.n = 7 * k / 4;
+        s.code.hamming_decoder = decoder;
+    } else {
+        s.type = SIM_SYS_HAMMING74;
+        s.decoder = decoder;
+    }
+    sim_channel_cfg_default(&s.channel);
+    mod_modem *modem = NULL;
+    txrx *t = sim_system_build(&s, NULL, &modem);
+    cr_assert(t, "%s", ae_err_message());
+    sim_eval_cfg cfg;
+    sim_eval_cfg_default(&cfg);
+    cfg.seed = 7;
+    cfg.chunk_blocks = 5000;
+    cfg.batch = 1000;
+    cfg.max_blocks = blocks;
+    cfg.target_block_errors = 0;
+    cfg.threads = 2;
+    sim_engine *e = sim_engine_create(t, &cfg);
+    cr_assert(e, "%s", ae_err_message());
+    cr_assert_eq(sim_engine_point(e, ebno_db, p, NULL), AE_OK, "%s", ae_err_message());
+    sim_engine_destroy(e);
+    txrx_destroy(t);
+    mod_modem_destroy(modem);
+}
+
+Test(hamming_code, hard_decoding_on_bpsk_is_the_closed_form)
+{
+    // one codeword per block on pam2 (BPSK amplitudes, one real use per code bit): the BLER, the BER of the
+    // information bits and the channel's bit error rate Q(sqrt(2 R Eb/N0)), R = 4/7, are known exactly
+    sim_point p;
+    hamming_point(1, "pam2", 4, MOD_HAMMING_HARD, 3.0, 100000, &p);
+    cr_assert_eq(p.codewords, 100000u);
+    cr_assert_eq(p.iterations, 0u);
+    cr_assert(fabs(p.esno_db - (3.0 + 10.0 * log10(4.0 / 7.0))) < 1e-9, "%.12f", p.esno_db);
+    assert_rate(p.bler, theory_hamming74_hard_bler(3.0), (double)p.blocks, "BLER");
+    assert_rate(p.uncoded_ber, theory_hamming74_channel_ber(3.0), (double)p.coded_bits, "uncoded BER");
+    // the information-bit errors of a block are not independent: 5 sigma of the BER from the per-block
+    // spread is the engine's own interval, so check the closed form lies within it
+    const double ber = theory_hamming74_hard_ber(3.0);
+    cr_assert(p.ber_lo <= ber && ber <= p.ber_hi, "BER %g not in [%g, %g]", ber, p.ber_lo, p.ber_hi);
+}
+
+Test(hamming_code, ml_decoding_matches_the_hamming_system_and_beats_hard, .timeout = 60)
+{
+    // the same code and decoder as the hamming_7_4 system type (BPSK, soft ML): two estimates of one BLER
+    sim_point coded, classic, hard;
+    hamming_point(1, "pam2", 4, MOD_HAMMING_ML, 2.0, 100000, &coded);
+    hamming_point(0, NULL, 4, MOD_HAMMING_ML, 2.0, 100000, &classic);
+    const double pbar = 0.5 * (coded.bler + classic.bler);
+    const double sigma = sqrt(2.0 * pbar * (1.0 - pbar) / 100000.0);
+    cr_assert(fabs(coded.bler - classic.bler) < 5.0 * sigma, "coded %g vs hamming_7_4 %g (sigma %g)",
+              coded.bler, classic.bler, sigma);
+    // ML over 16 codewords is at least as good as syndrome decoding of the same LLRs' signs: on the same
+    // noise (same block shape and seed) it must make fewer block errors, by several sigma at 2 dB
+    hamming_point(1, "pam2", 4, MOD_HAMMING_HARD, 2.0, 100000, &hard);
+    cr_assert(coded.block_errors + 5.0 * sqrt((double)hard.block_errors) < (double)hard.block_errors,
+              "ML %llu vs hard %llu block errors", (unsigned long long)coded.block_errors,
+              (unsigned long long)hard.block_errors);
+}
+
+Test(hamming_code, several_codewords_per_block_on_qpsk)
+{
+    // k = 8: two codewords in 14 code bits = 7 QPSK symbols; a block fails when either codeword does,
+    // each independently (the codewords' bits sit on different symbols) with the BPSK closed form's
+    // probability at the same Eb/N0 (QPSK = two BPSK dimensions)
+    sim_point p;
+    hamming_point(1, "qpsk", 8, MOD_HAMMING_HARD, 3.0, 50000, &p);
+    cr_assert_eq(p.codewords, 100000u);
+    const double q = theory_hamming74_hard_bler(3.0);
+    assert_rate(p.bler, 1.0 - (1.0 - q) * (1.0 - q), (double)p.blocks, "BLER of 2 codewords");
+}
+
+Test(hamming_code, config_keys_round_trip_and_bad_values_exit_2)
+{
+    char dir[64], path[128], resolved[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/h.cfg", dir);
+    snprintf(resolved, sizeof resolved, "%s/resolved.cfg", dir);
+    write_file(path, "eval = { ebno_db = [1.0]; };\n"
+                     "systems = ( { name = \"h\"; type = \"coded_modem\"; scheme = \"qpsk\";\n"
+                     "  code = { type = \"hamming_7_4\"; k = 8; n = 14; decoder = \"hard\"; }; } );\n");
+    sim_experiment ex, back;
+    cr_assert_eq(sim_config_load(path, &ex), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(ex.systems[0].code.type, MOD_CODE_HAMMING74);
+    cr_assert_eq(ex.systems[0].code.hamming_decoder, MOD_HAMMING_HARD);
+    cr_assert_eq(ex.systems[0].k, 8u);
+    cr_assert_eq(ex.systems[0].symbols, 7u);
+    cr_assert_eq(sim_config_write_resolved(&ex, resolved, "test"), AE_OK);
+    cr_assert_eq(sim_config_load(resolved, &back), AE_OK, "%s", ae_err_message());
+    cr_assert_eq(back.systems[0].code.type, MOD_CODE_HAMMING74);
+    cr_assert_eq(back.systems[0].code.hamming_decoder, MOD_HAMMING_HARD);
+    cr_assert_eq(back.systems[0].code.n, 14u);
+    sim_experiment_free(&ex);
+    sim_experiment_free(&back);
+    static const struct {
+        const char *code, *word;
+    } bad[] = {
+        {"k = 6; n = 14;", "code.k = 6"},   // not whole codewords
+        {"k = 8; n = 16;", "code.n = 16"},  // n != 7 k / 4
+        {"k = 4; n = 7;", "multiple of 2"}, // 7 code bits on QPSK
+        {"k = 8; n = 14; decoder = \"sum_product\";", "hard or ml"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[512], cmd[512], *err;
+        snprintf(text, sizeof text,
+                 "eval = { ebno_db = [1.0]; };\n"
+                 "systems = ( { name = \"h\"; type = \"coded_modem\"; scheme = \"qpsk\";\n"
+                 "  code = { type = \"hamming_7_4\"; %s }; } );\n",
+                 bad[i].code);
+        write_file(path, text);
+        snprintf(cmd, sizeof cmd, "%s check %s", test_bin(), path);
+        cr_assert_eq(run_cmd(cmd, &err), 2, "%s: %s", bad[i].code, err);
+        cr_assert(strstr(err, bad[i].word) && strstr(err, "h.cfg:3:"), "%s: '%s' not in %s", bad[i].code,
+                  bad[i].word, err);
+        free(err);
+    }
+    char cmd[512], *err;
+    snprintf(cmd, sizeof cmd,
+             "%s ber --scheme qpsk --channel awgn --ebno 2 --code hamming_7_4:8:14 --iterations 5",
+             test_bin());
+    cr_assert_eq(run_cmd(cmd, &err), 2, "%s", err);
+    cr_assert(strstr(err, "ldpc5g"), "%s", err);
+    free(err);
+    remove_tmpdir(dir);
+}
